@@ -114,6 +114,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TikTokConnectionsTests",
+            dependencies: [
+                "TikTokBusiness",
+                "TikTokEmulator",
+                "TikTokConnections",
+                "TikTokConnectionsSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TikTokEmulatorTests",
             dependencies: [
                 "TikTokEmulator",

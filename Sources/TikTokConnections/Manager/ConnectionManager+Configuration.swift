@@ -1,0 +1,80 @@
+import Foundation
+
+extension ConnectionManager {
+    /// How the vault behaves. Every field has a documented default.
+    public struct Configuration: Sendable {
+        /// The redirect URI per kind; the service uses `{public}/oauth/callback/{kind}`. Required.
+        public var redirectURIs: [ConnectionKind: String]
+        /// Scopes requested for `tiktok_account`. Default `user.info.basic,user.info.stats,video.list`.
+        public var accountScopes: [String]
+        /// Scopes requested for `creator`. Default: the account scopes.
+        public var creatorScopes: [String]
+        /// Lifetime of a shareable authorization link's state. Default 7 days.
+        public var linkLifetime: TimeInterval
+        /// A token is refreshed when it expires within this margin, but never more than half of the lifetime TikTok
+        /// gave it. Default 10 minutes.
+        public var refreshMargin: TimeInterval
+        /// `accessToken(for:)` refreshes first when the token expires within this skew. Default 60 s.
+        public var accessTokenSkew: TimeInterval
+        /// Days before the refresh token lapses at which `refresh_token_expiring` is sent. Default `[30, 7]`.
+        public var refreshTokenWarningDays: [Int]
+        /// How often non-expiring tokens are checked with TikTok. Default daily.
+        public var livenessInterval: TimeInterval
+        /// The first backoff after a transient failure in the background; it doubles per failure. Default 30 s.
+        public var failureBackoff: TimeInterval
+        /// The largest backoff after transient failures. Default 15 minutes.
+        public var maximumFailureBackoff: TimeInterval
+        /// How long a refresh claim (lease) holds before another instance may take it over. Default 60 s.
+        public var leaseDuration: TimeInterval
+        /// How long a decrypted access token is served from memory before the store is read again. Default 30 s.
+        public var tokenCacheTTL: TimeInterval
+        /// Extra TikTok codes that mean a refresh token is definitively unusable, besides 40102, 40104, 40105 and
+        /// 40110. TikTok does not document the refresh failure codes; add any your app observes. Default empty.
+        public var additionalDefinitiveRefreshCodes: Set<Int>
+        /// How many times a failed store write of freshly refreshed tokens is retried before giving up. Default 5.
+        public var storeWriteAttempts: Int
+        /// This instance's name in leases. Default a random id.
+        public var instanceID: String
+
+        /// Creates a configuration.
+        public init(
+            redirectURIs: [ConnectionKind: String],
+            accountScopes: [String] = ["user.info.basic", "user.info.stats", "video.list"],
+            creatorScopes: [String]? = nil,
+            linkLifetime: TimeInterval = 7 * 86_400,
+            refreshMargin: TimeInterval = 600,
+            accessTokenSkew: TimeInterval = 60,
+            refreshTokenWarningDays: [Int] = [30, 7],
+            livenessInterval: TimeInterval = 86_400,
+            failureBackoff: TimeInterval = 30,
+            maximumFailureBackoff: TimeInterval = 900,
+            leaseDuration: TimeInterval = 60,
+            tokenCacheTTL: TimeInterval = 30,
+            additionalDefinitiveRefreshCodes: Set<Int> = [],
+            storeWriteAttempts: Int = 5,
+            instanceID: String = "instance-" + RandomID.hex(bytes: 6)
+        ) {
+            self.redirectURIs = redirectURIs
+            self.accountScopes = accountScopes
+            self.creatorScopes = creatorScopes ?? accountScopes
+            self.linkLifetime = linkLifetime
+            self.refreshMargin = refreshMargin
+            self.accessTokenSkew = accessTokenSkew
+            self.refreshTokenWarningDays = refreshTokenWarningDays.sorted(by: >)
+            self.livenessInterval = livenessInterval
+            self.failureBackoff = failureBackoff
+            self.maximumFailureBackoff = maximumFailureBackoff
+            self.leaseDuration = leaseDuration
+            self.tokenCacheTTL = tokenCacheTTL
+            self.additionalDefinitiveRefreshCodes = additionalDefinitiveRefreshCodes
+            self.storeWriteAttempts = max(1, storeWriteAttempts)
+            self.instanceID = instanceID
+        }
+
+        /// Redirect URIs of the form `{publicURL}/oauth/callback/{kind}` for every kind.
+        public static func redirectURIs(publicURL: String) -> [ConnectionKind: String] {
+            let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+            return Dictionary(uniqueKeysWithValues: ConnectionKind.allCases.map { ($0, "\(base)/oauth/callback/\($0)") })
+        }
+    }
+}

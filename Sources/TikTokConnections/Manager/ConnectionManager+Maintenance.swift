@@ -1,0 +1,189 @@
+import Foundation
+import Logging
+import TikTokBusiness
+
+/// What one sweep did.
+public struct SweepReport: Sendable, Hashable {
+    /// Connections claimed.
+    public var claimed = 0
+    /// Access tokens refreshed.
+    public var refreshed = 0
+    /// Liveness checks passed.
+    public var checked = 0
+    /// Warnings sent.
+    public var warned = 0
+    /// Connections moved to `reauthorization_required`.
+    public var reauthorizationRequired = 0
+    /// Transient failures (retried later).
+    public var failed = 0
+}
+
+extension ConnectionManager {
+    /// Claims up to `limit` connections with work due and does it with at most `concurrency` at once: refreshes,
+    /// refresh-token warnings and lapses, liveness checks of non-expiring tokens.
+    public func sweep(limit: Int = 100, concurrency: Int = 8, jitter: Duration = .zero) async throws -> SweepReport {
+        let time = now()
+        let owner = configuration.instanceID
+        let claimed = try await storeCall {
+            try await self.store.claimDue(
+                now: time, limit: limit, owner: owner,
+                leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
+        }
+        var report = SweepReport(claimed: claimed.count)
+        guard !claimed.isEmpty else { return report }
+        try await withThrowingTaskGroup(of: SweepReport.self) { group in
+            var pending = claimed[...]
+            func startNext() {
+                guard let record = pending.popFirst() else { return }
+                group.addTask {
+                    if jitter > .zero {
+                        let nanos = Int64.random(in: 0...jitter.components.seconds * 1_000_000_000 + jitter.components.attoseconds / 1_000_000_000)
+                        try await Task.sleep(for: .nanoseconds(nanos))
+                    }
+                    return await self.processDue(record)
+                }
+            }
+            for _ in 0..<max(1, concurrency) { startNext() }
+            while let partial = try await group.next() {
+                report.refreshed += partial.refreshed
+                report.checked += partial.checked
+                report.warned += partial.warned
+                report.reauthorizationRequired += partial.reauthorizationRequired
+                report.failed += partial.failed
+                startNext()
+            }
+        }
+        return report
+    }
+
+    /// Does whatever is due for one leased record. Never throws: failures are recorded, and the lease lapses if
+    /// even that fails.
+    func processDue(_ leased: ConnectionRecord) async -> SweepReport {
+        var report = SweepReport()
+        do {
+            var record = leased
+            let time = now()
+            guard record.connection.status == .active else {
+                record.nextActionAt = nil
+                _ = try await write(record, events: [])
+                return report
+            }
+            if record.connection.kind.hasExpiringTokens {
+                if let lapse = record.connection.refreshTokenExpiresAt, lapse <= time {
+                    _ = try await markReauthorizationRequired(record, reason: "refresh_token_expired", tikTokError: nil)
+                    report.reauthorizationRequired += 1
+                    return report
+                }
+                let warnings = schedule.dueWarnings(record, now: time)
+                var events: [ConnectionEvent] = []
+                if let smallest = warnings.min(), let lapse = record.connection.refreshTokenExpiresAt {
+                    let daysLeft = Int((lapse.timeIntervalSince(time) / 86_400).rounded(.up))
+                    events.append(
+                        ConnectionEvent(
+                            type: .refreshTokenExpiring, connectionID: record.id, occurredAt: time,
+                            data: [
+                                "days_left": String(daysLeft), "warning_days": String(smallest),
+                                "refresh_token_expires_at": ISO8601DateFormatter().string(from: lapse),
+                            ]))
+                    record.warningsSent = Array(Set(record.warningsSent + warnings)).sorted(by: >)
+                    report.warned += 1
+                }
+                let due = schedule.refreshDue(record.connection).map { $0 <= time } ?? false
+                if !events.isEmpty || !due {
+                    record.nextActionAt = schedule.nextAction(for: record)
+                    guard let stored = try await write(record, events: events) else { return report }
+                    record = stored
+                    if !due { return report }
+                    // Re-take the lease the write released, to refresh under it.
+                    guard let leasedAgain = try await store.claim(
+                        id: record.id, now: time, owner: configuration.instanceID,
+                        leaseUntil: time.addingTimeInterval(configuration.leaseDuration))
+                    else { return report }
+                    record = leasedAgain
+                }
+                let refreshed = try await performRefresh(record)
+                if refreshed.connection.status == .active { report.refreshed += 1 } else { report.reauthorizationRequired += 1 }
+            } else {
+                let outcome = try await checkLiveness(record)
+                if outcome { report.checked += 1 } else { report.reauthorizationRequired += 1 }
+            }
+        } catch let error as ConnectionError where error.code == .tikTokUnavailable {
+            report.failed += 1
+        } catch {
+            report.failed += 1
+            logger.error(
+                "Maintenance of a connection failed",
+                metadata: metadata(leased).merging(["error": "\(error)"], uniquingKeysWith: { $1 }))
+        }
+        return report
+    }
+
+    /// Checks a non-expiring token with TikTok and tracks the advertisers (or TTCM accounts) it covers.
+    /// Returns `false` when the token turned out revoked.
+    func checkLiveness(_ leased: ConnectionRecord) async throws -> Bool {
+        var record = leased
+        let token = try open(record.accessToken, of: record, field: .accessToken)
+        let current: [String]
+        do {
+            switch record.connection.kind {
+            case .advertiser:
+                current = try await client.authorizedAdvertisers(accessToken: token).map(\.advertiserID)
+            default:
+                current = try await client.tcmAccountIDs(accessToken: token)
+            }
+        } catch let error as TikTokError {
+            if error.category == .accessTokenInvalid {
+                let stored = try await markReauthorizationRequired(
+                    record, reason: "access_token_revoked", tikTokError: error)
+                return stored.connection.status == .active
+            }
+            try await recordTransientFailure(record, error: error)
+            throw ConnectionError(
+                .tikTokUnavailable, "The liveness check failed transiently: \(error.message)", connectionID: record.id,
+                tikTokError: error)
+        }
+        let time = now()
+        let previous = record.connection.kind == .advertiser ? record.connection.advertiserIDs : record.connection.tcmAccountIDs
+        var events: [ConnectionEvent] = []
+        if Set(previous) != Set(current) {
+            let added = current.filter { !previous.contains($0) }
+            let removed = previous.filter { !current.contains($0) }
+            events.append(
+                ConnectionEvent(
+                    type: .advertisersChanged, connectionID: record.id, occurredAt: time,
+                    data: ["added": added.joined(separator: ","), "removed": removed.joined(separator: ",")]))
+            if record.connection.kind == .advertiser {
+                record.connection.advertiserIDs = current
+            } else {
+                record.connection.tcmAccountIDs = current
+            }
+            record.connection.updatedAt = time
+        }
+        record.connection.lastCheckedAt = time
+        record.failureCount = 0
+        record.nextActionAt = schedule.nextAction(for: record)
+        _ = try await write(record, events: events)
+        return true
+    }
+
+    /// Checks a non-expiring connection with TikTok now (the periodic liveness check, on demand).
+    @discardableResult
+    public func checkLiveness(id: String) async throws -> Connection {
+        let time = now()
+        guard let record = try await storeCall({
+            try await self.store.claim(
+                id: id, now: time, owner: self.configuration.instanceID,
+                leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
+        }) else {
+            _ = try await loadRecord(id: id)
+            throw ConnectionError(.tikTokUnavailable, "Another instance is working on this connection.", connectionID: id)
+        }
+        guard !record.connection.kind.hasExpiringTokens, record.connection.status == .active else {
+            try? await store.releaseLease(id: id, owner: configuration.instanceID)
+            try ensureUsable(record)
+            throw ConnectionError(.invalidRequest, "Only advertiser and TTCM account connections are checked.", connectionID: id)
+        }
+        _ = try await checkLiveness(record)
+        return try await loadRecord(id: id).connection
+    }
+}

@@ -1,0 +1,247 @@
+import Foundation
+import Logging
+import Synchronization
+import TikTokBusiness
+
+extension ConnectionManager {
+    /// A valid access token for the connection: from memory when fresh, else from the store, refreshed first when it
+    /// expires within ``Configuration/accessTokenSkew``. Concurrent callers for one connection share one refresh.
+    ///
+    /// - Throws: ``ConnectionError`` with ``ConnectionError/Code/reauthorizationRequired``,
+    ///   ``ConnectionError/Code/revoked``, ``ConnectionError/Code/notFound``, or a refresh failure.
+    public func accessToken(for id: String) async throws -> String {
+        let time = now()
+        let ttl = configuration.tokenCacheTTL
+        let skew = configuration.accessTokenSkew
+        if let cached = tokenCache.withLock({ $0[id] }), time.timeIntervalSince(cached.cachedAt) < ttl,
+            cached.expiresAt.map({ $0.timeIntervalSince(time) > skew }) ?? true
+        {
+            return cached.token
+        }
+        var record = try await loadRecord(id: id)
+        try ensureUsable(record)
+        if let expires = record.connection.accessTokenExpiresAt, expires.timeIntervalSince(time) <= skew {
+            record = try await refreshSharingFlight(id: id, force: false)
+            try ensureUsable(record)
+        }
+        let token = try open(record.accessToken, of: record, field: .accessToken)
+        tokenCache.withLock {
+            $0[id] = CachedToken(token: token, expiresAt: record.connection.accessTokenExpiresAt, cachedAt: time)
+        }
+        return token
+    }
+
+    /// Refreshes an account or creator connection's access token now, whether or not it is due.
+    @discardableResult
+    public func refresh(id: String) async throws -> Connection {
+        let record = try await loadRecord(id: id)
+        guard record.connection.kind.hasExpiringTokens else {
+            throw ConnectionError(
+                .invalidRequest, "A \(record.connection.kind) token does not expire and cannot be refreshed.",
+                connectionID: id)
+        }
+        try ensureUsable(record)
+        let refreshed = try await refreshSharingFlight(id: id, force: true)
+        try ensureUsable(refreshed)
+        return refreshed.connection
+    }
+
+    func ensureUsable(_ record: ConnectionRecord) throws {
+        switch record.connection.status {
+        case .active: return
+        case .reauthorizationRequired:
+            throw ConnectionError(
+                .reauthorizationRequired,
+                "The connection needs the user to authorize again (\(record.connection.statusReason ?? "unknown")).",
+                connectionID: record.id)
+        case .revoked:
+            throw ConnectionError(.revoked, "The connection was revoked.", connectionID: record.id)
+        }
+    }
+
+    /// One refresh in flight per connection in this process; across processes, the store lease decides.
+    func refreshSharingFlight(id: String, force: Bool) async throws -> ConnectionRecord {
+        let task = refreshesInFlight.withLock { tasks -> Task<ConnectionRecord, any Error> in
+            if let running = tasks[id] { return running }
+            let task = Task { try await self.refreshUnderLease(id: id, force: force) }
+            tasks[id] = task
+            return task
+        }
+        defer {
+            refreshesInFlight.withLock { tasks in
+                if tasks[id] == task { tasks[id] = nil }
+            }
+        }
+        return try await task.value
+    }
+
+    /// Takes the connection's lease, then refreshes it unless another instance already did. Waits for the holder
+    /// when another instance holds the lease.
+    private func refreshUnderLease(id: String, force: Bool) async throws -> ConnectionRecord {
+        let owner = configuration.instanceID
+        let startVersion = try await loadRecord(id: id).version
+        let deadline = ContinuousClock.now + .seconds(configuration.leaseDuration + 5)
+        while true {
+            let time = now()
+            if let record = try await storeCall({
+                try await self.store.claim(
+                    id: id, now: time, owner: owner, leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
+            }) {
+                let fresh = record.connection.accessTokenExpiresAt.map {
+                    $0.timeIntervalSince(time) > configuration.accessTokenSkew
+                } ?? true
+                // Another caller refreshed (or revoked) while we waited for the lease: use its result.
+                if record.connection.status != .active || (record.version != startVersion && fresh) || (!force && fresh) {
+                    try? await store.releaseLease(id: id, owner: owner)
+                    return record
+                }
+                return try await performRefresh(record)
+            }
+            // Another instance holds the lease: wait for its write.
+            guard ContinuousClock.now < deadline else {
+                throw ConnectionError(
+                    .tikTokUnavailable, "Another instance is refreshing this connection; try again.", connectionID: id)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            let current = try await loadRecord(id: id)
+            if current.version != startVersion {
+                return current
+            }
+        }
+    }
+
+    /// Refreshes a leased account/creator record at TikTok and stores the new tokens. The previous refresh token is
+    /// replaced only by the same write that stores the new pair. Releases the lease by writing.
+    ///
+    /// - Returns: the stored record (active with new tokens, or moved to `reauthorization_required` on a definitive
+    ///   refusal).
+    /// - Throws: ``ConnectionError/Code/tikTokUnavailable`` on a transient failure (status unchanged, a retry
+    ///   scheduled), or a store failure.
+    func performRefresh(_ leased: ConnectionRecord) async throws -> ConnectionRecord {
+        var record = leased
+        let time = now()
+        if let lapse = record.connection.refreshTokenExpiresAt, lapse <= time {
+            return try await markReauthorizationRequired(record, reason: "refresh_token_expired", tikTokError: nil)
+        }
+        let refreshToken = try open(record.refreshToken, of: record, field: .refreshToken)
+        let grant: AccountTokenGrant
+        do {
+            grant = try await client.refreshAccountToken(refreshToken)
+        } catch let error as TikTokError {
+            if isDefinitiveRefreshFailure(error) {
+                logger.warning(
+                    "TikTok refused the refresh token", metadata: metadata(record).merging(
+                        ["tiktok.code": "\(error.code ?? 0)", "tiktok.request_id": "\(error.requestID ?? "-")"],
+                        uniquingKeysWith: { $1 }))
+                return try await markReauthorizationRequired(record, reason: "refresh_token_invalid", tikTokError: error)
+            }
+            try await recordTransientFailure(record, error: error)
+            throw ConnectionError(
+                .tikTokUnavailable, "The refresh failed transiently and will be retried: \(error.message)",
+                connectionID: record.id, tikTokError: error)
+        }
+        let after = now()
+        var connection = record.connection
+        connection.accessTokenExpiresAt = after.addingTimeInterval(Double(grant.expiresIn))
+        connection.refreshTokenExpiresAt = after.addingTimeInterval(Double(grant.refreshTokenExpiresIn))
+        connection.lastRefreshedAt = after
+        connection.updatedAt = after
+        if !grant.scopes.isEmpty { connection.scopes = grant.scopes }
+        let rotated = grant.refreshToken != refreshToken
+        record.connection = connection
+        record.accessToken = try seal(grant.accessToken, connectionID: record.id, field: .accessToken)
+        record.refreshToken = try seal(grant.refreshToken, connectionID: record.id, field: .refreshToken)
+        record.failureCount = 0
+        record.nextActionAt = schedule.nextAction(for: record)
+        let event = ConnectionEvent(
+            type: .tokenRefreshed, connectionID: record.id, occurredAt: after,
+            data: [
+                "access_token_expires_at": ISO8601DateFormatter().string(from: connection.accessTokenExpiresAt!),
+                "refresh_token_rotated": rotated ? "true" : "false",
+            ])
+        let stored = try await writeFreshTokens(record, event: event)
+        tokenCache.withLock {
+            $0[record.id] = CachedToken(
+                token: grant.accessToken, expiresAt: connection.accessTokenExpiresAt, cachedAt: after)
+        }
+        logger.debug("Access token refreshed", metadata: metadata(stored))
+        return stored
+    }
+
+    /// Stores freshly refreshed tokens, retrying store failures: once TikTok has rotated the refresh token, the new
+    /// one exists only in memory until this write succeeds.
+    private func writeFreshTokens(_ record: ConnectionRecord, event: ConnectionEvent) async throws -> ConnectionRecord {
+        var lastError: (any Error)?
+        for attempt in 1...configuration.storeWriteAttempts {
+            do {
+                if let stored = try await write(record, events: [event]) { return stored }
+                // The version moved on under our lease: someone re-authorized or revoked the connection meanwhile.
+                // Their write is newer than our refresh; keep it.
+                logger.notice("Connection changed during refresh; keeping the newer write", metadata: metadata(record))
+                return try await loadRecord(id: record.id)
+            } catch let error as ConnectionError where error.code == .storeFailure {
+                lastError = error
+                logger.error(
+                    "Storing refreshed tokens failed; retrying",
+                    metadata: metadata(record).merging(["attempt": "\(attempt)"], uniquingKeysWith: { $1 }))
+                try await Task.sleep(for: .milliseconds(100 * (1 << min(attempt, 6))))
+            }
+        }
+        throw ConnectionError(
+            .storeFailure, "The refreshed tokens could not be stored; the previous tokens remain.",
+            connectionID: record.id, underlying: lastError)
+    }
+
+    func isDefinitiveRefreshFailure(_ error: TikTokError) -> Bool {
+        if error.category == .authCodeInvalid || error.category == .accessTokenInvalid { return true }
+        if let code = error.code, configuration.additionalDefinitiveRefreshCodes.contains(code) { return true }
+        return false
+    }
+
+    func markReauthorizationRequired(_ leased: ConnectionRecord, reason: String, tikTokError: TikTokError?)
+        async throws -> ConnectionRecord
+    {
+        var record = leased
+        let time = now()
+        record.connection.status = .reauthorizationRequired
+        record.connection.statusReason = reason
+        record.connection.updatedAt = time
+        record.nextActionAt = nil
+        var data = ["reason": reason, "definitive": "true"]
+        if let code = tikTokError?.code { data["tiktok_code"] = String(code) }
+        if let requestID = tikTokError?.requestID { data["tiktok_request_id"] = requestID }
+        var events: [ConnectionEvent] = []
+        if tikTokError != nil {
+            events.append(ConnectionEvent(type: .refreshFailed, connectionID: record.id, occurredAt: time, data: data))
+        }
+        events.append(
+            ConnectionEvent(
+                type: .reauthorizationRequired, connectionID: record.id, occurredAt: time, data: ["reason": reason]))
+        guard let stored = try await write(record, events: events) else {
+            return try await loadRecord(id: record.id)
+        }
+        logger.notice(
+            "Connection needs re-authorization",
+            metadata: metadata(stored).merging(["reason": "\(reason)"], uniquingKeysWith: { $1 }))
+        return stored
+    }
+
+    /// Records a transient failure: status unchanged, a retry scheduled with backoff, an event for the log.
+    func recordTransientFailure(_ leased: ConnectionRecord, error: TikTokError) async throws {
+        var record = leased
+        let time = now()
+        record.failureCount += 1
+        let retryAt = time.addingTimeInterval(schedule.failureBackoff(failures: record.failureCount))
+        record.nextActionAt = retryAt
+        var data = ["reason": error.category.description, "definitive": "false", "attempts": String(record.failureCount)]
+        if let code = error.code { data["tiktok_code"] = String(code) }
+        if let requestID = error.requestID { data["tiktok_request_id"] = requestID }
+        let event = ConnectionEvent(type: .refreshFailed, connectionID: record.id, occurredAt: time, data: data)
+        _ = try await write(record, events: [event])
+        logger.warning(
+            "TikTok call failed transiently; will retry",
+            metadata: metadata(record).merging(
+                ["tiktok.error_category": "\(error.category)", "retry_in_s": "\(Int(retryAt.timeIntervalSince(time)))"],
+                uniquingKeysWith: { $1 }))
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Logging
+import Synchronization
+import TikTokBusiness
+
+/// The connection vault: issues authorization links, completes authorizations, keeps tokens sealed in a
+/// ``ConnectionStore``, renews them before they expire (exactly once across instances, through store leases), checks
+/// non-expiring tokens, and revokes.
+///
+/// ```swift
+/// let manager = ConnectionManager(client: client, store: store, cipher: cipher,
+///                                 configuration: .init(redirectURIs: .redirectURIs(publicURL: "https://app.example")))
+/// let link = try await manager.authorizationLink(for: .tiktokAccount)
+/// // … the user consents; TikTok redirects to /oauth/callback/tiktok_account?code=…&state=…
+/// let result = try await manager.completeAuthorization(kind: .tiktokAccount, callback: AuthorizationCallback(query: query))
+/// let token = try await manager.accessToken(for: result.connection.id)
+/// ```
+public final class ConnectionManager: Sendable {
+    /// The TikTok client used for exchanges, refreshes, checks and revocations.
+    public let client: TikTokClient
+    /// The store.
+    public let store: any ConnectionStore
+    /// The cipher that seals tokens.
+    public let cipher: TokenCipher
+    /// The configuration.
+    public let configuration: Configuration
+    /// The wall clock. Every time-dependent decision reads it.
+    public let now: @Sendable () -> Date
+    let logger: Logger
+    let schedule: MaintenanceSchedule
+
+    struct CachedToken: Sendable {
+        var token: String
+        var expiresAt: Date?
+        var cachedAt: Date
+    }
+
+    let tokenCache = Mutex<[String: CachedToken]>([:])
+    let refreshesInFlight = Mutex<[String: Task<ConnectionRecord, any Error>]>([:])
+    let workSignal: AsyncStream<Void>.Continuation
+    /// Yields whenever new work may be due sooner than the sweeper planned (a new connection, a failure backoff).
+    let workSignals: AsyncStream<Void>
+
+    /// Creates a vault. Call ``ConnectionStore/migrate()`` on the store first.
+    public init(
+        client: TikTokClient,
+        store: any ConnectionStore,
+        cipher: TokenCipher,
+        configuration: Configuration,
+        now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "tiktok-business.connections")
+    ) {
+        self.client = client
+        self.store = store
+        self.cipher = cipher
+        self.configuration = configuration
+        self.now = now
+        self.logger = logger
+        self.schedule = MaintenanceSchedule(configuration: configuration)
+        (workSignals, workSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// One connection, never its tokens.
+    public func connection(id: String) async throws -> Connection {
+        try await loadRecord(id: id).connection
+    }
+
+    /// A page of connections ordered by id, after `cursor`.
+    public func connections(_ filter: ConnectionFilter = .init(), after cursor: String? = nil, limit: Int = 100)
+        async throws -> [Connection]
+    {
+        try await storeCall { try await self.store.list(filter, after: cursor, limit: max(1, min(limit, 1000))) }
+    }
+
+    /// The event log after `sequence`, oldest first.
+    public func events(after sequence: Int64 = 0, connectionID: String? = nil, limit: Int = 100) async throws
+        -> [ConnectionEvent]
+    {
+        try await storeCall {
+            try await self.store.events(after: sequence, connectionID: connectionID, limit: max(1, min(limit, 1000)))
+        }
+    }
+
+    // MARK: Internals shared by the extensions
+
+    func loadRecord(id: String) async throws -> ConnectionRecord {
+        guard let record = try await storeCall({ try await self.store.record(id: id) }) else {
+            throw ConnectionError(.notFound, "No connection \(id).", connectionID: id)
+        }
+        return record
+    }
+
+    /// Runs a store call, wrapping its failures as ``ConnectionError/Code/storeFailure``.
+    func storeCall<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ConnectionError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ConnectionError(.storeFailure, "The connection store failed: \(error)", underlying: error)
+        }
+    }
+
+    func open(_ sealed: SealedToken?, of record: ConnectionRecord, field: TokenCipher.Field) throws -> String {
+        guard let sealed else {
+            throw ConnectionError(.tokenUnreadable, "The connection has no \(field.rawValue).", connectionID: record.id)
+        }
+        do {
+            return try cipher.open(sealed, connectionID: record.id, field: field)
+        } catch {
+            throw ConnectionError(
+                .tokenUnreadable, "The \(field.rawValue) could not be opened: \(error)", connectionID: record.id,
+                underlying: error)
+        }
+    }
+
+    func seal(_ token: String, connectionID: String, field: TokenCipher.Field) throws -> SealedToken {
+        do {
+            return try cipher.seal(token, connectionID: connectionID, field: field)
+        } catch {
+            throw ConnectionError(.tokenUnreadable, "Sealing failed: \(error)", connectionID: connectionID)
+        }
+    }
+
+    /// Writes `record` (compare-and-swap on its version) with `events`; returns the stored record, or `nil` when
+    /// the version moved on.
+    func write(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> ConnectionRecord? {
+        var next = record
+        let stored = try await storeCall { try await self.store.update(next, events: events) }
+        guard stored else { return nil }
+        next.version += 1
+        invalidateCache(id: record.id)
+        return next
+    }
+
+    func invalidateCache(id: String) {
+        _ = tokenCache.withLock { $0.removeValue(forKey: id) }
+    }
+
+    func signalWork() {
+        workSignal.yield()
+    }
+
+    func metadata(_ record: ConnectionRecord) -> Logger.Metadata {
+        ["connection.id": "\(record.id)", "connection.kind": "\(record.connection.kind)"]
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// Where the vault keeps connections, pending authorization states and the event log.
+///
+/// Implementations: `SQLiteConnectionStore` (embedded, the default) and `PostgresConnectionStore` (many instances).
+/// Every write that changes a connection also appends its events in the same transaction, so the log and the
+/// connections never disagree. All SQL goes through bound parameters.
+public protocol ConnectionStore: Sendable {
+    /// Applies the store's named, append-only migrations. Safe to call more than once, and concurrently.
+    func migrate() async throws
+
+    /// Whether the database answers (for readiness checks).
+    func ping() async throws
+
+    // MARK: Authorization states
+
+    /// Stores a pending authorization state.
+    func insertState(_ state: AuthorizationState) async throws
+
+    /// The state with this hash, consumed or not.
+    func state(hash: String) async throws -> AuthorizationState?
+
+    /// Marks the state consumed at `now` if it is not yet: exactly one caller ever gets `true`.
+    func consumeState(hash: String, now: Date) async throws -> Bool
+
+    /// Deletes states that expired before `date`; returns how many.
+    func deleteStates(expiredBefore date: Date) async throws -> Int
+
+    // MARK: Connections
+
+    /// The connection with this id.
+    func record(id: String) async throws -> ConnectionRecord?
+
+    /// The id of the most recently updated connection of `kind` that has any of `identities` (advertiser ids, TTCM
+    /// account ids, open id).
+    func connectionID(kind: ConnectionKind, matchingAnyOf identities: [String]) async throws -> String?
+
+    /// Inserts a new connection (version must be 0; stored as 1) and appends `events`.
+    func insert(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws
+
+    /// Replaces a connection if its stored version is still `record.version`, storing `record.version + 1`, appending
+    /// `events` and releasing any refresh lease, all in one transaction. Returns `false` (and changes nothing) when
+    /// the version moved on.
+    func update(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> Bool
+
+    /// A page of connections, ordered by id, after `cursor` (an id), filtered.
+    func list(_ filter: ConnectionFilter, after cursor: String?, limit: Int) async throws -> [Connection]
+
+    /// Counts of connections by kind and status.
+    func counts() async throws -> [ConnectionCount]
+
+    // MARK: Leases (refresh claims)
+
+    /// Claims up to `limit` connections whose `nextActionAt <= now` and whose lease is free or expired, leasing them
+    /// to `owner` until `leaseUntil`. Two claimers never get the same connection while a lease holds.
+    func claimDue(now: Date, limit: Int, owner: String, leaseUntil: Date) async throws -> [ConnectionRecord]
+
+    /// Leases one connection to `owner` until `leaseUntil` if its lease is free, expired or already `owner`'s.
+    /// Returns the record when the lease was taken.
+    func claim(id: String, now: Date, owner: String, leaseUntil: Date) async throws -> ConnectionRecord?
+
+    /// Releases `owner`'s lease on a connection, if it still holds it.
+    func releaseLease(id: String, owner: String) async throws
+
+    /// The earliest `nextActionAt` among connections, or `nil` when none has work pending.
+    func nextActionDate() async throws -> Date?
+
+    /// Records sealed with a key other than `keyID`, up to `limit` (for key rotation).
+    func records(notSealedWith keyID: String, limit: Int) async throws -> [ConnectionRecord]
+
+    // MARK: Events
+
+    /// Appends events not tied to a connection write.
+    func appendEvents(_ events: [ConnectionEvent]) async throws
+
+    /// Events after `sequence` (exclusive), oldest first, optionally for one connection.
+    func events(after sequence: Int64, connectionID: String?, limit: Int) async throws -> [ConnectionEvent]
+}
+
+/// Which connections to list.
+public struct ConnectionFilter: Sendable, Hashable {
+    /// Only this kind.
+    public var kind: ConnectionKind?
+    /// Only this status.
+    public var status: ConnectionStatus?
+    /// Only this end user.
+    public var endUserID: String?
+
+    /// Creates a filter; `nil` fields match everything.
+    public init(kind: ConnectionKind? = nil, status: ConnectionStatus? = nil, endUserID: String? = nil) {
+        self.kind = kind
+        self.status = status
+        self.endUserID = endUserID
+    }
+}
+
+/// How many connections have a kind and status.
+public struct ConnectionCount: Sendable, Hashable {
+    /// The kind.
+    public var kind: ConnectionKind
+    /// The status.
+    public var status: ConnectionStatus
+    /// How many.
+    public var count: Int
+
+    /// Creates a count.
+    public init(kind: ConnectionKind, status: ConnectionStatus, count: Int) {
+        self.kind = kind
+        self.status = status
+        self.count = count
+    }
+}
+
+/// A store failure: a database error, or a row the store could not read.
+public struct ConnectionStoreError: Error, Sendable, CustomStringConvertible {
+    /// What failed, without secrets or SQL arguments.
+    public var message: String
+    /// The underlying error.
+    public var underlying: (any Error)?
+
+    /// Creates an error.
+    public init(_ message: String, underlying: (any Error)? = nil) {
+        self.message = message
+        self.underlying = underlying
+    }
+
+    public var description: String { "ConnectionStoreError: \(message)" }
+}
