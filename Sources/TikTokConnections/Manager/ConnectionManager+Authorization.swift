@@ -249,6 +249,7 @@ extension ConnectionManager {
                 type: .connectionCreated, connectionID: id, occurredAt: time, data: eventData(record.connection))
             try await storeCall { try await self.store.insert(record, events: [event]) }
             record.version = 1
+            notify([event])
             logger.info("Connection created", metadata: metadata(record))
             signalWork()
             return AuthorizationResult(connection: record.connection, created: true, redirectAfter: state.redirectAfter)

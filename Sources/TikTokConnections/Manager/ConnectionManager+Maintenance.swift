@@ -16,6 +16,9 @@ public struct SweepReport: Sendable, Hashable {
     public var reauthorizationRequired = 0
     /// Transient failures (retried later).
     public var failed = 0
+
+    /// An empty report.
+    public init() {}
 }
 
 extension ConnectionManager {
@@ -29,7 +32,8 @@ extension ConnectionManager {
                 now: time, limit: limit, owner: owner,
                 leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
         }
-        var report = SweepReport(claimed: claimed.count)
+        var report = SweepReport()
+        report.claimed = claimed.count
         guard !claimed.isEmpty else { return report }
         try await withThrowingTaskGroup(of: SweepReport.self) { group in
             var pending = claimed[...]

@@ -36,6 +36,7 @@ public final class ConnectionManager: Sendable {
     }
 
     let tokenCache = Mutex<[String: CachedToken]>([:])
+    let eventObservers = Mutex<[@Sendable (ConnectionEvent) -> Void]>([])
     let refreshesInFlight = Mutex<[String: Task<ConnectionRecord, any Error>]>([:])
     let workSignal: AsyncStream<Void>.Continuation
     /// Yields whenever new work may be due sooner than the sweeper planned (a new connection, a failure backoff).
@@ -132,7 +133,22 @@ public final class ConnectionManager: Sendable {
         guard stored else { return nil }
         next.version += 1
         invalidateCache(id: record.id)
+        notify(events)
         return next
+    }
+
+    /// Calls `observer` with every event this instance records, after it is stored (for metrics and wake-ups).
+    /// The observer must return quickly.
+    public func addEventObserver(_ observer: @escaping @Sendable (ConnectionEvent) -> Void) {
+        eventObservers.withLock { $0.append(observer) }
+    }
+
+    func notify(_ events: [ConnectionEvent]) {
+        guard !events.isEmpty else { return }
+        let observers = eventObservers.withLock { $0 }
+        for event in events {
+            for observer in observers { observer(event) }
+        }
     }
 
     func invalidateCache(id: String) {

@@ -1,0 +1,67 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TikTokBusiness
+import TikTokConnections
+
+/// A management API error, rendered as `{"error":{"code":"…","message":"…"}}` with a fitting status.
+public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
+    /// The HTTP status.
+    public var status: HTTPResponse.Status
+    /// A stable machine-readable code, e.g. `not_found`.
+    public var code: String
+    /// A human explanation, never a secret.
+    public var message: String
+    /// TikTok's request id, when TikTok answered.
+    public var tikTokRequestID: String?
+
+    /// Creates an error.
+    public init(_ status: HTTPResponse.Status, code: String, message: String, tikTokRequestID: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.tikTokRequestID = tikTokRequestID
+    }
+
+    public var description: String { "APIError(\(status.code) \(code): \(message))" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let tikTokRequestID { error["tiktok_request_id"] = .string(tikTokRequestID) }
+        return JSONResponse.make(["error": .object(error)], status: status)
+    }
+
+    static func badRequest(_ message: String, code: String = "invalid_request") -> APIError {
+        APIError(.badRequest, code: code, message: message)
+    }
+
+    /// The API error for a vault error.
+    static func from(_ error: ConnectionError) -> APIError {
+        let status: HTTPResponse.Status
+        switch error.code {
+        case .notFound: status = .notFound
+        case .invalidRequest, .unknownState, .kindMismatch, .malformedCallback, .authorizationDenied:
+            status = .badRequest
+        case .browserMismatch: status = .forbidden
+        case .stateReplayed, .reauthorizationRequired, .revoked: status = .conflict
+        case .stateExpired: status = .gone
+        case .exchangeFailed, .refreshFailed: status = .badGateway
+        case .tikTokUnavailable, .storeFailure: status = .serviceUnavailable
+        default: status = .internalServerError
+        }
+        return APIError(
+            status, code: error.code.description, message: error.message,
+            tikTokRequestID: error.tikTokError?.requestID)
+    }
+}
+
+/// JSON responses from ``JSONValue``s.
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonText)))
+    }
+}

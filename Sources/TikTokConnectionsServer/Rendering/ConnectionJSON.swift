@@ -1,0 +1,49 @@
+import Foundation
+import TikTokBusiness
+import TikTokConnections
+
+/// The public JSON shapes of the management API (snake_case; ids as strings; never a token).
+enum ConnectionJSON {
+    static func date(_ date: Date?) -> JSONValue {
+        guard let date else { return .null }
+        return .string(timestamp(date))
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+
+    static func optional(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
+
+    static func connection(_ connection: Connection) -> JSONValue {
+        let expiring = connection.kind.hasExpiringTokens
+        return .object([
+            "id": .string(connection.id),
+            "kind": .string(connection.kind.rawValue),
+            "status": .string(connection.status.rawValue),
+            "status_reason": optional(connection.statusReason),
+            "end_user_id": optional(connection.endUserID),
+            "advertiser_ids": connection.kind.usesAdvertiserFlow ? .strings(connection.advertiserIDs) : .null,
+            "open_id": optional(connection.openID),
+            "tto_tcm_account_ids": connection.kind == .tcmAccount ? .strings(connection.tcmAccountIDs) : .null,
+            "scopes": .strings(connection.scopes),
+            "access_token_expires_at": expiring ? date(connection.accessTokenExpiresAt) : .null,
+            "refresh_token_expires_at": expiring ? date(connection.refreshTokenExpiresAt) : .null,
+            "last_refreshed_at": date(connection.lastRefreshedAt),
+            "last_checked_at": date(connection.lastCheckedAt),
+            "created_at": date(connection.createdAt),
+            "updated_at": date(connection.updatedAt),
+        ])
+    }
+
+    static func event(_ event: ConnectionEvent) -> JSONValue {
+        .object([
+            "sequence": .number(String(event.sequence)),
+            "id": .string(event.id),
+            "type": .string(event.type.rawValue),
+            "connection_id": .string(event.connectionID),
+            "occurred_at": date(event.occurredAt),
+            "data": .object(event.data.mapValues { .string($0) }),
+        ])
+    }
+}

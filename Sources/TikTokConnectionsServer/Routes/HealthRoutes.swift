@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Prometheus
+import TikTokBusiness
+import TikTokConnections
+
+/// `/healthz` (the process answers), `/readyz` (the database answers) and `/metrics` (Prometheus text).
+struct HealthRoutes<Context: RequestContext>: Sendable {
+    let manager: ConnectionManager
+    let metrics: ServerMetrics
+
+    func register(on router: Router<Context>) {
+        router.get("healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        router.get("readyz") { _, _ in
+            do {
+                try await withTimeout(.seconds(2)) { try await manager.store.ping() }
+                return JSONResponse.make(["status": "ready"])
+            } catch {
+                return JSONResponse.make(
+                    ["status": "unavailable", "error": ["code": "database_unavailable", "message": "The database does not answer."]],
+                    status: .serviceUnavailable)
+            }
+        }
+        router.get("metrics") { _, _ in
+            if let counts = try? await manager.store.counts() {
+                metrics.connections(counts)
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(
+                status: .ok, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        }
+    }
+}
+
+/// Runs `body`, failing with `CancellationError` if it takes longer than `limit`.
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw CancellationError()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TikTokBusiness
+import TikTokConnections
+
+/// The `/v1` management API: connect links, connections, access tokens, refresh, revoke, events.
+struct ManagementRoutes<Context: RequestContext>: Sendable {
+    let manager: ConnectionManager
+    let configuration: ServerConfiguration
+
+    func register(on group: RouterGroup<Context>) {
+        group.post("connect-links", use: createLink)
+        group.get("connections", use: list)
+        group.get("connections/:id", use: show)
+        group.get("connections/:id/access-token", use: accessToken)
+        group.post("connections/:id/refresh", use: refresh)
+        group.delete("connections/:id", use: revoke)
+        group.get("events", use: events)
+    }
+
+    @Sendable func createLink(_ request: Request, context: Context) async throws -> Response {
+        let body = try await RequestInput.jsonObject(request, context: context, limit: configuration.jsonBodyLimit)
+        let kind = try RequestInput.kind(body["kind"]?.stringValue)
+        let expiresIn: TimeInterval?
+        if let value = body["expires_in"], value != .null {
+            guard let seconds = value.doubleValue, seconds >= 60, seconds <= 90 * 86_400 else {
+                throw APIError.badRequest("expires_in must be a number of seconds from 60 to 7776000.")
+            }
+            expiresIn = seconds
+        } else {
+            expiresIn = nil
+        }
+        let reconnect = try RequestInput.optionalString(body, "reconnect_connection_id")
+        if let reconnect { try RequestInput.validateID(reconnect) }
+        let options = AuthorizationLinkOptions(
+            endUserID: try RequestInput.optionalString(body, "end_user_id", maxLength: 256),
+            reconnectConnectionID: reconnect,
+            forceConsent: try RequestInput.optionalBool(body, "force_consent") ?? false,
+            expiresIn: expiresIn)
+        let link = try await vault { try await manager.authorizationLink(for: kind, options: options) }
+        return JSONResponse.make(
+            ["url": .string(link.url), "expires_at": ConnectionJSON.date(link.expiresAt)], status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        var filter = ConnectionFilter()
+        if let kind = query["kind"] { filter.kind = try RequestInput.kind(String(kind)) }
+        if let status = query["status"] {
+            guard let parsed = ConnectionStatus(rawValue: String(status)) else {
+                throw APIError.badRequest(
+                    "status must be one of \(ConnectionStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            filter.status = parsed
+        }
+        if let endUser = query["end_user_id"] { filter.endUserID = String(endUser) }
+        let limit = try RequestInput.limit(query["limit"].map(String.init), default: 50, maximum: 1000)
+        let cursor = query["cursor"].map(String.init)
+        if let cursor { try RequestInput.validateID(cursor) }
+        let page = try await vault { try await manager.connections(filter, after: cursor, limit: limit + 1) }
+        let items = Array(page.prefix(limit))
+        let next: JSONValue = page.count > limit ? .string(items.last!.id) : .null
+        return JSONResponse.make(["connections": .array(items.map(ConnectionJSON.connection)), "next_cursor": next])
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        let id = try RequestInput.id(context)
+        let connection = try await vault { try await manager.connection(id: id) }
+        return JSONResponse.make(ConnectionJSON.connection(connection))
+    }
+
+    @Sendable func accessToken(_ request: Request, context: Context) async throws -> Response {
+        let id = try RequestInput.id(context)
+        let token = try await vault { try await manager.accessToken(for: id) }
+        let connection = try await vault { try await manager.connection(id: id) }
+        return JSONResponse.make([
+            "connection_id": .string(id), "access_token": .string(token),
+            "expires_at": ConnectionJSON.date(connection.accessTokenExpiresAt),
+        ])
+    }
+
+    @Sendable func refresh(_ request: Request, context: Context) async throws -> Response {
+        let id = try RequestInput.id(context)
+        let connection = try await vault { try await manager.refresh(id: id) }
+        return JSONResponse.make(ConnectionJSON.connection(connection))
+    }
+
+    @Sendable func revoke(_ request: Request, context: Context) async throws -> Response {
+        let id = try RequestInput.id(context)
+        let connection = try await vault { try await manager.revoke(id: id) }
+        return JSONResponse.make(ConnectionJSON.connection(connection))
+    }
+
+    @Sendable func events(_ request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        let after: Int64
+        if let text = query["after"] {
+            guard let value = Int64(text), value >= 0 else {
+                throw APIError.badRequest("after must be a non-negative integer (an event sequence).")
+            }
+            after = value
+        } else {
+            after = 0
+        }
+        let connectionID = query["connection_id"].map(String.init)
+        if let connectionID { try RequestInput.validateID(connectionID) }
+        let limit = try RequestInput.limit(query["limit"].map(String.init), default: 100, maximum: 1000)
+        let events = try await vault { try await manager.events(after: after, connectionID: connectionID, limit: limit) }
+        let next: JSONValue = events.last.map { .number(String($0.sequence)) } ?? .number(String(after))
+        return JSONResponse.make(["events": .array(events.map(ConnectionJSON.event)), "next_cursor": next])
+    }
+
+    private func vault<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ConnectionError {
+            throw APIError.from(error)
+        }
+    }
+}
+
+/// Validation of path parameters, queries and JSON bodies: every bad input is a 4xx with a clear message.
+enum RequestInput {
+    static func kind(_ text: String?) throws -> ConnectionKind {
+        guard let text, let kind = ConnectionKind(rawValue: text) else {
+            throw APIError.badRequest(
+                "kind must be one of \(ConnectionKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return kind
+    }
+
+    static func id(_ context: some RequestContext) throws -> String {
+        guard let id = context.parameters.get("id") else { throw APIError.badRequest("A connection id is required.") }
+        try validateID(id)
+        return id
+    }
+
+    static func validateID(_ id: String) throws {
+        guard !id.isEmpty, id.count <= 64,
+            id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" }),
+            id.allSatisfy(\.isASCII)
+        else {
+            throw APIError.badRequest("Not a connection id.", code: "invalid_id")
+        }
+    }
+
+    static func limit(_ text: String?, default value: Int, maximum: Int) throws -> Int {
+        guard let text else { return value }
+        guard let limit = Int(text), limit >= 1, limit <= maximum else {
+            throw APIError.badRequest("limit must be an integer from 1 to \(maximum).")
+        }
+        return limit
+    }
+
+    static func jsonObject(_ request: Request, context: some RequestContext, limit: Int) async throws
+        -> [String: JSONValue]
+    {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "The body exceeds \(limit) bytes.")
+        }
+        guard buffer.readableBytes > 0 else { return [:] }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)),
+            let object = value.objectValue
+        else {
+            throw APIError.badRequest("The body must be a JSON object.", code: "invalid_json")
+        }
+        return object
+    }
+
+    static func optionalString(_ body: [String: JSONValue], _ key: String, maxLength: Int = 128) throws -> String? {
+        guard let value = body[key], value != .null else { return nil }
+        guard case .string(let text) = value, !text.isEmpty, text.count <= maxLength else {
+            throw APIError.badRequest("\(key) must be a non-empty string of at most \(maxLength) characters.")
+        }
+        return text
+    }
+
+    static func optionalBool(_ body: [String: JSONValue], _ key: String) throws -> Bool? {
+        guard let value = body[key], value != .null else { return nil }
+        guard let flag = value.boolValue else { throw APIError.badRequest("\(key) must be true or false.") }
+        return flag
+    }
+}

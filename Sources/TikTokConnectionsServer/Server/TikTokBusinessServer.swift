@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import Logging
+import TikTokConnections
+
+/// The HTTP service over a ``ConnectionManager``: the browser connect flow, the `/v1` management API and proxy,
+/// health and metrics.
+///
+/// ```swift
+/// let server = TikTokBusinessServer(manager: manager, configuration: .init(publicURL: …, apiKey: …, tikTokAPIBaseURL: …))
+/// let app = server.makeApplication(host: "127.0.0.1", port: 8080)
+/// try await ServiceGroup(services: [app, RefreshService(manager: manager)], …).run()
+/// ```
+public struct TikTokBusinessServer: Sendable {
+    /// The vault.
+    public let manager: ConnectionManager
+    /// The configuration.
+    public let configuration: ServerConfiguration
+    /// The metrics behind `/metrics`.
+    public let metrics: ServerMetrics
+    let logger: Logger
+
+    /// Creates the service.
+    public init(
+        manager: ConnectionManager, configuration: ServerConfiguration,
+        logger: Logger = Logger(label: "tiktok-business.server")
+    ) {
+        self.manager = manager
+        self.configuration = configuration
+        self.metrics = ServerMetrics()
+        self.logger = logger
+        let metrics = self.metrics
+        manager.addEventObserver { metrics.observe($0) }
+    }
+
+    /// Every route of the service.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(metrics: metrics))
+        let pages = Pages()
+        HealthRoutes(manager: manager, metrics: metrics).register(on: router)
+        ConnectRoutes(manager: manager, configuration: configuration, pages: pages).register(on: router)
+        let api = router.group("v1").add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey))
+        ManagementRoutes(manager: manager, configuration: configuration).register(on: api)
+        ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics).register(on: api)
+        return router
+    }
+
+    /// The Hummingbird application on `host:port`, a `Service` to run in a `ServiceGroup`.
+    public func makeApplication(
+        host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "tiktok-business"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+}
