@@ -1,0 +1,24 @@
+/// What the emulator has seen since it started or since the last ``EmulatorControl/resetCounters()``.
+public struct EmulatorCounters: Sendable, Hashable {
+    /// Successful code exchanges at `/oauth2/access_token/`.
+    public var advertiserExchanges: Int = 0
+    /// Successful code exchanges at `/tt_user/oauth2/token/`.
+    public var accountExchanges: Int = 0
+    /// Successful refreshes at `/tt_user/oauth2/refresh_token/`.
+    public var refreshes: Int = 0
+    /// Refresh calls answered with an application error (rate limiting and injected faults excluded).
+    public var refreshFailures: Int = 0
+    /// Successful refreshes per `open_id`.
+    public var refreshesByOpenID: [String: Int] = [:]
+    /// Successful revocations at `/oauth2/revoke_token/` and `/tt_user/oauth2/revoke/`.
+    public var revokes: Int = 0
+    /// Calls received per API path (relative to `/open_api/v1.3`, e.g. `/campaign/get/`).
+    public var calls: [String: Int] = [:]
+    /// Injected faults (timeouts, 500, 504, 50002, 50000, 40100), latency excluded.
+    public var faultsInjected: Int = 0
+    /// Calls refused because an app exceeded the QPS limit.
+    public var rateLimited: Int = 0
+
+    /// Empty counters.
+    public init() {}
+}

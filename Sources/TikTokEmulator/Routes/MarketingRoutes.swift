@@ -1,0 +1,102 @@
+import Hummingbird
+
+/// Marketing API reads: `/advertiser/info/`, `/campaign/get/`, `/adgroup/get/`, `/ad/get/`.
+struct MarketingRoutes: Sendable {
+    let state: EmulatorState
+
+    private var catalog: MarketingCatalog { self.state.marketing }
+
+    func register<Context: RequestContext>(on api: RouterGroup<Context>) {
+        api.get("advertiser/info") { request, _ in try self.advertiserInfo(request) }
+        api.get("campaign/get") { request, _ in try self.campaigns(request) }
+        api.get("adgroup/get") { request, _ in try self.adGroups(request) }
+        api.get("ad/get") { request, _ in try self.ads(request) }
+    }
+
+    /// `GET /advertiser/info/?advertiser_ids=[…]&fields=[…]` (at most 100 ids).
+    private func advertiserInfo(_ request: Request) throws -> APIResponse {
+        let token = try self.state.authenticate(request)
+        let query = QueryParameters(request)
+        guard let advertiserIDs = try query.stringArray("advertiser_ids") else {
+            throw APIError.missing("advertiser_ids")
+        }
+        guard (1...100).contains(advertiserIDs.count) else {
+            throw APIError.invalid("advertiser_ids", "Length must be between 1 and 100.")
+        }
+        let fields = try query.stringArray("fields").map(Set.init)
+        for advertiserID in advertiserIDs {
+            try self.state.requireAdvertiser(advertiserID, for: token)
+        }
+        let list = advertiserIDs.map { self.catalog.advertiserInfo($0).selecting(fields) }
+        return APIResponse(["list": .array(list)])
+    }
+
+    /// The advertiser of a listing call, after checking access; plus its optional `fields` and `filtering`.
+    private func listingContext(_ request: Request) throws -> (
+        advertiserID: String, query: QueryParameters, fields: Set<String>?, filtering: JSONValue?
+    ) {
+        let token = try self.state.authenticate(request)
+        let query = QueryParameters(request)
+        let advertiserID = try query.required("advertiser_id")
+        try self.state.requireAdvertiser(advertiserID, for: token)
+        let fields = try query.stringArray("fields").map(Set.init)
+        let filtering = try query.object("filtering")
+        return (advertiserID, query, fields, filtering)
+    }
+
+    /// The id list `filtering[key]`, `nil` when absent, 40002 when not an array.
+    private func filterIDs(_ filtering: JSONValue?, _ key: String) throws(APIError) -> Set<String>? {
+        guard let value = filtering?[key], value != .null else { return nil }
+        return Set(try QueryParameters.strings(value, name: "filtering.\(key)"))
+    }
+
+    /// `GET /campaign/get/?advertiser_id&filtering={campaign_ids}&page&page_size&fields`.
+    private func campaigns(_ request: Request) throws -> APIResponse {
+        let (advertiserID, query, fields, filtering) = try self.listingContext(request)
+        var indices = Array(0..<self.catalog.campaignCount(advertiserID))
+        if let campaignIDs = try self.filterIDs(filtering, "campaign_ids") {
+            let wanted = Set(campaignIDs.compactMap { self.catalog.campaignIndex(of: $0, advertiserID: advertiserID) })
+            indices = indices.filter(wanted.contains)
+        }
+        let page = try PageInfo(query, totalNumber: indices.count)
+        let list = indices[page.range].map { self.catalog.campaign(advertiserID, $0).selecting(fields) }
+        return APIResponse(["list": .array(list), "page_info": page.json])
+    }
+
+    /// `GET /adgroup/get/?advertiser_id&filtering={campaign_ids,adgroup_ids}&page&page_size&fields`.
+    private func adGroups(_ request: Request) throws -> APIResponse {
+        let (advertiserID, query, fields, filtering) = try self.listingContext(request)
+        var paths = self.catalog.adGroupPaths(advertiserID)
+        if let campaignIDs = try self.filterIDs(filtering, "campaign_ids") {
+            let wanted = Set(campaignIDs.compactMap { self.catalog.campaignIndex(of: $0, advertiserID: advertiserID) })
+            paths = paths.filter { wanted.contains($0.campaign) }
+        }
+        if let adGroupIDs = try self.filterIDs(filtering, "adgroup_ids") {
+            paths = paths.filter { adGroupIDs.contains(self.catalog.adGroupID(advertiserID, $0.campaign, $0.adGroup)) }
+        }
+        let page = try PageInfo(query, totalNumber: paths.count)
+        let list = paths[page.range].map {
+            self.catalog.adGroup(advertiserID, $0.campaign, $0.adGroup).selecting(fields)
+        }
+        return APIResponse(["list": .array(list), "page_info": page.json])
+    }
+
+    /// `GET /ad/get/?advertiser_id&filtering={campaign_ids,adgroup_ids,ad_ids}&page&page_size&fields`.
+    private func ads(_ request: Request) throws -> APIResponse {
+        let (advertiserID, query, fields, filtering) = try self.listingContext(request)
+        var paths = self.catalog.adPaths(advertiserID)
+        if let campaignIDs = try self.filterIDs(filtering, "campaign_ids") {
+            let wanted = Set(campaignIDs.compactMap { self.catalog.campaignIndex(of: $0, advertiserID: advertiserID) })
+            paths = paths.filter { wanted.contains($0.campaign) }
+        }
+        if let adGroupIDs = try self.filterIDs(filtering, "adgroup_ids") {
+            paths = paths.filter { adGroupIDs.contains(self.catalog.adGroupID(advertiserID, $0.campaign, $0.adGroup)) }
+        }
+        if let adIDs = try self.filterIDs(filtering, "ad_ids") {
+            paths = paths.filter { adIDs.contains(self.catalog.adID(advertiserID, $0)) }
+        }
+        let page = try PageInfo(query, totalNumber: paths.count)
+        let list = paths[page.range].map { self.catalog.ad(advertiserID, $0).selecting(fields) }
+        return APIResponse(["list": .array(list), "page_info": page.json])
+    }
+}

@@ -1,0 +1,316 @@
+import Synchronization
+
+/// What the account-flow token endpoints hand out.
+struct IssuedAccountTokens: Sendable {
+    let accessToken: String
+    let expiresIn: Int
+    let refreshToken: String
+    let refreshTokenExpiresIn: Int
+    let openID: String
+    let scopes: [String]
+}
+
+/// What an advertiser-flow grant holds.
+struct AdvertiserGrant: Sendable {
+    let accessToken: String
+    let appID: String
+    let user: EmulatedUser
+    let scopeIDs: [Int]
+}
+
+/// A valid access token and what it grants.
+struct AuthenticatedToken: Sendable {
+    let flow: AuthorizationFlow
+    let appID: String
+    let user: EmulatedUser
+    let scopes: [String]
+    let scopeIDs: [Int]
+}
+
+/// Authorization codes, grants, access tokens and refresh tokens, with O(1) lookups by token under one lock.
+///
+/// A grant is one authorization of one app by one user: an advertiser grant has a single never-expiring access token;
+/// an account grant has a refresh token (rotating or not), a refresh deadline anchored to the original grant, and the
+/// access tokens issued from it (each valid until its own expiry).
+final class AuthorizationStore: Sendable {
+    private struct Code {
+        let flow: AuthorizationFlow
+        let appID: String
+        let redirectURI: String
+        let user: EmulatedUser
+        let scopes: [String]
+        let scopeIDs: [Int]
+        let expiresAt: Double
+    }
+
+    private struct Grant {
+        let flow: AuthorizationFlow
+        let appID: String
+        let user: EmulatedUser
+        let scopes: [String]
+        let scopeIDs: [Int]
+        let refreshDeadline: Double?
+        var refreshToken: String?
+        var accessTokens: [String]
+    }
+
+    private struct AccessToken {
+        let grantID: UInt64
+        let expiresAt: Double?
+    }
+
+    private struct State {
+        var codes: [String: Code] = [:]
+        var grants: [UInt64: Grant] = [:]
+        var accessTokens: [String: AccessToken] = [:]
+        var refreshTokens: [String: UInt64] = [:]
+        var grantsByUser: [String: Set<UInt64>] = [:]
+        var nextGrantID: UInt64 = 1
+        var codesSinceSweep = 0
+
+        mutating func addGrant(_ grant: Grant) -> UInt64 {
+            let id = self.nextGrantID
+            self.nextGrantID += 1
+            self.grants[id] = grant
+            self.grantsByUser[grant.user.name, default: []].insert(id)
+            return id
+        }
+
+        mutating func removeGrant(_ id: UInt64) {
+            guard let grant = self.grants.removeValue(forKey: id) else { return }
+            for token in grant.accessTokens {
+                self.accessTokens.removeValue(forKey: token)
+            }
+            if let refreshToken = grant.refreshToken {
+                self.refreshTokens.removeValue(forKey: refreshToken)
+            }
+            self.grantsByUser[grant.user.name]?.remove(id)
+            if self.grantsByUser[grant.user.name]?.isEmpty == true {
+                self.grantsByUser.removeValue(forKey: grant.user.name)
+            }
+        }
+    }
+
+    /// How many access tokens a grant keeps answering for (older ones become unknown, i.e. 40105).
+    private static let accessTokensKeptPerGrant = 8
+    /// How many codes are minted between two sweeps of expired codes.
+    private static let codeSweepInterval = 1024
+
+    private let state = Mutex(State())
+
+    /// Mints a single-use authorization code.
+    func mintCode(
+        flow: AuthorizationFlow,
+        appID: String,
+        redirectURI: String,
+        user: EmulatedUser,
+        scopes: [String],
+        scopeIDs: [Int],
+        now: Double,
+        lifetime: Int
+    ) -> String {
+        let code = TokenFactory.authorizationCode()
+        let record = Code(
+            flow: flow,
+            appID: appID,
+            redirectURI: redirectURI,
+            user: user,
+            scopes: scopes,
+            scopeIDs: scopeIDs,
+            expiresAt: now + Double(lifetime)
+        )
+        self.state.withLock { state in
+            state.codes[code] = record
+            state.codesSinceSweep += 1
+            if state.codesSinceSweep >= Self.codeSweepInterval {
+                state.codesSinceSweep = 0
+                state.codes = state.codes.filter { $0.value.expiresAt > now }
+            }
+        }
+        return code
+    }
+
+    /// Exchanges an advertiser-flow code (40110 when unknown, used, expired, of another app or of the account flow).
+    func exchangeAdvertiserCode(_ code: String, appID: String, now: Double) throws(APIError) -> AdvertiserGrant {
+        let accessToken = TokenFactory.advertiserAccessToken()
+        return try self.state.withLock { state throws(APIError) in
+            guard let record = state.codes[code], record.flow == .advertiser, record.appID == appID else {
+                throw APIError.invalidAuthCode
+            }
+            guard now < record.expiresAt else {
+                state.codes.removeValue(forKey: code)
+                throw APIError.invalidAuthCode
+            }
+            state.codes.removeValue(forKey: code)
+            let grantID = state.addGrant(
+                Grant(
+                    flow: .advertiser,
+                    appID: appID,
+                    user: record.user,
+                    scopes: [],
+                    scopeIDs: record.scopeIDs,
+                    refreshDeadline: nil,
+                    refreshToken: nil,
+                    accessTokens: [accessToken]
+                )
+            )
+            state.accessTokens[accessToken] = AccessToken(grantID: grantID, expiresAt: nil)
+            return AdvertiserGrant(accessToken: accessToken, appID: appID, user: record.user, scopeIDs: record.scopeIDs)
+        }
+    }
+
+    /// Exchanges an account-flow code: 40110 when the code is not usable, 40002 when `redirectURI` differs from the
+    /// one the code was issued for (the code stays usable then).
+    func exchangeAccountCode(
+        _ code: String,
+        appID: String,
+        redirectURI: String,
+        now: Double,
+        settings: EmulatorSettings
+    ) throws(APIError) -> IssuedAccountTokens {
+        let accessToken = TokenFactory.accountAccessToken()
+        let refreshToken = TokenFactory.refreshToken()
+        return try self.state.withLock { state throws(APIError) in
+            guard let record = state.codes[code], record.flow == .account, record.appID == appID else {
+                throw APIError.invalidAuthCode
+            }
+            guard now < record.expiresAt else {
+                state.codes.removeValue(forKey: code)
+                throw APIError.invalidAuthCode
+            }
+            guard record.redirectURI == redirectURI else {
+                throw APIError.invalid("redirect_uri", "Does not match the redirect_uri of the authorization request.")
+            }
+            state.codes.removeValue(forKey: code)
+            let deadline = now + Double(settings.refreshTokenLifetime)
+            let grantID = state.addGrant(
+                Grant(
+                    flow: .account,
+                    appID: appID,
+                    user: record.user,
+                    scopes: record.scopes,
+                    scopeIDs: [],
+                    refreshDeadline: deadline,
+                    refreshToken: refreshToken,
+                    accessTokens: [accessToken]
+                )
+            )
+            state.accessTokens[accessToken] = AccessToken(
+                grantID: grantID,
+                expiresAt: now + Double(settings.accessTokenLifetime)
+            )
+            state.refreshTokens[refreshToken] = grantID
+            return IssuedAccountTokens(
+                accessToken: accessToken,
+                expiresIn: settings.accessTokenLifetime,
+                refreshToken: refreshToken,
+                refreshTokenExpiresIn: settings.refreshTokenLifetime,
+                openID: record.user.openID,
+                scopes: record.scopes
+            )
+        }
+    }
+
+    /// Issues a new access token from a refresh token (40110 when unknown, rotated out, revoked, of another app or past
+    /// the grant's refresh deadline). The refresh deadline never moves; the refresh token rotates only when
+    /// `settings.rotateRefreshTokens`.
+    func refresh(
+        _ refreshToken: String,
+        appID: String,
+        now: Double,
+        settings: EmulatorSettings
+    ) throws(APIError) -> IssuedAccountTokens {
+        let accessToken = TokenFactory.accountAccessToken()
+        let rotatedRefreshToken = settings.rotateRefreshTokens ? TokenFactory.refreshToken() : nil
+        return try self.state.withLock { state throws(APIError) in
+            guard let grantID = state.refreshTokens[refreshToken], var grant = state.grants[grantID],
+                grant.appID == appID, let deadline = grant.refreshDeadline
+            else {
+                throw APIError.invalidRefreshToken
+            }
+            guard now < deadline else { throw APIError.invalidRefreshToken }
+            state.accessTokens[accessToken] = AccessToken(
+                grantID: grantID,
+                expiresAt: now + Double(settings.accessTokenLifetime)
+            )
+            grant.accessTokens.append(accessToken)
+            if grant.accessTokens.count > Self.accessTokensKeptPerGrant {
+                let dropped = grant.accessTokens.removeFirst()
+                state.accessTokens.removeValue(forKey: dropped)
+            }
+            var currentRefreshToken = refreshToken
+            if let rotatedRefreshToken {
+                state.refreshTokens.removeValue(forKey: refreshToken)
+                state.refreshTokens[rotatedRefreshToken] = grantID
+                grant.refreshToken = rotatedRefreshToken
+                currentRefreshToken = rotatedRefreshToken
+            }
+            state.grants[grantID] = grant
+            return IssuedAccountTokens(
+                accessToken: accessToken,
+                expiresIn: settings.accessTokenLifetime,
+                refreshToken: currentRefreshToken,
+                refreshTokenExpiresIn: max(0, Int((deadline - now).rounded(.down))),
+                openID: grant.user.openID,
+                scopes: grant.scopes
+            )
+        }
+    }
+
+    /// The grant behind a valid access token: 40105 when unknown or revoked, 40102 when expired.
+    func authenticate(_ accessToken: String, now: Double) throws(APIError) -> AuthenticatedToken {
+        try self.state.withLock { state throws(APIError) in
+            guard let record = state.accessTokens[accessToken], let grant = state.grants[record.grantID] else {
+                throw APIError.tokenInvalid
+            }
+            if let expiresAt = record.expiresAt, now >= expiresAt {
+                throw APIError.tokenExpired
+            }
+            return AuthenticatedToken(
+                flow: grant.flow,
+                appID: grant.appID,
+                user: grant.user,
+                scopes: grant.scopes,
+                scopeIDs: grant.scopeIDs
+            )
+        }
+    }
+
+    /// Revokes the whole grant of `accessToken` (expired tokens included) when it is a `flow` token of `appID`;
+    /// 40105 otherwise.
+    func revoke(accessToken: String, appID: String, flow: AuthorizationFlow) throws(APIError) -> AuthenticatedToken {
+        try self.state.withLock { state throws(APIError) in
+            guard let record = state.accessTokens[accessToken], let grant = state.grants[record.grantID],
+                grant.flow == flow, grant.appID == appID
+            else {
+                throw APIError.tokenInvalid
+            }
+            state.removeGrant(record.grantID)
+            return AuthenticatedToken(
+                flow: grant.flow,
+                appID: grant.appID,
+                user: grant.user,
+                scopes: grant.scopes,
+                scopeIDs: grant.scopeIDs
+            )
+        }
+    }
+
+    /// External revocation: the grant of `accessToken` and/or every grant of the user named `user`. Returns how many
+    /// grants ended.
+    func revokeExternally(accessToken: String?, user: String?) -> Int {
+        self.state.withLock { state in
+            var grantIDs = Set<UInt64>()
+            if let accessToken, let record = state.accessTokens[accessToken] {
+                grantIDs.insert(record.grantID)
+            }
+            if let user, let userGrants = state.grantsByUser[user] {
+                grantIDs.formUnion(userGrants)
+            }
+            for grantID in grantIDs {
+                state.removeGrant(grantID)
+            }
+            return grantIDs.count
+        }
+    }
+}

@@ -1,0 +1,147 @@
+public import Hummingbird
+public import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A faithful local TikTok Business API v1.3: consent screens, the token endpoints of both authorization flows, a
+/// seeded set of Marketing, Accounts and Creator Marketplace read endpoints, and a test-control API.
+///
+/// ```swift
+/// let emulator = TikTokEmulator(configuration: .init(autoConsent: true))
+/// try await emulator.withRunningServer { baseURL in
+///     // point a TikTok client at "\(baseURL)/open_api/v1.3/" and the consent URLs at baseURL
+/// }
+/// ```
+///
+/// Routes:
+/// - consent: `GET /portal/auth` (and `/marketing_api/auth`), `GET /v2/auth/authorize/`, with their form posts;
+/// - API: `/open_api/v1.3/…` (envelopes `{"code","message","request_id","data"}`);
+/// - control: `/_emulator/…` (clock, scripted consent, direct grants, revocation, faults, settings, counters), also
+///   available in-process through ``control``.
+public final class TikTokEmulator: Sendable {
+    /// The configuration the emulator started with (run-time changes live in ``EmulatorControl/settings``).
+    public let configuration: TikTokEmulatorConfiguration
+    /// In-process control: the same operations as the `/_emulator` HTTP API.
+    public let control: EmulatorControl
+
+    private let state: EmulatorState
+    private let logger: Logger
+
+    /// Creates an emulator. Nothing runs until ``makeRouter()`` is served, ``withRunningServer(host:port:_:)`` or
+    /// ``run(host:port:onServerRunning:)`` is called.
+    /// - Parameters:
+    ///   - configuration: apps, token lifetimes, consent behaviour, QPS limit and seed.
+    ///   - logger: receives fixed messages with `tiktok.*` metadata; tokens, codes and secrets are never logged.
+    public init(
+        configuration: TikTokEmulatorConfiguration = .init(),
+        logger: Logger = Logger(label: "tiktok-emulator")
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.state = EmulatorState(configuration: configuration, logger: logger)
+        self.control = EmulatorControl(state: self.state)
+    }
+
+    /// A router with every route of the emulator (consent pages, `/open_api/v1.3`, `/_emulator`).
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        // Router middleware must be added before the routes it wraps.
+        router.add(middleware: OpenAPIMiddleware<BasicRequestContext>(state: self.state))
+        ConsentRoutes(state: self.state).register(on: router)
+        let api = router.group(RouterPath(OpenAPIMiddleware<BasicRequestContext>.prefix))
+        OAuthRoutes(state: self.state).register(on: api)
+        MarketingRoutes(state: self.state).register(on: api)
+        ReportRoutes(state: self.state).register(on: api)
+        BusinessRoutes(state: self.state).register(on: api)
+        CreatorMarketplaceRoutes(state: self.state).register(on: api)
+        ControlRoutes(control: self.control).register(on: router)
+        return router
+    }
+
+    /// Runs the emulator on `host:port` (port 0 picks a free port), calls `body` with the base URL
+    /// (`http://127.0.0.1:PORT`), and shuts the server down when `body` returns or throws.
+    /// - Returns: what `body` returns.
+    /// - Throws: what `body` throws, or the server's error if it cannot start (e.g. the port is taken).
+    public func withRunningServer<T: Sendable>(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        _ body: @Sendable (String) async throws -> T
+    ) async throws -> T {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = self.makeApplication(host: host, port: port) { boundPort in
+            continuation.yield(boundPort)
+            continuation.finish()
+        }
+        let serviceGroup = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: self.logger)
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                try await serviceGroup.run()
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let boundPort = await iterator.next() else {
+                // The server stopped before listening: surface its error.
+                try await group.next()
+                throw ServerStartError()
+            }
+            let outcome: Result<T, any Error>
+            do {
+                outcome = .success(try await body("http://\(Self.urlHost(host)):\(boundPort)"))
+            } catch {
+                outcome = .failure(error)
+            }
+            // Shut down gracefully (in-flight requests finish), but never wait longer than the grace period.
+            await serviceGroup.triggerGracefulShutdown()
+            group.addTask { try? await Task.sleep(for: Self.shutdownGracePeriod) }
+            _ = try? await group.next()
+            group.cancelAll()
+            return try outcome.get()
+        }
+    }
+
+    /// How long ``withRunningServer(host:port:_:)`` lets in-flight requests finish before cancelling them.
+    static let shutdownGracePeriod = Duration.seconds(5)
+
+    /// Runs the emulator until the task is cancelled or the process gets SIGINT/SIGTERM (for the CLI).
+    /// - Parameters:
+    ///   - onServerRunning: called once listening, with the bound port.
+    public func run(
+        host: String,
+        port: Int,
+        onServerRunning: @Sendable @escaping (Int) async -> Void = { _ in }
+    ) async throws {
+        let app = self.makeApplication(host: host, port: port, onServerRunning: onServerRunning)
+        try await app.runService()
+    }
+
+    private func makeApplication(
+        host: String,
+        port: Int,
+        onServerRunning: @Sendable @escaping (Int) async -> Void
+    ) -> some ApplicationProtocol {
+        Application(
+            router: self.makeRouter(),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                await onServerRunning(channel.localAddress?.port ?? port)
+            },
+            logger: self.logger
+        )
+    }
+
+    /// The host to put in a URL: loopback for wildcard addresses, brackets for IPv6.
+    private static func urlHost(_ host: String) -> String {
+        switch host {
+        case "0.0.0.0", "": return "127.0.0.1"
+        case "::", "[::]": return "[::1]"
+        default: return host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        }
+    }
+}
+
+/// The server stopped before it started listening, without reporting an error.
+struct ServerStartError: Error, CustomStringConvertible {
+    var description: String { "The TikTok emulator server stopped before it started listening." }
+}

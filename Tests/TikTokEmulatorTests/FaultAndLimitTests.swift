@@ -1,0 +1,193 @@
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import TikTokEmulator
+
+@Suite("Faults, QPS limit, settings and counters")
+struct FaultAndLimitTests {
+    @Test("faults apply to the filtered paths only and can be cleared")
+    func pathFilteredFaults() async throws {
+        try await withEmulator { emulator, client in
+            let tokens = try await client.accountTokens(emulator, user: "lee")
+            let refreshToken = try #require(try tokens["refresh_token"].stringValue)
+            let set = try await client.control(
+                .post,
+                "/faults",
+                ["code_50002_rate": 1, "paths": ["/tt_user/oauth2/refresh_token/"]]
+            )
+            #expect(set.status == .ok)
+            #expect(set.json["code_50002_rate"]?.doubleValue == 1)
+
+            let faulted = try await client.refresh(refreshToken)
+            #expect(faulted.code == 50002)
+            let info = try await client.apiPost(
+                "/tt_user/token_info/get/",
+                ["app_id": .string(Fixture.appID), "access_token": tokens["access_token"]]
+            )
+            #expect(info.code == 0)
+            #expect(emulator.control.counters.faultsInjected == 1)
+            #expect(emulator.control.counters.refreshFailures == 0)
+
+            #expect(try await client.control(.delete, "/faults").status == .ok)
+            #expect(try await client.refresh(refreshToken).code == 0)
+        }
+    }
+
+    @Test("HTTP 500 with an envelope, and a non-JSON 504 gateway page")
+    func httpFaults() async throws {
+        try await withEmulator { emulator, client in
+            try emulator.control.setFaults(EmulatorFaults(http500Rate: 1))
+            let serverError = try await client.apiGet("/campaign/get/")
+            #expect(serverError.status == .internalServerError)
+            #expect(serverError.code == 50000)
+
+            try emulator.control.setFaults(EmulatorFaults(nonJSON504Rate: 1))
+            try await client.execute(uri: Fixture.api + "/campaign/get/", method: .get) { response in
+                #expect(response.status == .gatewayTimeout)
+                #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
+                #expect(JSONValue.parse(response.body.readableBytesView) == nil)
+            }
+            // Faults never touch consent pages or the control API.
+            #expect(try await client.page(advertiserAuthURL()).status == .ok)
+            #expect(try await client.control(.get, "/clock").status == .ok)
+            #expect(emulator.control.counters.faultsInjected == 2)
+        }
+    }
+
+    @Test("seeded fault draws are reproducible")
+    func reproducibleFaults() async throws {
+        try await withEmulator { emulator, client in
+            func draws() async throws -> [Int] {
+                try emulator.control.setFaults(EmulatorFaults(code50000Rate: 0.3, code40100Rate: 0.3))
+                var codes: [Int] = []
+                for _ in 0..<30 {
+                    codes.append(try await client.apiGet("/campaign/get/").code)
+                }
+                return codes
+            }
+            let first = try await draws()
+            #expect(first.contains(50000))
+            #expect(first.contains(40100))
+            #expect(first.contains(40104))
+            #expect(try await draws() == first)
+            #expect(throws: EmulatorControlError.self) {
+                try emulator.control.setFaults(EmulatorFaults(http500Rate: 2))
+            }
+            #expect(
+                try await client.control(.post, "/faults", ["timeout_rate": 0.8, "http_500_rate": 0.8]).status
+                    == .badRequest)
+        }
+    }
+
+    @Test("simulated timeouts and latency delay the answer, which then succeeds")
+    func timeoutAndLatency() async throws {
+        try await withEmulator { emulator, client in
+            let token = try await client.advertiserToken(emulator, user: "max")
+            let query: [(String, String?)] = [("app_id", Fixture.appID), ("secret", Fixture.secret)]
+            try emulator.control.setFaults(EmulatorFaults(latencyMilliseconds: 50, timeoutRate: 1, timeoutSeconds: 0.2))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let response = try await client.apiGet("/oauth2/advertiser/get/", query, token: token)
+            #expect(clock.now - start >= .milliseconds(250))
+            #expect(response.code == 0)
+        }
+    }
+
+    @Test("the QPS limit answers 40100 and counts rate-limited calls")
+    func qpsLimit() async throws {
+        try await withEmulator(.init(qpsLimit: 3)) { emulator, client in
+            let token = try await client.advertiserToken(emulator, user: "ned")
+            let advertiserID = emulator.control.user(named: "ned").advertiserIDs[0]
+            var codes: [Int] = []
+            for _ in 0..<12 {
+                codes.append(
+                    try await client.apiGet("/campaign/get/", [("advertiser_id", advertiserID)], token: token).code)
+            }
+            let limited = codes.filter { $0 == 40100 }.count
+            #expect(limited >= 4)
+            #expect(codes.filter { $0 == 0 }.count <= 8)
+            #expect(emulator.control.counters.rateLimited >= limited)
+
+            let response = try await client.apiGet("/campaign/get/", [("advertiser_id", advertiserID)], token: token)
+            if response.code == 40100 {
+                #expect(response.message == "App reaches the QPS limit.")
+            }
+            let settings = try await client.control(.post, "/config", ["qps_limit": .null])
+            #expect(settings.json["qps_limit"] == .null)
+            #expect(
+                try await client.apiGet("/campaign/get/", [("advertiser_id", advertiserID)], token: token).code == 0)
+        }
+    }
+
+    @Test("run-time config changes token lifetimes and rejects bad values")
+    func config() async throws {
+        try await withEmulator { emulator, client in
+            let updated = try await client.control(
+                .post,
+                "/config",
+                ["access_token_lifetime": 60, "refresh_token_lifetime": 600, "rotate_refresh_tokens": true]
+            )
+            #expect(updated.status == .ok)
+            #expect(updated.json["access_token_lifetime"] == 60)
+            #expect(updated.json["rotate_refresh_tokens"] == true)
+            let tokens = try await client.accountTokens(emulator, user: "olga")
+            #expect(try tokens["expires_in"] == 60)
+            #expect(try tokens["refresh_token_expires_in"] == 600)
+
+            let rejected = try await client.control(.post, "/config", ["access_token_lifetime": 0])
+            #expect(rejected.status == .badRequest)
+            #expect(emulator.control.settings.accessTokenLifetime == 60)
+            #expect(try await client.control(.post, "/config", raw: "nope").status == .badRequest)
+        }
+    }
+
+    @Test("clock and counters over the control API")
+    func clockAndCounters() async throws {
+        try await withEmulator { emulator, client in
+            let before = try #require(try await client.control(.get, "/clock").json["now"]?.intValue)
+            let advanced = try await client.control(.post, "/clock/advance", ["seconds": 3_600])
+            let after = try #require(advanced.json["now"]?.intValue)
+            #expect((3_600...3_602).contains(after - before))
+            #expect(try await client.control(.post, "/clock/advance", ["seconds": -5]).status == .badRequest)
+
+            let token = try await client.advertiserToken(emulator, user: "pat")
+            let advertiserID = emulator.control.user(named: "pat").advertiserIDs[0]
+            for _ in 0..<3 {
+                _ = try await client.apiGet("/campaign/get", [("advertiser_id", advertiserID)], token: token)
+            }
+            _ = try await client.apiGet("/nothing/here/")
+            let counters = try await client.control(.get, "/counters").json
+            #expect(counters["calls"]?["/campaign/get/"] == 3)
+            #expect(counters["calls"]?["/oauth2/access_token/"] == 1)
+            #expect(counters["calls"]?["/nothing/here/"] == nil)
+            #expect(counters["exchanges"]?["advertiser"] == 1)
+            #expect(counters["exchanges"]?["account"] == 0)
+            for key in [
+                "refreshes", "refresh_failures", "refreshes_by_open_id", "revokes", "faults_injected", "rate_limited",
+            ] {
+                #expect(counters[key] != nil, "missing \(key)")
+            }
+            let reset = try await client.control(.post, "/counters/reset")
+            #expect(reset.json["calls"] == [:])
+            #expect(emulator.control.counters == EmulatorCounters())
+
+            let user = try await client.control(.get, "/users/pat").json
+            #expect(user["advertiser_ids"] == .strings(emulator.control.user(named: "pat").advertiserIDs))
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// A control-API call with a raw body.
+    fileprivate func control(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        raw: String
+    ) async throws -> (status: HTTPResponse.Status, json: JSONValue) {
+        try await self.execute(uri: "/_emulator" + path, method: method, body: ByteBuffer(string: raw)) { response in
+            (response.status, try #require(JSONValue.parse(response.body.readableBytesView)))
+        }
+    }
+}
