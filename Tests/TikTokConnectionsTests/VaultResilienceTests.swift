@@ -1,0 +1,242 @@
+import Foundation
+import Synchronization
+import Testing
+import TikTokBusiness
+import TikTokConnections
+import TikTokConnectionsSQLite
+import TikTokEmulator
+
+/// A store that delegates to a real one, but fails or hangs chosen writes: the crash and failed-write seam.
+final class FaultyStore: ConnectionStore {
+    enum Mode: Sendable { case pass, failUpdates(Int), hangUpdates }
+    let base: any ConnectionStore
+    let mode = Mutex<Mode>(.pass)
+    let hung = Mutex<Int>(0)
+
+    init(_ base: any ConnectionStore) { self.base = base }
+
+    func migrate() async throws { try await base.migrate() }
+    func ping() async throws { try await base.ping() }
+    func insertState(_ state: AuthorizationState) async throws { try await base.insertState(state) }
+    func state(hash: String) async throws -> AuthorizationState? { try await base.state(hash: hash) }
+    func consumeState(hash: String, now: Date) async throws -> Bool { try await base.consumeState(hash: hash, now: now) }
+    func deleteStates(expiredBefore date: Date) async throws -> Int { try await base.deleteStates(expiredBefore: date) }
+    func record(id: String) async throws -> ConnectionRecord? { try await base.record(id: id) }
+    func connectionID(kind: ConnectionKind, matchingAnyOf identities: [String]) async throws -> String? {
+        try await base.connectionID(kind: kind, matchingAnyOf: identities)
+    }
+    func insert(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws { try await base.insert(record, events: events) }
+    func update(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> Bool {
+        let action: Mode = mode.withLock { mode in
+            if case .failUpdates(let remaining) = mode {
+                mode = remaining > 1 ? .failUpdates(remaining - 1) : .pass
+                return .failUpdates(remaining)
+            }
+            return mode
+        }
+        switch action {
+        case .pass: return try await base.update(record, events: events)
+        case .failUpdates: throw ConnectionStoreError("injected write failure")
+        case .hangUpdates:
+            hung.withLock { $0 += 1 }
+            try await Task.sleep(for: .seconds(3600))
+            throw CancellationError()
+        }
+    }
+    func list(_ filter: ConnectionFilter, after cursor: String?, limit: Int) async throws -> [Connection] {
+        try await base.list(filter, after: cursor, limit: limit)
+    }
+    func counts() async throws -> [ConnectionCount] { try await base.counts() }
+    func claimDue(now: Date, limit: Int, owner: String, leaseUntil: Date) async throws -> [ConnectionRecord] {
+        try await base.claimDue(now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
+    }
+    func claim(id: String, now: Date, owner: String, leaseUntil: Date) async throws -> ConnectionRecord? {
+        try await base.claim(id: id, now: now, owner: owner, leaseUntil: leaseUntil)
+    }
+    func releaseLease(id: String, owner: String) async throws { try await base.releaseLease(id: id, owner: owner) }
+    func nextActionDate() async throws -> Date? { try await base.nextActionDate() }
+    func records(notSealedWith keyID: String, limit: Int) async throws -> [ConnectionRecord] {
+        try await base.records(notSealedWith: keyID, limit: limit)
+    }
+    func appendEvents(_ events: [ConnectionEvent]) async throws { try await base.appendEvents(events) }
+    func events(after sequence: Int64, connectionID: String?, limit: Int) async throws -> [ConnectionEvent] {
+        try await base.events(after: sequence, connectionID: connectionID, limit: limit)
+    }
+}
+
+@Suite("The vault under faults")
+struct VaultResilienceTests {
+    @Test func thousandConnectionsRefreshThroughTwentyPercentTransientFaults() async throws {
+        try await VaultHarness.run { vault in
+            var ids: [String] = []
+            for index in 0..<1000 {
+                ids.append(try await vault.connectDirect(.tiktokAccount, user: "bulk-\(index)").connection.id)
+            }
+            try vault.advance(86_400 - 300)
+            try vault.emulator.control.setFaults(
+                EmulatorFaults(
+                    http500Rate: 0.05, nonJSON504Rate: 0.05, code50002Rate: 0.05, code40100Rate: 0.05,
+                    paths: ["/tt_user/oauth2/refresh_token/"]))
+            var rounds = 0
+            while rounds < 20 {
+                try await vault.sweepUntilIdle(concurrency: 16)
+                let due = try await vault.store.nextActionDate()
+                if let due, due <= vault.clock.now().addingTimeInterval(60) {
+                    try vault.advance(5)
+                    rounds += 1
+                } else {
+                    break
+                }
+            }
+            let counters = vault.emulator.control.counters
+            #expect(counters.faultsInjected > 100)
+            let connections = try await vault.manager.connections(limit: 1000)
+            #expect(connections.count == 1000)
+            #expect(connections.allSatisfy { $0.status == .active })
+            #expect(connections.allSatisfy { ($0.accessTokenExpiresAt ?? .distantPast) > vault.clock.now().addingTimeInterval(80_000) })
+            #expect(counters.refreshesByOpenID.count == 1000)
+            #expect(counters.refreshFailures == 0)
+        }
+    }
+
+    @Test func aFailedWriteAfterRefreshIsRetriedAndNothingIsLost() async throws {
+        var emulatorConfiguration = TikTokEmulatorConfiguration()
+        emulatorConfiguration.rotateRefreshTokens = true
+        let faulty = Mutex<FaultyStore?>(nil)
+        try await VaultHarness.run(
+            emulatorConfiguration: emulatorConfiguration,
+            storeWrapper: { base in
+                let store = FaultyStore(base)
+                faulty.withLock { $0 = store }
+                return store
+            }
+        ) { vault in
+            let store = try #require(faulty.withLock { $0 })
+            let id = try await vault.connectDirect(.tiktokAccount, user: "writer").connection.id
+            // Two failed writes, then success: the rotated refresh token is kept in memory until it is stored.
+            store.mode.withLock { $0 = .failUpdates(2) }
+            _ = try await vault.manager.refresh(id: id)
+            try vault.advance(3600)
+            _ = try await vault.manager.refresh(id: id)
+            let token = try await vault.manager.accessToken(for: id)
+            _ = try await vault.manager.client.accountTokenInfo(accessToken: token)
+            #expect(try await vault.manager.connection(id: id).status == .active)
+        }
+    }
+
+    @Test func persistentWriteFailureLeavesThePreviousTokensUsable() async throws {
+        let faulty = Mutex<FaultyStore?>(nil)
+        try await VaultHarness.run(
+            configure: { $0.storeWriteAttempts = 2 },
+            storeWrapper: { base in
+                let store = FaultyStore(base)
+                faulty.withLock { $0 = store }
+                return store
+            }
+        ) { vault in
+            let store = try #require(faulty.withLock { $0 })
+            let id = try await vault.connectDirect(.creator, user: "stubborn").connection.id
+            store.mode.withLock { $0 = .failUpdates(100) }
+            let error = await #expect(throws: ConnectionError.self) { try await vault.manager.refresh(id: id) }
+            #expect(error?.code == .storeFailure)
+            store.mode.withLock { $0 = .pass }
+            let before = try await vault.storedTokens(id)
+            // The stored pair is the previous one and still works, including for the next refresh.
+            _ = try await vault.manager.client.accountTokenInfo(accessToken: before.access!)
+            _ = try await vault.manager.refresh(id: id)
+            #expect(try await vault.storedTokens(id).access != before.access)
+        }
+    }
+
+    @Test func killedBetweenTikToksAnswerAndTheCommit() async throws {
+        let faulty = Mutex<FaultyStore?>(nil)
+        try await VaultHarness.run(
+            storeWrapper: { base in
+                let store = FaultyStore(base)
+                faulty.withLock { $0 = store }
+                return store
+            }
+        ) { vault in
+            let store = try #require(faulty.withLock { $0 })
+            let id = try await vault.connectDirect(.tiktokAccount, user: "crash").connection.id
+            store.mode.withLock { $0 = .hangUpdates }
+            // The "process" refreshes; TikTok answers; the write never completes; the process is gone for good
+            // (its refresh is abandoned: a refresh in flight deliberately survives its callers' cancellation).
+            let doomed = Task { try await vault.manager.refresh(id: id) }
+            while store.hung.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(vault.emulator.control.counters.refreshes == 1)
+
+            // A new process over the same database file, under another instance name.
+            let reopened = try SQLiteConnectionStore(path: vault.directory + "/connections.sqlite")
+            try vault.advance(120)  // the dead process's lease lapses
+            var configuration = vault.manager.configuration
+            configuration.instanceID = "restarted"
+            let restarted = ConnectionManager(
+                client: vault.manager.client, store: reopened, cipher: vault.cipher,
+                configuration: configuration, now: { vault.clock.now() })
+            let token = try await restarted.accessToken(for: id)
+            _ = try await restarted.client.accountTokenInfo(accessToken: token)
+            try vault.advance(86_400)
+            _ = try await restarted.accessToken(for: id)
+            #expect(try await restarted.connection(id: id).status == .active)
+            #expect(vault.emulator.control.counters.refreshes == 2)
+            doomed.cancel()
+        }
+    }
+
+    @Test func transientFailuresNeverChangeStatus() async throws {
+        try await VaultHarness.run { vault in
+            let account = try await vault.connectDirect(.tiktokAccount, user: "flaky").connection.id
+            let advertiser = try await vault.connectDirect(.advertiser, user: "flaky").connection.id
+            try vault.emulator.control.setFaults(EmulatorFaults(code50002Rate: 1.0))
+            try vault.advance(86_401)
+            let report = try await vault.sweepUntilIdle()
+            #expect(report.failed == 2)
+            for id in [account, advertiser] {
+                #expect(try await vault.manager.connection(id: id).status == .active)
+            }
+            let failures = try await vault.manager.events(connectionID: account).filter { $0.type == .refreshFailed }
+            #expect(failures.first?.data["definitive"] == "false")
+            vault.emulator.control.clearFaults()
+            try vault.advance(10)
+            let recovered = try await vault.sweepUntilIdle()
+            #expect(recovered.refreshed == 1 && recovered.checked == 1)
+        }
+    }
+
+    @Test func noSecretInTheDatabaseFileOrTraceLogs() async throws {
+        try await VaultHarness.run { vault in
+            var ids: [String] = []
+            for kind in ConnectionKind.allCases {
+                ids.append(try await vault.connect(kind, user: "secretive-\(kind)").connection.id)
+            }
+            var secrets: [String] = []
+            for id in ids {
+                let tokens = try await vault.storedTokens(id)
+                secrets += [tokens.access, tokens.refresh].compactMap { $0 }
+                _ = try await vault.manager.accessToken(for: id)
+            }
+            _ = try await vault.manager.refresh(id: ids[1])
+            let refreshed = try await vault.storedTokens(ids[1])
+            secrets += [refreshed.access!, refreshed.refresh!]
+            secrets.append(TikTokEmulatorConfiguration.App.default.secret)
+            let keyText = vault.cipher.keys[0].exported
+            secrets.append(String(keyText.split(separator: ":")[1]))
+            #expect(secrets.count >= 10)
+
+            var bytes = Data()
+            for suffix in ["", "-wal", "-shm"] {
+                if let data = FileManager.default.contents(atPath: vault.directory + "/connections.sqlite" + suffix) {
+                    bytes.append(data)
+                }
+            }
+            #expect(bytes.count > 0)
+            let logs = vault.logs.text
+            #expect(!logs.isEmpty)
+            for secret in secrets {
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "a secret is in the database file")
+                #expect(!logs.contains(secret), "a secret is in the logs")
+            }
+        }
+    }
+}
