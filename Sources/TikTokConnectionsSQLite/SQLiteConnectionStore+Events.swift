@@ -1,0 +1,38 @@
+internal import Foundation
+internal import GRDB
+public import TikTokConnections
+
+extension SQLiteConnectionStore {
+    /// Appends events not tied to a connection write, in one transaction; the store assigns their sequences.
+    ///
+    /// - Throws: ``ConnectionStoreError`` when an event id is already in the log (then none is appended).
+    public func appendEvents(_ events: [ConnectionEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await write("append events") { db in try Self.insertEvents(db, events) }
+    }
+
+    /// Up to `limit` events with a sequence greater than `sequence`, oldest first, optionally for one connection.
+    public func events(after sequence: Int64, connectionID: String?, limit: Int) async throws -> [ConnectionEvent] {
+        guard limit > 0 else { return [] }
+        return try await read("read events") { db in
+            var sql: SQL = "SELECT * FROM events WHERE sequence > \(sequence)"
+            if let connectionID { sql.append(literal: " AND connection_id = \(connectionID)") }
+            sql.append(literal: " ORDER BY sequence LIMIT \(limit)")
+            return try Row.fetchAll(db, SQLRequest(literal: sql)).map(ConnectionEvent.init(row:))
+        }
+    }
+
+    /// Inserts `events` in the current transaction; their `sequence` is ignored and assigned by the table.
+    static func insertEvents(_ db: Database, _ events: [ConnectionEvent]) throws {
+        for event in events {
+            try db.execute(
+                literal: """
+                    INSERT INTO events (id, type, connection_id, occurred_at, data)
+                    VALUES (
+                        \(event.id), \(event.type.rawValue), \(event.connectionID),
+                        \(SQLiteColumns.seconds(event.occurredAt)), \(try SQLiteColumns.json(event.data))
+                    )
+                    """)
+        }
+    }
+}

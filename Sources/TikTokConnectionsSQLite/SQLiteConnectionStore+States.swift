@@ -1,0 +1,60 @@
+public import Foundation
+internal import GRDB
+public import TikTokConnections
+
+extension SQLiteConnectionStore {
+    /// Stores a pending authorization state.
+    ///
+    /// - Throws: ``ConnectionStoreError`` when a state with this hash exists.
+    public func insertState(_ state: AuthorizationState) async throws {
+        try await write("insert an authorization state") { db in
+            do {
+                try db.execute(
+                    literal: """
+                        INSERT INTO authorization_states (
+                            state_hash, kind, redirect_uri, end_user_id, reconnect_connection_id,
+                            browser_binding_hash, force_consent, redirect_after, created_at, expires_at, consumed_at
+                        ) VALUES (
+                            \(state.stateHash), \(state.kind.rawValue), \(state.redirectURI), \(state.endUserID),
+                            \(state.reconnectConnectionID), \(state.browserBindingHash), \(state.forceConsent),
+                            \(state.redirectAfter), \(SQLiteColumns.seconds(state.createdAt)),
+                            \(SQLiteColumns.seconds(state.expiresAt)), \(SQLiteColumns.seconds(state.consumedAt))
+                        )
+                        """)
+            } catch DatabaseError.SQLITE_CONSTRAINT_PRIMARYKEY {
+                throw ConnectionStoreError("An authorization state with this hash already exists")
+            }
+        }
+    }
+
+    /// The state with this hash, consumed or not.
+    public func state(hash: String) async throws -> AuthorizationState? {
+        try await read("read an authorization state") { db in
+            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM authorization_states WHERE state_hash = \(hash)"))
+                .map(AuthorizationState.init(row:))
+        }
+    }
+
+    /// Marks the state consumed at `now` unless it already is: of any number of concurrent callers, in any number
+    /// of processes, exactly one gets `true`. Returns `false` for an unknown hash too.
+    public func consumeState(hash: String, now: Date) async throws -> Bool {
+        let now = SQLiteColumns.seconds(now)
+        return try await write("consume an authorization state") { db in
+            try db.execute(
+                literal: """
+                    UPDATE authorization_states SET consumed_at = \(now)
+                    WHERE state_hash = \(hash) AND consumed_at IS NULL
+                    """)
+            return db.changesCount == 1
+        }
+    }
+
+    /// Deletes the states whose `expiresAt` is before `date`, consumed or not; returns how many.
+    public func deleteStates(expiredBefore date: Date) async throws -> Int {
+        let date = SQLiteColumns.seconds(date)
+        return try await write("delete expired authorization states") { db in
+            try db.execute(literal: "DELETE FROM authorization_states WHERE expires_at < \(date)")
+            return db.changesCount
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Testing
+
+/// The ``ConnectionStoreContract`` run against every store in ``StoreFactory/all``, each test on a fresh database.
+@Suite("ConnectionStore contract")
+struct StoreContractTests {
+    @Test("insert then read returns every field", arguments: StoreFactory.all)
+    func insertAndReadRoundTrip(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.insertAndReadRoundTrip() }
+    }
+
+    @Test("insert rejects an existing id and a non-zero version", arguments: StoreFactory.all)
+    func insertRejectsDuplicatesAndNonZeroVersions(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.insertRejectsDuplicatesAndNonZeroVersions() }
+    }
+
+    @Test("update is a compare-and-swap on the version", arguments: StoreFactory.all)
+    func updateIsCompareAndSwap(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.updateIsCompareAndSwap() }
+    }
+
+    @Test("events are appended with writes and read by sequence, connection and limit", arguments: StoreFactory.all)
+    func eventsAreAppendedWithWritesAndPaged(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.eventsAreAppendedWithWritesAndPaged() }
+    }
+
+    @Test("a failed write appends no event", arguments: StoreFactory.all)
+    func failedWritesAppendNoEvents(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.failedWritesAppendNoEvents() }
+    }
+
+    @Test("identities find the most recently updated connection", arguments: StoreFactory.all)
+    func identitiesFindTheMostRecentlyUpdatedConnection(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.identitiesFindTheMostRecentlyUpdatedConnection() }
+    }
+
+    @Test("list pages by id and filters by kind, status and end user", arguments: StoreFactory.all)
+    func listPagesAndFilters(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.listPagesAndFilters() }
+    }
+
+    @Test("counts group by kind and status", arguments: StoreFactory.all)
+    func countsGroupByKindAndStatus(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.countsGroupByKindAndStatus() }
+    }
+
+    @Test("states are stored, read and consumed once", arguments: StoreFactory.all)
+    func statesAreStoredAndConsumedOnce(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.statesAreStoredAndConsumedOnce() }
+    }
+
+    @Test("20 concurrent consumers of a state: exactly one succeeds", arguments: StoreFactory.all)
+    func concurrentConsumersGetOneSuccess(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.concurrentConsumersGetOneSuccess() }
+    }
+
+    @Test("deleteStates removes only expired states", arguments: StoreFactory.all)
+    func deleteStatesRemovesOnlyExpired(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.deleteStatesRemovesOnlyExpired() }
+    }
+
+    @Test("claimDue leases due connections until the lease expires or an update", arguments: StoreFactory.all)
+    func claimDueLeasesOnlyDueConnections(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.claimDueLeasesOnlyDueConnections() }
+    }
+
+    @Test("claim(id:) takes free, expired or own leases", arguments: StoreFactory.all)
+    func claimByIDHonoursLeases(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.claimByIDHonoursLeases() }
+    }
+
+    @Test("releaseLease releases only the owner's lease", arguments: StoreFactory.all)
+    func releaseLeaseOnlyByItsOwner(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.releaseLeaseOnlyByItsOwner() }
+    }
+
+    @Test("nextActionDate is the earliest next action", arguments: StoreFactory.all)
+    func nextActionDateIsTheEarliest(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.nextActionDateIsTheEarliest() }
+    }
+
+    @Test("records(notSealedWith:) finds tokens sealed with other keys", arguments: StoreFactory.all)
+    func recordsNotSealedWithAKey(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.recordsNotSealedWithAKey() }
+    }
+
+    @Test("migrate again keeps the data; ping answers", arguments: StoreFactory.all)
+    func migrateAgainAndPing(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.migrateAgainAndPing() }
+    }
+
+    @Test("two instances claiming concurrently never get the same connection", arguments: StoreFactory.all)
+    func twoInstancesNeverClaimTheSameConnection(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.twoInstancesNeverClaimTheSameConnection() }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TikTokConnections
+import TikTokConnectionsSQLite
+
+/// A store implementation under test: how to create an empty, migrated database and stores on it.
+///
+/// The contract suite runs once per factory in ``all``; a PostgreSQL factory (a fresh schema per test) joins it later.
+struct StoreFactory: Sendable, CustomTestStringConvertible {
+    /// The implementation's name, shown in test results.
+    let name: String
+    /// Creates an empty, migrated database and a store on it.
+    let make: @Sendable () async throws -> StoreUnderTest
+
+    var testDescription: String { name }
+
+    /// Every implementation the contract runs against.
+    static let all: [StoreFactory] = [.sqlite]
+
+    /// `SQLiteConnectionStore` on a new file in a new temporary directory.
+    static let sqlite = StoreFactory(name: "SQLite") {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tiktok-store-tests-\(UUID().uuidString)", isDirectory: true)
+        let path = directory.appendingPathComponent("db/connections.sqlite").path
+        let open: @Sendable () async throws -> any ConnectionStore = {
+            let store = try SQLiteConnectionStore(path: path, logger: StoreFixtures.logger)
+            try await store.migrate()
+            return store
+        }
+        return StoreUnderTest(
+            store: try await open(),
+            openStore: open,
+            tearDown: { try? FileManager.default.removeItem(at: directory) })
+    }
+
+    /// Runs `body` with the contract over a fresh database, then removes the database.
+    func run(_ body: (ConnectionStoreContract) async throws -> Void) async throws {
+        let database = try await make()
+        do {
+            try await body(ConnectionStoreContract(store: database.store, openStore: database.openStore))
+        } catch {
+            await database.tearDown()
+            throw error
+        }
+        await database.tearDown()
+    }
+}
+
+/// One database made by a ``StoreFactory``.
+struct StoreUnderTest: Sendable {
+    /// A migrated store on the database.
+    let store: any ConnectionStore
+    /// Opens another store on the same database, as a second service instance would (migrated too).
+    let openStore: @Sendable () async throws -> any ConnectionStore
+    /// Removes the database.
+    let tearDown: @Sendable () async -> Void
+}
