@@ -14,7 +14,6 @@ let package = Package(
         .library(name: "TikTokEmulator", targets: ["TikTokEmulator"]),
         .library(name: "TikTokConnections", targets: ["TikTokConnections"]),
         .library(name: "TikTokConnectionsSQLite", targets: ["TikTokConnectionsSQLite"]),
-        .library(name: "TikTokConnectionsPostgres", targets: ["TikTokConnectionsPostgres"]),
         .library(name: "TikTokConnectionsServer", targets: ["TikTokConnectionsServer"]),
         .executable(name: "tiktok-business", targets: ["tiktok-business"]),
     ],
@@ -27,7 +26,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -74,14 +72,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "TikTokConnectionsPostgres",
-            dependencies: [
-                "TikTokConnections",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .target(
             name: "TikTokConnectionsServer",
             dependencies: [
                 "TikTokBusiness",
@@ -102,7 +92,6 @@ let package = Package(
                 "TikTokEmulator",
                 "TikTokConnections",
                 "TikTokConnectionsSQLite",
-                "TikTokConnectionsPostgres",
                 "TikTokConnectionsServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -137,6 +126,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TikTokConnectionsServerTests",
+            dependencies: [
+                "TikTokBusiness",
+                "TikTokEmulator",
+                "TikTokConnections",
+                "TikTokConnectionsSQLite",
+                "TikTokConnectionsServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -8,4 +8,6 @@ export TIKTOK_BUSINESS_TEST_ARTIFACTS="${TIKTOK_BUSINESS_TEST_ARTIFACTS:-$PWD/ar
 mkdir -p "$TIKTOK_BUSINESS_TEST_ARTIFACTS"
 
 swift build --build-tests
+swift build --product tiktok-business
+export TIKTOK_BUSINESS_BINARY="$(swift build --show-bin-path)/tiktok-business"
 swift test --skip-build "$@"

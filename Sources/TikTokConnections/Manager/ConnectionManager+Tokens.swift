@@ -11,24 +11,33 @@ extension ConnectionManager {
     ///   ``ConnectionError/Code/revoked``, ``ConnectionError/Code/notFound``, or a refresh failure.
     public func accessToken(for id: String) async throws -> String {
         let time = now()
-        let ttl = configuration.tokenCacheTTL
-        let skew = configuration.accessTokenSkew
-        if let cached = tokenCache.withLock({ $0[id] }), time.timeIntervalSince(cached.cachedAt) < ttl,
-            cached.expiresAt.map({ $0.timeIntervalSince(time) > skew }) ?? true
+        if let cached = tokenCache.withLock({ $0[id] }), time.timeIntervalSince(cached.cachedAt) < configuration.tokenCacheTTL,
+            cached.expiresAt.map({ $0.timeIntervalSince(time) > cached.skew }) ?? true
         {
             return cached.token
         }
         var record = try await loadRecord(id: id)
         try ensureUsable(record)
-        if let expires = record.connection.accessTokenExpiresAt, expires.timeIntervalSince(time) <= skew {
+        if let expires = record.connection.accessTokenExpiresAt, expires.timeIntervalSince(time) <= skew(record.connection) {
             record = try await refreshSharingFlight(id: id, force: false)
             try ensureUsable(record)
         }
         let token = try open(record.accessToken, of: record, field: .accessToken)
-        tokenCache.withLock {
-            $0[id] = CachedToken(token: token, expiresAt: record.connection.accessTokenExpiresAt, cachedAt: time)
-        }
+        cache(token, for: record, at: time)
         return token
+    }
+
+    /// How close to expiry `accessToken(for:)` refreshes first: the configured skew, but never more than half of the
+    /// token's lifetime (so short-lived tokens are not refreshed on every call).
+    func skew(_ connection: Connection) -> TimeInterval {
+        guard let lifetime = schedule.lifetime(of: connection), lifetime > 0 else { return configuration.accessTokenSkew }
+        return min(configuration.accessTokenSkew, lifetime / 2)
+    }
+
+    func cache(_ token: String, for record: ConnectionRecord, at time: Date) {
+        let entry = CachedToken(
+            token: token, expiresAt: record.connection.accessTokenExpiresAt, skew: skew(record.connection), cachedAt: time)
+        tokenCache.withLock { $0[record.id] = entry }
     }
 
     /// Refreshes an account or creator connection's access token now, whether or not it is due.
@@ -88,7 +97,7 @@ extension ConnectionManager {
                     id: id, now: time, owner: owner, leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
             }) {
                 let fresh = record.connection.accessTokenExpiresAt.map {
-                    $0.timeIntervalSince(time) > configuration.accessTokenSkew
+                    $0.timeIntervalSince(time) > skew(record.connection)
                 } ?? true
                 // Another caller refreshed (or revoked) while we waited for the lease: use its result.
                 if record.connection.status != .active || (record.version != startVersion && fresh) || (!force && fresh) {
@@ -160,10 +169,7 @@ extension ConnectionManager {
                 "refresh_token_rotated": rotated ? "true" : "false",
             ])
         let stored = try await writeFreshTokens(record, event: event)
-        tokenCache.withLock {
-            $0[record.id] = CachedToken(
-                token: grant.accessToken, expiresAt: connection.accessTokenExpiresAt, cachedAt: after)
-        }
+        cache(grant.accessToken, for: stored, at: after)
         logger.debug("Access token refreshed", metadata: metadata(stored))
         return stored
     }

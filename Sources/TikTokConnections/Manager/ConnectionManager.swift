@@ -32,6 +32,7 @@ public final class ConnectionManager: Sendable {
     struct CachedToken: Sendable {
         var token: String
         var expiresAt: Date?
+        var skew: TimeInterval
         var cachedAt: Date
     }
 
@@ -55,7 +56,8 @@ public final class ConnectionManager: Sendable {
         self.store = store
         self.cipher = cipher
         self.configuration = configuration
-        self.now = now
+        // Whole microseconds: what every store keeps exactly, so a connection reads back equal to what was written.
+        self.now = { Date(timeIntervalSince1970: (now().timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000) }
         self.logger = logger
         self.schedule = MaintenanceSchedule(configuration: configuration)
         (workSignals, workSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))

@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// It claims due connections through store leases (so several instances never work on the same connection), does
 /// their work with bounded concurrency and jitter, then sleeps until the next connection falls due rather than polling
 /// on a fixed period, waking early when a new connection arrives. It stops on graceful shutdown.
-public struct RefreshService: Service {
+public struct RefreshService: Service, CustomStringConvertible {
     /// How the sweeper paces itself.
     public struct Configuration: Sendable {
         /// Connections claimed per sweep. Default 200.
@@ -47,6 +47,8 @@ public struct RefreshService: Service {
         self.configuration = configuration
         self.logger = logger
     }
+
+    public var description: String { "RefreshService" }
 
     public func run() async throws {
         logger.info("Refresh sweeper started", metadata: ["instance": "\(manager.configuration.instanceID)"])

@@ -1,0 +1,81 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import TikTokBusiness
+import TikTokConnections
+import TikTokConnectionsSQLite
+import TikTokConnectionsServer
+import TikTokEmulator
+
+/// An emulator on loopback and a server (router) over a fresh SQLite vault.
+struct ServerHarness: Sendable {
+    static let apiKey = "test-api-key-0123456789"
+    static let publicURL = "http://127.0.0.1:8080"
+
+    let emulator: TikTokEmulator
+    let emulatorURL: String
+    let manager: ConnectionManager
+    let server: TikTokBusinessServer
+
+    static func run(_ body: @Sendable (ServerHarness) async throws -> Void) async throws {
+        let emulator = TikTokEmulator(configuration: .init(autoConsent: true))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await emulator.withRunningServer { emulatorURL in
+            let store = try SQLiteConnectionStore(path: directory + "/connections.sqlite")
+            try await store.migrate()
+            let app = TikTokEmulatorConfiguration.App.default
+            let client = TikTokClient(
+                configuration: .init(
+                    appID: app.appID, secret: app.secret, apiBaseURL: emulatorURL + "/open_api/v1.3/",
+                    advertiserAuthorizationURL: emulatorURL + "/portal/auth",
+                    accountAuthorizationURL: emulatorURL + "/v2/auth/authorize/",
+                    retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(10)), rateGovernor: nil))
+            let manager = ConnectionManager(
+                client: client, store: store, cipher: try TokenCipher(keys: [.generate(id: "k1")]),
+                configuration: .init(redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: publicURL)))
+            let server = TikTokBusinessServer(
+                manager: manager,
+                configuration: .init(
+                    publicURL: publicURL, apiKey: apiKey, tikTokAPIBaseURL: client.configuration.apiBaseURL,
+                    sandbox: true, allowedRedirectOrigins: ["https://app.example"]))
+            try await body(ServerHarness(emulator: emulator, emulatorURL: emulatorURL, manager: manager, server: server))
+        }
+    }
+
+    /// Connects `user` for `kind` directly through the vault (minting a code at the emulator).
+    func connect(_ kind: ConnectionKind, user: String) async throws -> Connection {
+        let link = try await manager.authorizationLink(for: kind)
+        let code = try emulator.control.mintAuthorizationCode(
+            flow: kind.usesAdvertiserFlow ? .advertiser : .account, appID: TikTokEmulatorConfiguration.App.default.appID,
+            redirectURI: manager.configuration.redirectURIs[kind]!, user: user)
+        return try await manager.completeAuthorization(
+            kind: kind, callback: .init(state: link.state, outcome: .authorized(code: code, scopes: []))
+        ).connection
+    }
+
+    var application: some ApplicationProtocol { Application(router: server.makeRouter()) }
+}
+
+extension TestClientProtocol {
+    /// A request with the API key.
+    func api(
+        _ uri: String, method: HTTPRequest.Method = .get, body: String? = nil, key: String? = ServerHarness.apiKey
+    ) async throws -> TestResponse {
+        var headers = HTTPFields()
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+}
+
+extension TestResponse {
+    var json: JSONValue {
+        (try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView))) ?? .null
+    }
+    var text: String { String(buffer: body) }
+}
