@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import TikTokBusiness
 import TikTokConnections
@@ -122,10 +127,10 @@ enum SecretFile {
         else {
             throw SettingsError("Could not write \(path).")
         }
-        if FileManager.default.fileExists(atPath: path) {
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
-        } else {
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        // rename(2) replaces the old file atomically: a crash leaves either the old or the new file, never neither.
+        guard rename(temporary, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw SettingsError("Could not replace \(path) (errno \(errno)).")
         }
     }
 }

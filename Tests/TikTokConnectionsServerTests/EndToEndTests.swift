@@ -121,6 +121,63 @@ struct EndToEndTests {
         #expect(!log.contains(apiKey))
         #expect(!log.contains("e2e-secret"))
         #expect(!log.contains("act."))
+
+        // The CLI over the same database and environment.
+        let cli = CLI(binary: binary, environment: [
+            "TIKTOK_APP_ID": "e2e-app", "TIKTOK_APP_SECRET": "e2e-secret",
+            "TIKTOK_API_BASE_URL": "\(emulatorURL)/open_api/v1.3/",
+            "TIKTOK_ADVERTISER_AUTH_URL": "\(emulatorURL)/portal/auth",
+            "TIKTOK_ACCOUNT_AUTH_URL": "\(emulatorURL)/v2/auth/authorize/",
+            "TIKTOK_BUSINESS_PUBLIC_URL": serveURL,
+            "TIKTOK_BUSINESS_DATABASE_URL": "sqlite://\(directory)/connections.sqlite", "LOG_LEVEL": "error",
+        ])
+        let listed = try cli.run(["connections", "list", "--json"])
+        #expect(listed.status == 0)
+        let rows = (try? JSONDecoder().decode(JSONValue.self, from: Data(listed.output.utf8)))?.arrayValue ?? []
+        #expect(rows.count == 4)
+        let table = try cli.run(["connections", "list", "--status", "revoked"])
+        #expect(table.output.contains("revoked") && table.output.contains("creator"))
+        let link = try cli.run(["link", "creator", "--end-user", "cli-user"])
+        #expect(link.status == 0)
+        #expect(link.output.contains(emulatorURL + "/v2/auth/authorize/?client_key=e2e-app"))
+        let called = try cli.run([
+            "call", accountID, "GET", "/business/get/", "--query", "business_id=\(account["open_id"]!.stringValue!)",
+        ])
+        #expect(called.status == 0)
+        #expect(called.output.contains("\"display_name\""))
+        let rotated = try cli.run(["keys", "rotate"])
+        #expect(rotated.status == 0, "\(rotated.output)")
+        #expect(rotated.output.contains("Re-encrypted 4 connections") || rotated.output.contains("Re-encrypted 3 connections"))
+        let again = try cli.run(["call", accountID, "GET", "/business/get/", "--query", "business_id=\(account["open_id"]!.stringValue!)"])
+        #expect(again.status == 0)
+        let bad = try cli.run(["connections", "show", "conn_nope"])
+        #expect(bad.status != 0)
+        #expect(bad.output.contains("not_found"))
+        let badKind = try cli.run(["link", "robot"])
+        #expect(badKind.status != 0)
+        #expect(try cli.run(["migrate"]).status == 0)
+    }
+}
+
+/// Runs the CLI and collects its output.
+struct CLI {
+    let binary: String
+    let environment: [String: String]
+
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TIKTOK_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
 
