@@ -8,7 +8,7 @@ import TikTokEmulator
 
 /// A store that delegates to a real one, but fails or hangs chosen writes: the crash and failed-write seam.
 final class FaultyStore: ConnectionStore {
-    enum Mode: Sendable { case pass, failUpdates(Int), hangUpdates }
+    enum Mode: Sendable { case pass, failUpdates(Int), hangUpdates, conflictOnce }
     let base: any ConnectionStore
     let mode = Mutex<Mode>(.pass)
     let hung = Mutex<Int>(0)
@@ -36,6 +36,12 @@ final class FaultyStore: ConnectionStore {
         }
         switch action {
         case .pass: return try await base.update(record, events: events)
+        case .conflictOnce:
+            // Another writer (say, a key rotation) gets in first and leaves the tokens as they were.
+            mode.withLock { $0 = .pass }
+            let current = try await base.record(id: record.id)!
+            _ = try await base.update(current, events: [])
+            return try await base.update(record, events: events)
         case .failUpdates: throw ConnectionStoreError("injected write failure")
         case .hangUpdates:
             hung.withLock { $0 += 1 }
@@ -121,6 +127,54 @@ struct VaultResilienceTests {
             let token = try await vault.manager.accessToken(for: id)
             _ = try await vault.manager.client.accountTokenInfo(accessToken: token)
             #expect(try await vault.manager.connection(id: id).status == .active)
+        }
+    }
+
+    @Test func aConcurrentWriteDoesNotDropARotatedRefreshToken() async throws {
+        var emulatorConfiguration = TikTokEmulatorConfiguration()
+        emulatorConfiguration.rotateRefreshTokens = true
+        let faulty = Mutex<FaultyStore?>(nil)
+        try await VaultHarness.run(
+            emulatorConfiguration: emulatorConfiguration,
+            storeWrapper: { base in
+                let store = FaultyStore(base)
+                faulty.withLock { $0 = store }
+                return store
+            }
+        ) { vault in
+            let store = try #require(faulty.withLock { $0 })
+            let id = try await vault.connectDirect(.tiktokAccount, user: "conflicted").connection.id
+            store.mode.withLock { $0 = .conflictOnce }
+            _ = try await vault.manager.refresh(id: id)
+            // The rotated refresh token was stored despite the conflict: the next refresh works.
+            _ = try await vault.manager.refresh(id: id)
+            #expect(try await vault.manager.connection(id: id).status == .active)
+            #expect(vault.emulator.control.counters.refreshFailures == 0)
+        }
+    }
+
+    @Test func sweeperAndCallersNeverRefreshTwiceAtOnce() async throws {
+        var emulatorConfiguration = TikTokEmulatorConfiguration()
+        emulatorConfiguration.rotateRefreshTokens = true
+        try await VaultHarness.run(emulatorConfiguration: emulatorConfiguration) { vault in
+            var ids: [String] = []
+            for index in 0..<20 { ids.append(try await vault.connectDirect(.tiktokAccount, user: "race-\(index)").connection.id) }
+            for _ in 0..<3 {
+                try vault.advance(86_400 - 30)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await vault.sweepUntilIdle(concurrency: 8) }
+                    for id in ids {
+                        group.addTask { _ = try await vault.manager.accessToken(for: id) }
+                        group.addTask { _ = try await vault.manager.accessToken(for: id) }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let connections = try await vault.manager.connections(limit: 100)
+            #expect(connections.allSatisfy { $0.status == .active })
+            let counters = vault.emulator.control.counters
+            #expect(counters.refreshFailures == 0)
+            #expect(counters.refreshesByOpenID.values.allSatisfy { $0 == 3 })
         }
     }
 

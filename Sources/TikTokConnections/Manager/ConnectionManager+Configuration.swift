@@ -24,7 +24,8 @@ extension ConnectionManager {
         public var failureBackoff: TimeInterval
         /// The largest backoff after transient failures. Default 15 minutes.
         public var maximumFailureBackoff: TimeInterval
-        /// How long a refresh claim (lease) holds before another instance may take it over. Default 60 s.
+        /// How long a refresh claim (lease) holds before another instance may take it over; longer than a refresh call
+        /// with its retries can take. Default 120 s.
         public var leaseDuration: TimeInterval
         /// How long a decrypted access token is served from memory before the store is read again. Default 30 s.
         public var tokenCacheTTL: TimeInterval
@@ -48,7 +49,7 @@ extension ConnectionManager {
             livenessInterval: TimeInterval = 86_400,
             failureBackoff: TimeInterval = 30,
             maximumFailureBackoff: TimeInterval = 900,
-            leaseDuration: TimeInterval = 60,
+            leaseDuration: TimeInterval = 120,
             tokenCacheTTL: TimeInterval = 30,
             additionalDefinitiveRefreshCodes: Set<Int> = [],
             storeWriteAttempts: Int = 5,

@@ -105,7 +105,13 @@ extension ConnectionManager {
                     else { return report }
                     record = leasedAgain
                 }
-                let refreshed = try await performRefresh(record)
+                let claimed = record
+                let refreshed = try await sharedFlight(id: record.id) {
+                    // Refresh only what was claimed: if anything wrote meanwhile (an on-demand refresh), use that.
+                    let latest = try await self.loadRecord(id: claimed.id)
+                    guard latest.version == claimed.version else { return latest }
+                    return try await self.performRefresh(claimed)
+                }
                 if refreshed.connection.status == .active { report.refreshed += 1 } else { report.reauthorizationRequired += 1 }
             } else {
                 let outcome = try await checkLiveness(record)

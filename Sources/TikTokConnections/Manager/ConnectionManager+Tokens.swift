@@ -70,9 +70,21 @@ extension ConnectionManager {
 
     /// One refresh in flight per connection in this process; across processes, the store lease decides.
     func refreshSharingFlight(id: String, force: Bool) async throws -> ConnectionRecord {
+        try await sharedFlight(id: id) { try await self.refreshUnderLease(id: id, force: force) }
+    }
+
+    /// Runs `operation` unless a refresh of the same connection is already running in this process, in which case
+    /// its result is shared. Every refresh, on demand or by the sweeper, goes through here, so one instance never
+    /// refreshes a connection twice at once (which would spend a rotated refresh token twice).
+    ///
+    /// The operation runs in its own task: a caller that is cancelled stops waiting, but the refresh completes and
+    /// stores what TikTok returned.
+    func sharedFlight(id: String, _ operation: @escaping @Sendable () async throws -> ConnectionRecord) async throws
+        -> ConnectionRecord
+    {
         let task = refreshesInFlight.withLock { tasks -> Task<ConnectionRecord, any Error> in
             if let running = tasks[id] { return running }
-            let task = Task { try await self.refreshUnderLease(id: id, force: force) }
+            let task = Task { try await operation() }
             tasks[id] = task
             return task
         }
@@ -127,7 +139,7 @@ extension ConnectionManager {
     /// - Throws: ``ConnectionError/Code/tikTokUnavailable`` on a transient failure (status unchanged, a retry
     ///   scheduled), or a store failure.
     func performRefresh(_ leased: ConnectionRecord) async throws -> ConnectionRecord {
-        var record = leased
+        let record = leased
         let time = now()
         if let lapse = record.connection.refreshTokenExpiresAt, lapse <= time {
             return try await markReauthorizationRequired(record, reason: "refresh_token_expired", tikTokError: nil)
@@ -150,52 +162,79 @@ extension ConnectionManager {
                 connectionID: record.id, tikTokError: error)
         }
         let after = now()
-        var connection = record.connection
-        connection.accessTokenExpiresAt = after.addingTimeInterval(Double(grant.expiresIn))
-        connection.refreshTokenExpiresAt = after.addingTimeInterval(Double(grant.refreshTokenExpiresIn))
-        connection.lastRefreshedAt = after
-        connection.updatedAt = after
-        if !grant.scopes.isEmpty { connection.scopes = grant.scopes }
         let rotated = grant.refreshToken != refreshToken
-        record.connection = connection
-        record.accessToken = try seal(grant.accessToken, connectionID: record.id, field: .accessToken)
-        record.refreshToken = try seal(grant.refreshToken, connectionID: record.id, field: .refreshToken)
-        record.failureCount = 0
-        record.nextActionAt = schedule.nextAction(for: record)
         let event = ConnectionEvent(
             type: .tokenRefreshed, connectionID: record.id, occurredAt: after,
             data: [
-                "access_token_expires_at": ISO8601DateFormatter().string(from: connection.accessTokenExpiresAt!),
+                "access_token_expires_at": ISO8601DateFormatter().string(
+                    from: after.addingTimeInterval(Double(grant.expiresIn))),
                 "refresh_token_rotated": rotated ? "true" : "false",
             ])
-        let stored = try await writeFreshTokens(record, event: event)
-        cache(grant.accessToken, for: stored, at: after)
+        let stored = try await writeFreshTokens(grant, obtainedAt: after, usedRefreshToken: refreshToken, onto: record, event: event)
+        if stored.connection.status == .active { cache(grant.accessToken, for: stored, at: after) }
         logger.debug("Access token refreshed", metadata: metadata(stored))
         return stored
     }
 
-    /// Stores freshly refreshed tokens, retrying store failures: once TikTok has rotated the refresh token, the new
-    /// one exists only in memory until this write succeeds.
-    private func writeFreshTokens(_ record: ConnectionRecord, event: ConnectionEvent) async throws -> ConnectionRecord {
+    /// `record` with a freshly refreshed token pair applied.
+    private func applying(_ grant: AccountTokenGrant, obtainedAt time: Date, to base: ConnectionRecord) throws
+        -> ConnectionRecord
+    {
+        var record = base
+        record.connection.accessTokenExpiresAt = time.addingTimeInterval(Double(grant.expiresIn))
+        record.connection.refreshTokenExpiresAt = time.addingTimeInterval(Double(grant.refreshTokenExpiresIn))
+        record.connection.lastRefreshedAt = time
+        record.connection.updatedAt = time
+        if !grant.scopes.isEmpty { record.connection.scopes = grant.scopes }
+        record.accessToken = try seal(grant.accessToken, connectionID: record.id, field: .accessToken)
+        record.refreshToken = try seal(grant.refreshToken, connectionID: record.id, field: .refreshToken)
+        record.failureCount = 0
+        record.nextActionAt = schedule.nextAction(for: record)
+        return record
+    }
+
+    /// Stores freshly refreshed tokens. Once TikTok has answered, the new pair (and, with rotation, the only valid
+    /// refresh token) exists only in memory until this write succeeds, so:
+    /// - store failures are retried;
+    /// - a version conflict (a key rotation, a warning, any write that left the tokens alone) re-applies the pair
+    ///   onto the newer record and writes again;
+    /// - only when the stored tokens were replaced meanwhile (a re-authorization) or the connection was revoked is
+    ///   the pair dropped, because the newer write supersedes it.
+    private func writeFreshTokens(
+        _ grant: AccountTokenGrant, obtainedAt time: Date, usedRefreshToken: String, onto base: ConnectionRecord,
+        event: ConnectionEvent
+    ) async throws -> ConnectionRecord {
+        var current = base
         var lastError: (any Error)?
-        for attempt in 1...configuration.storeWriteAttempts {
+        var failures = 0
+        var conflicts = 0
+        while failures < configuration.storeWriteAttempts, conflicts < 20 {
             do {
-                if let stored = try await write(record, events: [event]) { return stored }
-                // The version moved on under our lease: someone re-authorized or revoked the connection meanwhile.
-                // Their write is newer than our refresh; keep it.
-                logger.notice("Connection changed during refresh; keeping the newer write", metadata: metadata(record))
-                return try await loadRecord(id: record.id)
+                if let stored = try await write(try applying(grant, obtainedAt: time, to: current), events: [event]) {
+                    return stored
+                }
+                conflicts += 1
+                let newer = try await loadRecord(id: base.id)
+                let storedRefresh = try? newer.refreshToken.map { try cipher.open($0, connectionID: newer.id, field: .refreshToken) }
+                guard newer.connection.status == .active, storedRefresh == usedRefreshToken else {
+                    logger.notice(
+                        "Connection re-authorized or revoked during refresh; keeping the newer write",
+                        metadata: metadata(newer))
+                    return newer
+                }
+                current = newer
             } catch let error as ConnectionError where error.code == .storeFailure {
+                failures += 1
                 lastError = error
                 logger.error(
                     "Storing refreshed tokens failed; retrying",
-                    metadata: metadata(record).merging(["attempt": "\(attempt)"], uniquingKeysWith: { $1 }))
-                try await Task.sleep(for: .milliseconds(100 * (1 << min(attempt, 6))))
+                    metadata: metadata(base).merging(["attempt": "\(failures)"], uniquingKeysWith: { $1 }))
+                try await Task.sleep(for: .milliseconds(100 * (1 << min(failures, 6))))
             }
         }
         throw ConnectionError(
             .storeFailure, "The refreshed tokens could not be stored; the previous tokens remain.",
-            connectionID: record.id, underlying: lastError)
+            connectionID: base.id, underlying: lastError)
     }
 
     func isDefinitiveRefreshFailure(_ error: TikTokError) -> Bool {
