@@ -4,7 +4,7 @@ import Logging
 import TikTokConnections
 
 /// The HTTP service over a ``ConnectionManager``: the browser connect flow, the `/v1` management API and proxy,
-/// health and metrics.
+/// the OpenAPI document, health and metrics.
 ///
 /// ```swift
 /// let server = TikTokBusinessServer(manager: manager, configuration: .init(publicURL: …, apiKey: …, tikTokAPIBaseURL: …))
@@ -40,6 +40,7 @@ public struct TikTokBusinessServer: Sendable {
         let pages = Pages()
         HealthRoutes(manager: manager, metrics: metrics).register(on: router)
         ConnectRoutes(manager: manager, configuration: configuration, pages: pages).register(on: router)
+        OpenAPIDocument.register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey))
         ManagementRoutes(manager: manager, configuration: configuration).register(on: api)
         ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics).register(on: api)

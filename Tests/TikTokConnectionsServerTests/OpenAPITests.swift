@@ -1,0 +1,200 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TikTokBusiness
+import TikTokConnections
+@testable import TikTokConnectionsServer
+import TikTokEmulator
+
+/// Keeps `/openapi.json` in step with the routes: every documented operation exists, every `/v1` route is documented,
+/// and real answers match the documented status codes, required properties and types.
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    static let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+
+    @Test func servedWithoutAKeyAsOpenAPI31() async throws {
+        try await ServerHarness.run { harness in
+            try await harness.application.test(.router) { client in
+                let response = try await client.api("/openapi.json", key: nil)
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                let document = response.json
+                #expect(document["openapi"]?.stringValue?.hasPrefix("3.1.") == true)
+                #expect(document["info"]?["title"]?.stringValue != nil)
+                #expect(document["components"]?["securitySchemes"]?["bearer"]?["scheme"]?.stringValue == "bearer")
+                #expect(document["security"]?.arrayValue?.first?["bearer"] != nil)
+                #expect(document == (try JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8))))
+                // The checker used below does find problems.
+                let connection = try #require(document["components"]?["schemas"]?["Connection"])
+                #expect(!Self.validate(["id": 5], against: connection, in: document, at: "$").isEmpty)
+                // Every $ref resolves.
+                for reference in Self.references(in: document) {
+                    #expect(Self.resolve(reference, in: document) != nil, "\(reference)")
+                }
+            }
+        }
+    }
+
+    @Test func documentedOperationsAreExactlyTheV1Routes() async throws {
+        try await ServerHarness.run { harness in
+            let document = try #require(try? JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8)))
+            let paths = try #require(document["paths"]?.objectValue)
+            var documented: Set<String> = []
+            for (path, item) in paths {
+                for method in Self.methods where item[method] != nil { documented.insert("\(method.uppercased()) \(path)") }
+            }
+            let routed = Set(
+                harness.server.makeRouter().routes
+                    .filter { $0.path.description.hasPrefix("/v1/") }
+                    .map { "\($0.method.rawValue) \($0.path.description.replacingOccurrences(of: "**", with: "{path}"))" })
+            #expect(documented == routed, "documented only: \(documented.subtracting(routed)); routed only: \(routed.subtracting(documented))")
+            #expect(!documented.isEmpty)
+            let operations = documented.sorted()
+
+            try await harness.application.test(.router) { client in
+                for operation in operations {
+                    let parts = operation.split(separator: " ", maxSplits: 1).map(String.init)
+                    let uri = parts[1].replacingOccurrences(of: "{id}", with: "conn_x")
+                        .replacingOccurrences(of: "{path}", with: "campaign/get/")
+                    let method = HTTPRequest.Method(parts[0])!
+                    for key in [nil, "wrong-key-wrong-key"] {
+                        let response = try await client.api(uri, method: method, key: key)
+                        #expect(response.status == .unauthorized, "\(operation) → \(response.status)")
+                        if method != .head {
+                            #expect(response.json["error"]?["code"]?.stringValue == "unauthorized", "\(operation)")
+                        }
+                    }
+                    let documentedStatuses = paths[parts[1]]?[parts[0].lowercased()]?["responses"]?.objectValue ?? [:]
+                    #expect(documentedStatuses["401"] != nil, "\(operation) does not document 401")
+                    #expect(documentedStatuses["400"] != nil, "\(operation) does not document 400")
+                }
+            }
+        }
+    }
+
+    @Test func realAnswersMatchTheDocumentedSchemas() async throws {
+        try await ServerHarness.run { harness in
+            let document = try #require(try? JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8)))
+            try await harness.application.test(.router) { client in
+                var ids: [String] = []
+                for kind in ConnectionKind.allCases { ids.append(try await harness.connect(kind, user: "oas-\(kind)").id) }
+                let account = ids[1]
+                let checks: [(String, HTTPRequest.Method, String?, String?, String)] = [
+                    ("/v1/connect-links", .post, #"{"kind":"creator","end_user_id":"u1","force_consent":true,"expires_in":600}"#, ServerHarness.apiKey, "/v1/connect-links"),
+                    ("/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"\#(ids[0])"}"#, ServerHarness.apiKey, "/v1/connect-links"),
+                    ("/v1/connect-links", .post, #"{"kind":"robot"}"#, ServerHarness.apiKey, "/v1/connect-links"),
+                    ("/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"conn_none"}"#, ServerHarness.apiKey, "/v1/connect-links"),
+                    ("/v1/connections", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?limit=2", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?status=revoked&kind=creator&end_user_id=x", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?limit=0", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections", .get, nil, nil, "/v1/connections"),
+                    ("/v1/connections/\(ids[0])", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
+                    ("/v1/connections/\(ids[2])", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
+                    ("/v1/connections/\(account)", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
+                    ("/v1/connections/conn_none", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
+                    ("/v1/connections/\(account)/access-token", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/access-token"),
+                    ("/v1/connections/\(ids[0])/access-token", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/access-token"),
+                    ("/v1/connections/\(account)/refresh", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/refresh"),
+                    ("/v1/connections/\(ids[0])/refresh", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/refresh"),
+                    ("/v1/connections/\(ids[3])", .delete, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
+                    ("/v1/connections/\(ids[3])/access-token", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/access-token"),
+                    ("/v1/events", .get, nil, ServerHarness.apiKey, "/v1/events"),
+                    ("/v1/events?after=2&limit=2&connection_id=\(account)", .get, nil, ServerHarness.apiKey, "/v1/events"),
+                    ("/v1/events?after=x", .get, nil, ServerHarness.apiKey, "/v1/events"),
+                    ("/v1/proxy/conn_none/campaign/get/", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
+                ]
+                for (uri, method, body, key, template) in checks {
+                    let response = try await client.api(uri, method: method, body: body, key: key)
+                    let label = "\(method) \(uri) → \(response.status.code)"
+                    let responses = document["paths"]?[template]?[method.rawValue.lowercased()]?["responses"]
+                    let documented = try #require(
+                        responses?[String(response.status.code)].flatMap { Self.follow($0, in: document) }, "undocumented status: \(label)")
+                    let schema = try #require(documented["content"]?["application/json"]?["schema"], "no schema: \(label)")
+                    let problems = Self.validate(response.json, against: schema, in: document, at: "$")
+                    #expect(problems.isEmpty, "\(label): \(problems)")
+                }
+            }
+        }
+    }
+
+    // MARK: - A small JSON Schema checker: $ref, oneOf, type (with null), required, properties, items, enum, const.
+
+    static func validate(_ value: JSONValue, against schema: JSONValue, in document: JSONValue, at path: String) -> [String] {
+        guard let schema = follow(schema, in: document) else { return ["\(path): unresolvable schema"] }
+        if let options = schema["oneOf"]?.arrayValue {
+            let matching = options.filter { validate(value, against: $0, in: document, at: path).isEmpty }
+            return matching.count == 1 ? [] : ["\(path): matches \(matching.count) of oneOf"]
+        }
+        var problems: [String] = []
+        if let types = schema["type"].map({ $0.arrayValue?.compactMap(\.stringValue) ?? [$0.stringValue ?? ""] }) {
+            guard types.contains(where: { matches(value, type: $0) }) else {
+                return ["\(path): \(value.jsonText.prefix(60)) is not \(types)"]
+            }
+        }
+        if let allowed = schema["enum"]?.arrayValue, !allowed.contains(value) {
+            problems.append("\(path): \(value.jsonText) not in enum")
+        }
+        if let constant = schema["const"], constant != value { problems.append("\(path): not \(constant.jsonText)") }
+        if case .object(let object) = value {
+            for name in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where object[name] == nil {
+                problems.append("\(path): missing \(name)")
+            }
+            for (name, property) in schema["properties"]?.objectValue ?? [:] {
+                if let member = object[name] {
+                    problems += validate(member, against: property, in: document, at: "\(path).\(name)")
+                }
+            }
+            if let extra = schema["additionalProperties"], extra.objectValue != nil {
+                let known = Set((schema["properties"]?.objectValue ?? [:]).keys)
+                for (name, member) in object where !known.contains(name) {
+                    problems += validate(member, against: extra, in: document, at: "\(path).\(name)")
+                }
+            }
+        }
+        if case .array(let items) = value, let itemSchema = schema["items"] {
+            for (index, item) in items.enumerated() {
+                problems += validate(item, against: itemSchema, in: document, at: "\(path)[\(index)]")
+            }
+        }
+        return problems
+    }
+
+    static func matches(_ value: JSONValue, type: String) -> Bool {
+        switch (type, value) {
+        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object): true
+        case ("number", .number): true
+        case ("integer", .number(let text)): Int64(text) != nil
+        default: false
+        }
+    }
+
+    /// Follows `$ref`s (`#/a/b/c`) until a schema or object without one.
+    static func follow(_ value: JSONValue, in document: JSONValue) -> JSONValue? {
+        var current = value
+        for _ in 0..<16 {
+            guard let reference = current["$ref"]?.stringValue else { return current }
+            guard let next = resolve(reference, in: document) else { return nil }
+            current = next
+        }
+        return nil
+    }
+
+    static func resolve(_ reference: String, in document: JSONValue) -> JSONValue? {
+        guard reference.hasPrefix("#/") else { return nil }
+        var current: JSONValue? = document
+        for part in reference.dropFirst(2).split(separator: "/") { current = current?[String(part)] }
+        return current
+    }
+
+    static func references(in value: JSONValue) -> [String] {
+        switch value {
+        case .object(let object):
+            (object["$ref"]?.stringValue.map { [$0] } ?? []) + object.values.flatMap(references)
+        case .array(let items): items.flatMap(references)
+        default: []
+        }
+    }
+}
