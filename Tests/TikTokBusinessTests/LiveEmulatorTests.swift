@@ -142,6 +142,10 @@ struct LiveEmulatorTests {
                 comments.append(comment)
             }
             #expect(comments.allSatisfy { $0.videoID == videos[0].itemID })
+            let missing = await #expect(throws: TikTokError.self) {
+                for try await _ in client.businessComments(businessID: grant.openID, videoID: "404", accessToken: grant.accessToken) {}
+            }
+            #expect(missing?.category == .notFound)
 
             // An hour later (emulator clock) a refresh keeps the refresh deadline anchored to the grant.
             try await emulator.control("POST", "clock/advance", ["seconds": 3600])
