@@ -70,6 +70,27 @@ final class FaultyStore: ConnectionStore {
     }
 }
 
+extension FaultyStore {
+    /// Runs a vault harness whose store is a ``FaultyStore`` over the real SQLite store.
+    static func run(
+        emulatorConfiguration: TikTokEmulatorConfiguration = TikTokEmulatorConfiguration(),
+        configure: @Sendable @escaping (inout ConnectionManager.Configuration) -> Void = { _ in },
+        _ body: @Sendable (VaultHarness, FaultyStore) async throws -> Void
+    ) async throws {
+        let faulty = Mutex<FaultyStore?>(nil)
+        try await VaultHarness.run(
+            emulatorConfiguration: emulatorConfiguration, configure: configure,
+            storeWrapper: { base in
+                let store = FaultyStore(base)
+                faulty.withLock { $0 = store }
+                return store
+            }
+        ) { vault in
+            try await body(vault, try #require(faulty.withLock { $0 }))
+        }
+    }
+}
+
 @Suite("The vault under faults")
 struct VaultResilienceTests {
     @Test func thousandConnectionsRefreshThroughTwentyPercentTransientFaults() async throws {
@@ -108,16 +129,9 @@ struct VaultResilienceTests {
     @Test func aFailedWriteAfterRefreshIsRetriedAndNothingIsLost() async throws {
         var emulatorConfiguration = TikTokEmulatorConfiguration()
         emulatorConfiguration.rotateRefreshTokens = true
-        let faulty = Mutex<FaultyStore?>(nil)
-        try await VaultHarness.run(
-            emulatorConfiguration: emulatorConfiguration,
-            storeWrapper: { base in
-                let store = FaultyStore(base)
-                faulty.withLock { $0 = store }
-                return store
-            }
-        ) { vault in
-            let store = try #require(faulty.withLock { $0 })
+        try await FaultyStore.run(
+            emulatorConfiguration: emulatorConfiguration
+        ) { vault, store in
             let id = try await vault.connectDirect(.tiktokAccount, user: "writer").connection.id
             // Two failed writes, then success: the rotated refresh token is kept in memory until it is stored.
             store.mode.withLock { $0 = .failUpdates(2) }
@@ -133,16 +147,9 @@ struct VaultResilienceTests {
     @Test func aConcurrentWriteDoesNotDropARotatedRefreshToken() async throws {
         var emulatorConfiguration = TikTokEmulatorConfiguration()
         emulatorConfiguration.rotateRefreshTokens = true
-        let faulty = Mutex<FaultyStore?>(nil)
-        try await VaultHarness.run(
-            emulatorConfiguration: emulatorConfiguration,
-            storeWrapper: { base in
-                let store = FaultyStore(base)
-                faulty.withLock { $0 = store }
-                return store
-            }
-        ) { vault in
-            let store = try #require(faulty.withLock { $0 })
+        try await FaultyStore.run(
+            emulatorConfiguration: emulatorConfiguration
+        ) { vault, store in
             let id = try await vault.connectDirect(.tiktokAccount, user: "conflicted").connection.id
             store.mode.withLock { $0 = .conflictOnce }
             _ = try await vault.manager.refresh(id: id)
@@ -179,16 +186,9 @@ struct VaultResilienceTests {
     }
 
     @Test func persistentWriteFailureLeavesThePreviousTokensUsable() async throws {
-        let faulty = Mutex<FaultyStore?>(nil)
-        try await VaultHarness.run(
-            configure: { $0.storeWriteAttempts = 2 },
-            storeWrapper: { base in
-                let store = FaultyStore(base)
-                faulty.withLock { $0 = store }
-                return store
-            }
-        ) { vault in
-            let store = try #require(faulty.withLock { $0 })
+        try await FaultyStore.run(
+            configure: { $0.storeWriteAttempts = 2 }
+        ) { vault, store in
             let id = try await vault.connectDirect(.creator, user: "stubborn").connection.id
             store.mode.withLock { $0 = .failUpdates(100) }
             let error = await #expect(throws: ConnectionError.self) { try await vault.manager.refresh(id: id) }
@@ -203,15 +203,7 @@ struct VaultResilienceTests {
     }
 
     @Test func killedBetweenTikToksAnswerAndTheCommit() async throws {
-        let faulty = Mutex<FaultyStore?>(nil)
-        try await VaultHarness.run(
-            storeWrapper: { base in
-                let store = FaultyStore(base)
-                faulty.withLock { $0 = store }
-                return store
-            }
-        ) { vault in
-            let store = try #require(faulty.withLock { $0 })
+        try await FaultyStore.run { vault, store in
             let id = try await vault.connectDirect(.tiktokAccount, user: "crash").connection.id
             store.mode.withLock { $0 = .hangUpdates }
             // The "process" refreshes; TikTok answers; the write never completes; the process is gone for good
