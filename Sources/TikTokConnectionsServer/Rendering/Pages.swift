@@ -13,6 +13,7 @@ struct Pages: Sendable {
         do {
             try library.register(Self.layout, named: "layout")
             try library.register(Self.result, named: "result")
+            for (name, template) in Self.adminTemplates { try library.register(template, named: name) }
         } catch {
             preconditionFailure("The built-in templates do not parse: \(error)")
         }
@@ -31,11 +32,13 @@ struct Pages: Sendable {
         return html(library.render(context, withTemplate: "result") ?? title, status: status)
     }
 
-    func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    func html(_ text: String, status: HTTPResponse.Status = .ok, scriptNonce: String? = nil) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+        let scripts = scriptNonce.map { "; script-src 'nonce-\($0)'" } ?? ""
+        headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'" + scripts
         headers[.init("X-Frame-Options")!] = "DENY"
         headers[.init("Referrer-Policy")!] = "no-referrer"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import TikTokConnections
 
-/// The HTTP service over a ``ConnectionManager``: the browser connect flow, the `/v1` management API and proxy,
+/// The HTTP service over a ``ConnectionManager``: the admin page, the browser connect flow, the `/v1` management API and proxy,
 /// the OpenAPI document, health and metrics.
 ///
 /// ```swift
@@ -19,6 +19,7 @@ public struct TikTokBusinessServer: Sendable {
     /// The metrics behind `/metrics`.
     public let metrics: ServerMetrics
     let logger: Logger
+    let adminSessions: AdminSessions
 
     /// Creates the service.
     public init(
@@ -29,6 +30,7 @@ public struct TikTokBusinessServer: Sendable {
         self.configuration = configuration
         self.metrics = ServerMetrics()
         self.logger = logger
+        self.adminSessions = AdminSessions()
         let metrics = self.metrics
         manager.addEventObserver { metrics.observe($0) }
     }
@@ -41,6 +43,8 @@ public struct TikTokBusinessServer: Sendable {
         HealthRoutes(manager: manager, metrics: metrics).register(on: router)
         ConnectRoutes(manager: manager, configuration: configuration, pages: pages).register(on: router)
         OpenAPIDocument.register(on: router)
+        AdminRoutes(manager: manager, configuration: configuration, pages: pages, sessions: adminSessions)
+            .register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey))
         ManagementRoutes(manager: manager, configuration: configuration).register(on: api)
         ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics).register(on: api)

@@ -1,0 +1,186 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// The admin page's templates. Every value is escaped by Mustache; no external assets; one small inline script (with a
+/// CSP nonce) for the copy buttons.
+extension Pages {
+    static let adminTemplates: [(String, String)] = [
+        ("admin-layout", adminLayout), ("admin-signin", adminSignIn), ("admin-connections", adminConnections),
+        ("admin-connection", adminConnection), ("admin-link", adminLink), ("admin-confirm", adminConfirm),
+        ("admin-message", adminMessage),
+    ]
+
+    /// Renders an admin template (`context` gets the layout's common values).
+    func admin(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, scriptNonce: String? = nil)
+        -> Response
+    {
+        var context = context
+        if let scriptNonce { context["nonce"] = scriptNonce }
+        let text = library.render(context, withTemplate: template) ?? "tiktok-business"
+        return html(text, status: status, scriptNonce: scriptNonce)
+    }
+
+    static let adminLayout = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer"><title>{{$title}}tiktok-business admin{{/title}}</title>
+        <style>
+        :root{--bg:#f5f6f8;--card:#fff;--ink:#1b1d21;--mute:#5d6470;--line:#e3e6ea;--brand:#111;--ok:#127a3a;--okbg:#e3f6ea;--warn:#8a5300;--warnbg:#fff1d6;--bad:#b42318;--badbg:#fde7e5;--muted:#5d6470;--mutedbg:#eceef1}
+        *{box-sizing:border-box} body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:var(--bg);color:var(--ink)}
+        a{color:#0b57d0;text-decoration:none} a:hover{text-decoration:underline}
+        .sandbox{background:#ffb020;color:#1b1d21;padding:.5rem 1rem;font-weight:600;text-align:center}
+        header{display:flex;align-items:center;gap:1rem;flex-wrap:wrap;padding:.75rem 1.25rem;background:var(--brand);color:#fff}
+        header .brand{font-weight:700;color:#fff;margin-right:auto} header form{margin:0}
+        header button{background:transparent;color:#fff;border:1px solid #fff6}
+        main{max-width:72rem;margin:1.25rem auto;padding:0 1rem}
+        .card{background:var(--card);border-radius:12px;box-shadow:0 1px 3px #0002;padding:1.25rem;margin-bottom:1.25rem}
+        .narrow{max-width:26rem;margin:3rem auto}
+        h1{font-size:1.35rem;margin:0 0 1rem} h2{font-size:1.1rem;margin:0 0 .75rem}
+        label{display:block;font-weight:600;margin:.5rem 0 .25rem;font-size:.9rem}
+        input,select,textarea{font:inherit;padding:.45rem .6rem;border:1px solid var(--line);border-radius:8px;background:#fff;max-width:100%}
+        textarea{width:100%;font-family:ui-monospace,Menlo,monospace;font-size:.85rem}
+        button,.button{font:inherit;font-weight:600;padding:.45rem .9rem;border-radius:8px;border:1px solid var(--brand);background:var(--brand);color:#fff;cursor:pointer;display:inline-block}
+        .button.secondary,button.secondary{background:#fff;color:var(--ink);border-color:var(--line)}
+        button.danger{background:var(--bad);border-color:var(--bad)}
+        .row{display:flex;gap:.6rem;flex-wrap:wrap;align-items:flex-end} .row>div{min-width:9rem}
+        .inline{display:inline} .check{display:flex;gap:.4rem;align-items:center;font-weight:400}
+        table{width:100%;border-collapse:collapse} th,td{text-align:left;padding:.55rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+        th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--mute)}
+        .mono{font-family:ui-monospace,Menlo,monospace;font-size:.85rem;word-break:break-all} .sub{color:var(--mute);font-size:.85rem}
+        .badge{display:inline-block;padding:.1rem .55rem;border-radius:999px;font-size:.8rem;font-weight:600;white-space:nowrap}
+        .badge.ok{color:var(--ok);background:var(--okbg)} .badge.warn{color:var(--warn);background:var(--warnbg)}
+        .badge.bad{color:var(--bad);background:var(--badbg)} .badge.muted{color:var(--muted);background:var(--mutedbg)}
+        .notice{padding:.6rem .9rem;border-radius:8px;margin-bottom:1rem;background:var(--okbg);color:var(--ok)}
+        .notice.error{background:var(--badbg);color:var(--bad)}
+        dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:0} dt{font-weight:600} dd{margin:0;word-break:break-all}
+        .pager{display:flex;gap:.6rem;margin-top:1rem} .actions{display:flex;gap:.5rem;flex-wrap:wrap}
+        ol.timeline{list-style:none;padding:0;margin:0} ol.timeline li{padding:.5rem 0;border-bottom:1px solid var(--line)}
+        @media (max-width:720px){
+          table.rows thead{display:none} table.rows tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
+          table.rows td{display:flex;gap:.6rem;border:0;padding:.2rem .25rem}
+          table.rows td::before{content:attr(data-label);font-weight:600;min-width:6.5rem;color:var(--mute)}
+          dl{grid-template-columns:1fr} dt{margin-top:.4rem}
+        }
+        </style></head><body>
+        {{#sandbox}}<div class="sandbox">Sandbox mode: TikTok is the built-in emulator. No real accounts are connected.</div>{{/sandbox}}
+        <header><a class="brand" href="/">tiktok-business</a>{{#signedIn}}<a href="/" style="color:#fff">Connections</a>
+        <form method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sign out</button></form>{{/signedIn}}</header>
+        <main>{{$body}}{{/body}}</main>
+        {{#nonce}}<script nonce="{{nonce}}">
+        document.querySelectorAll('button[data-copy]').forEach(function (b) {
+          b.addEventListener('click', function () {
+            var field = document.getElementById(b.getAttribute('data-copy')); field.select();
+            if (navigator.clipboard) { navigator.clipboard.writeText(field.value); } else { document.execCommand('copy'); }
+            b.textContent = 'Copied';
+          });
+        });
+        </script>{{/nonce}}
+        </body></html>
+        """
+
+    static let adminSignIn = """
+        {{<admin-layout}}{{$title}}Sign in · tiktok-business{{/title}}{{$body}}
+        <div class="card narrow"><h1>Sign in</h1>
+        {{#error}}<div class="notice error" id="error">{{error}}</div>{{/error}}
+        <form method="post" action="/admin/sign-in" id="sign-in">
+        <input type="hidden" name="csrf" value="{{loginToken}}">
+        <label for="api_key">API key</label>
+        <input id="api_key" name="api_key" type="password" autocomplete="current-password" required style="width:100%">
+        <p><button type="submit">Sign in</button></p>
+        <p class="sub">The service's <span class="mono">TIKTOK_BUSINESS_API_KEY</span>.</p>
+        </form></div>
+        {{/body}}{{/admin-layout}}
+        """
+
+    static let adminConnections = """
+        {{<admin-layout}}{{$title}}Connections · tiktok-business{{/title}}{{$body}}
+        {{#notice}}<div class="notice" id="notice">{{notice}}</div>{{/notice}}
+        <section class="card"><h2>New authorization link</h2>
+        <form method="post" action="/admin/links" class="row" id="new-link">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <div><label for="link-kind">Kind</label><select id="link-kind" name="kind">{{#kinds}}<option value="{{value}}">{{label}}</option>{{/kinds}}</select></div>
+        <div><label for="link-user">End user id (optional)</label><input id="link-user" name="end_user_id" maxlength="256"></div>
+        <div><label class="check"><input type="checkbox" name="force_consent" value="1"> Ask again</label></div>
+        <div><button type="submit">Create link</button></div>
+        </form></section>
+        <section class="card"><h1>Connections</h1>
+        <form method="get" action="/" class="row" id="filters">
+        <div><label for="f-kind">Kind</label><select id="f-kind" name="kind"><option value="">all</option>{{#kindFilter}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kindFilter}}</select></div>
+        <div><label for="f-status">Status</label><select id="f-status" name="status"><option value="">all</option>{{#statusFilter}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statusFilter}}</select></div>
+        <div><label for="f-q">Connection id or end user</label><input id="f-q" name="q" value="{{q}}"></div>
+        <div><button type="submit" class="secondary">Filter</button> <a class="button secondary" href="/">Reset</a></div>
+        </form>
+        {{#hasRows}}<table class="rows" id="connections"><thead><tr><th>Kind</th><th>Who</th><th>End user</th><th>Status</th><th>Last refresh</th></tr></thead><tbody>
+        {{#rows}}<tr data-id="{{id}}"><td data-label="Kind"><a href="/admin/connections/{{id}}">{{kind}}</a><div class="sub mono">{{id}}</div></td>
+        <td data-label="Who" class="mono">{{who}}</td><td data-label="End user">{{endUser}}</td>
+        <td data-label="Status"><span class="badge {{tone}}">{{badge}}</span></td>
+        <td data-label="Last refresh">{{lastRefresh}}<div class="sub">{{lastRefreshRelative}}</div></td></tr>
+        {{/rows}}</tbody></table>{{/hasRows}}
+        {{^hasRows}}<p class="sub" id="empty">No connections{{#filtered}} match these filters{{/filtered}}.</p>{{/hasRows}}
+        <div class="pager">{{#paged}}<a class="button secondary" href="{{firstPage}}">First page</a>{{/paged}}{{#nextPage}}<a class="button secondary" id="next-page" href="{{nextPage}}">Next page</a>{{/nextPage}}</div>
+        </section>
+        {{/body}}{{/admin-layout}}
+        """
+
+    static let adminConnection = """
+        {{<admin-layout}}{{$title}}{{kind}} {{id}} · tiktok-business{{/title}}{{$body}}
+        {{#notice}}<div class="notice" id="notice">{{notice}}</div>{{/notice}}
+        {{#error}}<div class="notice error" id="error">{{error}}</div>{{/error}}
+        <section class="card"><h1>{{kind}} <span class="badge {{tone}}" id="badge">{{badge}}</span></h1>
+        <dl>
+        <dt>Connection</dt><dd class="mono">{{id}}</dd>
+        {{#statusReason}}<dt>Status reason</dt><dd>{{statusReason}}</dd>{{/statusReason}}
+        <dt>End user</dt><dd>{{endUser}}</dd>
+        {{#identities}}<dt>{{label}}</dt><dd class="mono">{{#values}}<div>{{.}}</div>{{/values}}</dd>{{/identities}}
+        <dt>Scopes</dt><dd>{{scopes}}</dd>
+        {{#expiring}}<dt>Access token expires</dt><dd>{{accessExpires}} <span class="sub">{{accessExpiresRelative}}</span></dd>
+        <dt>Refresh token lapses</dt><dd>{{refreshExpires}} <span class="sub">{{refreshExpiresRelative}}</span></dd>{{/expiring}}
+        <dt>Last refresh</dt><dd>{{lastRefreshed}}</dd><dt>Last check</dt><dd>{{lastChecked}}</dd>
+        <dt>Created</dt><dd>{{created}}</dd><dt>Updated</dt><dd>{{updated}}</dd>
+        </dl></section>
+        <section class="card"><h2>Actions</h2><div class="actions">
+        {{#canRefresh}}<form method="post" action="/admin/connections/{{id}}/refresh" class="inline" id="refresh"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Refresh now</button></form>{{/canRefresh}}
+        {{#canReconnect}}<form method="post" action="/admin/connections/{{id}}/reconnect-link" class="inline" id="reconnect"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Create reconnect link</button></form>{{/canReconnect}}
+        {{#canRevoke}}<a class="button secondary" id="revoke" href="/admin/connections/{{id}}/revoke">Revoke…</a>{{/canRevoke}}
+        {{^canRefresh}}{{^canReconnect}}{{^canRevoke}}<span class="sub">No actions for a revoked connection.</span>{{/canRevoke}}{{/canReconnect}}{{/canRefresh}}
+        </div></section>
+        <section class="card"><h2>Events</h2>
+        {{#hasEvents}}<ol class="timeline" id="events">{{#events}}<li><strong>{{label}}</strong> <span class="sub">{{when}} · {{relative}}</span>
+        {{#details}}<div class="sub">{{name}}: {{value}}</div>{{/details}}</li>{{/events}}</ol>{{/hasEvents}}
+        {{^hasEvents}}<p class="sub">No events yet.</p>{{/hasEvents}}
+        </section>
+        {{/body}}{{/admin-layout}}
+        """
+
+    static let adminLink = """
+        {{<admin-layout}}{{$title}}Authorization link · tiktok-business{{/title}}{{$body}}
+        <section class="card"><h1>{{heading}}</h1>
+        <p>Send this link to the {{audience}}. It works once and expires {{expires}} ({{expiresRelative}}).</p>
+        <textarea id="link-url" rows="4" readonly>{{url}}</textarea>
+        <p class="actions"><button type="button" data-copy="link-url">Copy link</button>
+        <a class="button secondary" href="{{url}}" target="_blank" rel="noopener noreferrer" id="open-link">Open</a>
+        <a class="button secondary" href="{{back}}">Back</a></p>
+        </section>
+        {{/body}}{{/admin-layout}}
+        """
+
+    static let adminConfirm = """
+        {{<admin-layout}}{{$title}}Revoke · tiktok-business{{/title}}{{$body}}
+        <section class="card narrow"><h1>Revoke this connection?</h1>
+        <p>{{kind}} <span class="mono">{{id}}</span>{{#who}} ({{who}}){{/who}}. TikTok is told to end the grant; the connection
+        stops working and needs a new authorization. This cannot be undone.</p>
+        <form method="post" action="/admin/connections/{{id}}/revoke" class="actions" id="confirm-revoke">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="confirm" value="yes">
+        <button type="submit" class="danger">Revoke</button> <a class="button secondary" href="/admin/connections/{{id}}">Cancel</a>
+        </form></section>
+        {{/body}}{{/admin-layout}}
+        """
+
+    static let adminMessage = """
+        {{<admin-layout}}{{$title}}{{heading}} · tiktok-business{{/title}}{{$body}}
+        <section class="card narrow"><h1>{{heading}}</h1><p>{{message}}</p><p><a class="button secondary" href="/">Back</a></p></section>
+        {{/body}}{{/admin-layout}}
+        """
+}
