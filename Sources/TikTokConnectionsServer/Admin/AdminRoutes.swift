@@ -247,7 +247,7 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
         status: HTTPResponse.Status
     ) async throws -> Response {
         let now = manager.now()
-        let events = try await manager.events(after: 0, connectionID: connection.id, limit: 1000)
+        let events = try await recentEvents(connectionID: connection.id)
         let badge = ConnectionBadge.of(connection, now: now, refreshMargin: manager.configuration.refreshMargin)
         var context = common(session)
         context["id"] = connection.id
@@ -271,7 +271,7 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
         context["canReconnect"] = connection.status == .reauthorizationRequired
         context["canRevoke"] = connection.status != .revoked
         context["hasEvents"] = !events.isEmpty
-        context["events"] = events.suffix(200).reversed().map { event -> [String: Any] in
+        context["events"] = events.reversed().map { event -> [String: Any] in
             [
                 "label": AdminFormat.event(event.type), "when": AdminFormat.date(event.occurredAt),
                 "relative": AdminFormat.relative(event.occurredAt, now: now),
@@ -281,6 +281,20 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
         if let notice { context["notice"] = notice }
         if let error { context["error"] = error }
         return pages.admin("admin-connection", context, status: status)
+    }
+
+    /// The connection's newest events (at most `keep`), oldest first. The event log only reads forward, so this walks
+    /// it in pages; a connection gathers about one event a day.
+    private func recentEvents(connectionID: String, keep: Int = 200) async throws -> [ConnectionEvent] {
+        var recent: [ConnectionEvent] = []
+        var after: Int64 = 0
+        for _ in 0..<100 {
+            let page = try await manager.events(after: after, connectionID: connectionID, limit: 1000)
+            recent = Array((recent + page).suffix(keep))
+            guard page.count == 1000, let last = page.last else { break }
+            after = last.sequence
+        }
+        return recent
     }
 
     // MARK: Helpers
