@@ -1,11 +1,13 @@
 import Foundation
 import Testing
 import TikTokConnections
+import TikTokConnectionsPostgres
 import TikTokConnectionsSQLite
 
 /// A store implementation under test: how to create an empty, migrated database and stores on it.
 ///
-/// The contract suite runs once per factory in ``all``; a PostgreSQL factory (a fresh schema per test) joins it later.
+/// The contract suite runs once per factory in ``all``: SQLite always, PostgreSQL (a fresh database per test) when
+/// `TIKTOK_BUSINESS_TEST_POSTGRES_URL` is set or in CI (see ``PostgresTestDatabase``).
 struct StoreFactory: Sendable, CustomTestStringConvertible {
     /// The implementation's name, shown in test results.
     let name: String
@@ -15,7 +17,7 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     /// Every implementation the contract runs against.
-    static let all: [StoreFactory] = [.sqlite]
+    static let all: [StoreFactory] = [.sqlite] + (PostgresTestDatabase.isEnabled ? [.postgres] : [])
 
     /// `SQLiteConnectionStore` on a new file in a new temporary directory.
     static let sqlite = StoreFactory(name: "SQLite") {
@@ -31,6 +33,21 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
             store: try await open(),
             openStore: open,
             tearDown: { try? FileManager.default.removeItem(at: directory) })
+    }
+
+    /// `PostgresConnectionStore` on a new database of the test server; each store has its own pool. Fails when no
+    /// server is configured (the factory is only listed without one in CI, where that must fail).
+    static let postgres = StoreFactory(name: "PostgreSQL") {
+        let stores = PostgresTestStores(database: try await PostgresTestDatabase.create())
+        do {
+            return StoreUnderTest(
+                store: try await stores.open(),
+                openStore: { try await stores.open() },
+                tearDown: { await stores.stopAll() })
+        } catch {
+            await stores.stopAll()
+            throw error
+        }
     }
 
     /// Runs `body` with the contract over a fresh database, then removes the database.

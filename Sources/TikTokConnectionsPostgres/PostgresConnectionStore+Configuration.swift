@@ -1,0 +1,83 @@
+internal import Foundation
+internal import TikTokConnections
+
+extension PostgresConnectionStore {
+    /// Where the PostgreSQL server is, and how the store's connection pool behaves.
+    ///
+    /// ```swift
+    /// var configuration = try PostgresConnectionStore.Configuration(url: "postgres://vault:secret@db:5432/vault")
+    /// configuration.maximumConnections = 10
+    /// ```
+    public struct Configuration: Sendable, Hashable {
+        /// The server's host name or IP address.
+        public var host: String
+        /// The server's port. Defaults to `5432`.
+        public var port: Int
+        /// The role to connect as.
+        public var username: String
+        /// The role's password, if the server asks for one.
+        public var password: String?
+        /// The database. Defaults to `nil`: the server's default, a database named like the role.
+        public var database: String?
+        /// The most connections the pool opens. Defaults to `20`.
+        public var maximumConnections: Int = 20
+        /// The connections the pool keeps open even when idle. Defaults to `0`.
+        public var minimumConnections: Int = 0
+        /// How long opening one connection may take. Defaults to 10 seconds.
+        public var connectTimeout: Duration = .seconds(10)
+        /// How long an idle connection above ``minimumConnections`` stays open. Defaults to 60 seconds.
+        public var idleTimeout: Duration = .seconds(60)
+        /// How long an operation waits for a pooled connection (all busy, or the database unreachable) before it
+        /// fails with a ``ConnectionStoreError``, so that callers fail fast while the database is down. Defaults to 5
+        /// seconds; `nil` to wait as long as the pool does.
+        public var connectionWaitTimeout: Duration? = .seconds(5)
+        /// The server-side limit on one statement (`statement_timeout`). Defaults to 30 seconds; `nil` for none.
+        /// Migrations are exempt.
+        public var statementTimeout: Duration? = .seconds(30)
+        /// The server-side limit on waiting for a row or table lock (`lock_timeout`). Defaults to 10 seconds; `nil`
+        /// for none. Migrations are exempt.
+        public var lockTimeout: Duration? = .seconds(10)
+
+        /// Creates a configuration with the default pool settings.
+        public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil)
+        {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.password = password
+            self.database = database
+        }
+
+        /// Parses `postgres://user[:password]@host[:port][/database]` (or `postgresql://`), percent-decoding the
+        /// user, password and database. The only query option accepted is `sslmode=disable`.
+        ///
+        /// - Throws: ``ConnectionStoreError`` when the URL is not one (the message never repeats the URL, which may
+        ///   hold a password).
+        public init(url: String) throws {
+            guard let components = URLComponents(string: url),
+                let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
+            else {
+                throw ConnectionStoreError("The PostgreSQL URL must look like postgres://user:password@host:port/db")
+            }
+            guard let host = components.host, !host.isEmpty else {
+                throw ConnectionStoreError("The PostgreSQL URL has no host")
+            }
+            guard let username = components.user, !username.isEmpty else {
+                throw ConnectionStoreError("The PostgreSQL URL has no user name")
+            }
+            for item in components.queryItems ?? [] {
+                guard item.name == "sslmode", item.value == "disable" else {
+                    throw ConnectionStoreError("The PostgreSQL URL option \(item.name) is not supported")
+                }
+            }
+            var database = components.path
+            if database.hasPrefix("/") { database.removeFirst() }
+            self.init(
+                host: host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host,
+                port: components.port ?? 5432,
+                username: username,
+                password: components.password,
+                database: database.isEmpty ? nil : database)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+public import Foundation
+internal import PostgresNIO
+public import TikTokConnections
+
+extension PostgresConnectionStore {
+    /// Leases up to `limit` due connections (`nextActionAt <= now`, lease free or expired before `now`) to `owner`
+    /// until `leaseUntil`, earliest `nextActionAt` first.
+    ///
+    /// One transaction selects the rows `FOR UPDATE SKIP LOCKED` and sets their lease: concurrent claimers, in any
+    /// number of instances, skip each other's rows instead of waiting, and never get the same connection while a
+    /// lease holds.
+    public func claimDue(now: Date, limit: Int, owner: String, leaseUntil: Date) async throws -> [ConnectionRecord] {
+        guard limit > 0 else { return [] }
+        let now = PostgresColumns.seconds(now)
+        let leaseUntil = PostgresColumns.seconds(leaseUntil)
+        return try await transaction("claim due connections") { connection, logger in
+            var records: [ConnectionRecord] = []
+            for try await row in try await connection.query(
+                """
+                SELECT * FROM tiktok_business_connections
+                WHERE next_action_at <= \(now) AND (lease_until IS NULL OR lease_until < \(now))
+                ORDER BY next_action_at, id LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+                """,
+                logger: logger)
+            {
+                records.append(try ConnectionRecord(postgresRow: row))
+            }
+            if !records.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE tiktok_business_connections SET lease_owner = \(owner), lease_until = \(leaseUntil)
+                    WHERE id = ANY(\(records.map(\.id)))
+                    """,
+                    logger: logger)
+            }
+            return records
+        }
+    }
+
+    /// Leases one connection to `owner` until `leaseUntil` if its lease is free, expired before `now`, or already
+    /// `owner`'s (then it is extended).
+    ///
+    /// The row is locked `FOR UPDATE` while its lease is checked and set, so of concurrent claimers one wins.
+    ///
+    /// - Returns: The record when the lease was taken; `nil` when another owner holds it or the connection is gone.
+    public func claim(id: String, now: Date, owner: String, leaseUntil: Date) async throws -> ConnectionRecord? {
+        let now = PostgresColumns.seconds(now)
+        let leaseUntil = PostgresColumns.seconds(leaseUntil)
+        return try await transaction("claim a connection") { connection, logger in
+            var record: ConnectionRecord?
+            for try await row in try await connection.query(
+                """
+                SELECT * FROM tiktok_business_connections
+                WHERE id = \(id) AND (lease_until IS NULL OR lease_until < \(now) OR lease_owner = \(owner))
+                FOR UPDATE
+                """,
+                logger: logger)
+            {
+                record = try ConnectionRecord(postgresRow: row)
+            }
+            guard let record else { return nil }
+            try await connection.query(
+                """
+                UPDATE tiktok_business_connections SET lease_owner = \(owner), lease_until = \(leaseUntil)
+                WHERE id = \(id)
+                """,
+                logger: logger)
+            return record
+        }
+    }
+
+    /// Releases `owner`'s lease on a connection; does nothing when another owner holds it or none does.
+    public func releaseLease(id: String, owner: String) async throws {
+        _ = try await rows(
+            "release a lease",
+            """
+            UPDATE tiktok_business_connections SET lease_owner = NULL, lease_until = NULL
+            WHERE id = \(id) AND lease_owner = \(owner)
+            """)
+    }
+
+    /// The earliest `nextActionAt` among all connections (leased or not), or `nil` when none has one.
+    public func nextActionDate() async throws -> Date? {
+        let rows = try await rows(
+            "read the next action date", "SELECT MIN(next_action_at) AS next FROM tiktok_business_connections")
+        return try rows.first.flatMap { try RowReader($0, table: "tiktok_business_connections").optionalDate("next") }
+    }
+
+    /// Up to `limit` connections, ordered by id, that hold a token sealed with a key other than `keyID`.
+    public func records(notSealedWith keyID: String, limit: Int) async throws -> [ConnectionRecord] {
+        guard limit > 0 else { return [] }
+        return try await rows(
+            "list connections to re-seal",
+            """
+            SELECT * FROM tiktok_business_connections WHERE key_id <> \(keyID) OR refresh_key_id <> \(keyID)
+            ORDER BY id LIMIT \(limit)
+            """
+        ).map(ConnectionRecord.init(postgresRow:))
+    }
+}
