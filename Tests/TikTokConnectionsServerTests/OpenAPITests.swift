@@ -120,6 +120,33 @@ struct OpenAPITests {
         }
     }
 
+    @Test func undocumentedMethodsGet405WithAllow() async throws {
+        try await ServerHarness.run { harness in
+            try await harness.application.test(.router) { client in
+                let cases: [(String, HTTPRequest.Method, String)] = [
+                    ("/v1/connections", .trace, "GET"), ("/v1/connections", .put, "GET"),
+                    ("/v1/connect-links", .get, "POST"), ("/v1/events", .delete, "GET"),
+                    ("/v1/connections/conn_x", .patch, "DELETE, GET"),
+                    ("/v1/connections/conn_x/refresh", .get, "POST"),
+                    ("/v1/proxy/conn_x/campaign/get/", .options, "DELETE, GET, HEAD, PATCH, POST, PUT"),
+                ]
+                for (uri, method, allow) in cases {
+                    for key in [nil, ServerHarness.apiKey] {
+                        let response = try await client.api(uri, method: method, key: key)
+                        #expect(response.status == .methodNotAllowed, "\(method) \(uri) → \(response.status)")
+                        #expect(response.headers[.allow] == allow, "\(method) \(uri)")
+                        #expect(response.json["error"]?["code"]?.stringValue == "method_not_allowed")
+                    }
+                }
+                // Unknown paths stay 404; known routes are unaffected.
+                #expect(try await client.api("/v1/nothing-here").status == .notFound)
+                #expect(try await client.api("/v1/connections/conn_x/unknown").status == .notFound)
+                #expect(try await client.api("/nothing-here", method: .trace).status == .notFound)
+                #expect(try await client.api("/v1/connections").status == .ok)
+            }
+        }
+    }
+
     // MARK: - A small JSON Schema checker: $ref, oneOf, type (with null), required, properties, items, enum, const.
 
     static func validate(_ value: JSONValue, against schema: JSONValue, in document: JSONValue, at path: String) -> [String] {

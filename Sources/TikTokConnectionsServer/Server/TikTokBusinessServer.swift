@@ -39,6 +39,8 @@ public struct TikTokBusinessServer: Sendable {
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
+        let v1Routes = MethodNotAllowedMiddleware<BasicRequestContext>.RouteTable(prefix: "/v1/")
+        router.add(middleware: MethodNotAllowedMiddleware(routes: v1Routes))
         let pages = Pages()
         HealthRoutes(manager: manager, metrics: metrics).register(on: router)
         ConnectRoutes(manager: manager, configuration: configuration, pages: pages).register(on: router)
@@ -48,6 +50,7 @@ public struct TikTokBusinessServer: Sendable {
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey))
         ManagementRoutes(manager: manager, configuration: configuration).register(on: api)
         ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics).register(on: api)
+        v1Routes.load(router.routes)
         return router
     }
 
