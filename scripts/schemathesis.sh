@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs schemathesis (PyPI) against /openapi.json of `tiktok-business serve` in sandbox mode on free ports, with every
 # check: no server errors, every answer matches the documented status codes and schemas, 405 for undocumented methods.
+# Four connections are made first through the sandbox consent pages (scripts/sandbox-seed.py).
 # Usage: scripts/schemathesis.sh [extra `st run` arguments, e.g. --max-examples 200]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,5 +41,9 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
-"$venv/bin/st" run "$base/openapi.json" -H "Authorization: Bearer $api_key" --checks all --max-examples 50 \
+# use_after_free is left out on purpose: DELETE revokes, and a revoked connection stays readable (status "revoked").
+# Real connections of every kind, so that the links from the list reach the operations on one connection.
+python3 scripts/sandbox-seed.py "$base" "$api_key" >/dev/null
+"$venv/bin/st" run "$base/openapi.json" -H "Authorization: Bearer $api_key" --checks all \
+    --exclude-checks use_after_free --max-examples 50 \
     --report junit --report-dir "$artifacts" "$@"

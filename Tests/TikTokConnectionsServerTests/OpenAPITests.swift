@@ -105,6 +105,9 @@ struct OpenAPITests {
                     ("/v1/events?after=2&limit=2&connection_id=\(account)", .get, nil, ServerHarness.apiKey, "/v1/events"),
                     ("/v1/events?after=x", .get, nil, ServerHarness.apiKey, "/v1/events"),
                     ("/v1/proxy/conn_none/campaign/get/", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
+                    ("/v1/proxy/\(ids[0])/campaign/get/?advertiser_id=1", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
+                    ("/v1/proxy/\(ids[0])/no/such/path/", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
+                    ("/v1/proxy/\(ids[0])/a%3Ab/", .post, "{}", ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
                 ]
                 for (uri, method, body, key, template) in checks {
                     let response = try await client.api(uri, method: method, body: body, key: key)
@@ -147,13 +150,17 @@ struct OpenAPITests {
         }
     }
 
-    // MARK: - A small JSON Schema checker: $ref, oneOf, type (with null), required, properties, items, enum, const.
+    // MARK: - A small JSON Schema checker: $ref, oneOf, anyOf, type (with null), required, properties, items, enum, const.
 
     static func validate(_ value: JSONValue, against schema: JSONValue, in document: JSONValue, at path: String) -> [String] {
         guard let schema = follow(schema, in: document) else { return ["\(path): unresolvable schema"] }
         if let options = schema["oneOf"]?.arrayValue {
             let matching = options.filter { validate(value, against: $0, in: document, at: path).isEmpty }
             return matching.count == 1 ? [] : ["\(path): matches \(matching.count) of oneOf"]
+        }
+        if let options = schema["anyOf"]?.arrayValue {
+            let matching = options.filter { validate(value, against: $0, in: document, at: path).isEmpty }
+            return matching.isEmpty ? ["\(path): matches none of anyOf"] : []
         }
         var problems: [String] = []
         if let types = schema["type"].map({ $0.arrayValue?.compactMap(\.stringValue) ?? [$0.stringValue ?? ""] }) {

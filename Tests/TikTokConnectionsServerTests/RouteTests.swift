@@ -69,7 +69,8 @@ struct RouteTests {
                     #expect(response.status == .badRequest, "\(uri) → \(response.status)")
                 }
                 let refreshAdvertiser = try await client.api("/v1/connections/\(advertiser.id)/refresh", method: .post)
-                #expect(refreshAdvertiser.status == .badRequest)
+                #expect(refreshAdvertiser.status == .conflict)
+                #expect(refreshAdvertiser.json["error"]?["code"]?.stringValue == "not_refreshable")
             }
         }
     }

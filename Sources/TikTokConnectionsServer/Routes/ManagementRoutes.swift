@@ -83,6 +83,14 @@ struct ManagementRoutes<Context: RequestContext>: Sendable {
 
     @Sendable func refresh(_ request: Request, context: Context) async throws -> Response {
         let id = try RequestInput.id(context)
+        // A well-formed request about a connection whose tokens never expire: the connection's state, not the input,
+        // is what rules it out.
+        let current = try await vault { try await manager.connection(id: id) }
+        guard current.kind.hasExpiringTokens else {
+            throw APIError(
+                .conflict, code: "not_refreshable",
+                message: "A \(current.kind) token does not expire and cannot be refreshed.")
+        }
         let connection = try await vault { try await manager.refresh(id: id) }
         return JSONResponse.make(ConnectionJSON.connection(connection))
     }
