@@ -78,6 +78,27 @@ struct AdminPageTests {
         }
     }
 
+    @Test func cookiesAreSecureBehindHTTPS() async throws {
+        try await ServerHarness.run { harness in
+            let server = TikTokBusinessServer(
+                manager: harness.manager,
+                configuration: .init(
+                    publicURL: "https://admin.example", apiKey: ServerHarness.apiKey,
+                    tikTokAPIBaseURL: harness.manager.client.configuration.apiBaseURL, sandbox: false))
+            try await Application(router: server.makeRouter()).test(.router) { client in
+                let first = try await client.page("/")
+                #expect(!first.text.contains("Sandbox mode"))
+                let login = try #require(first.setCookie(AdminRoutes<BasicRequestContext>.loginCookie))
+                #expect(login.contains("Secure") && login.contains("HttpOnly") && login.contains("SameSite=Strict"))
+                let token = try #require(first.field("csrf"))
+                let signedIn = try await client.page(
+                    "/admin/sign-in", cookies: first.cookies, form: ["csrf": token, "api_key": ServerHarness.apiKey])
+                let session = try #require(signedIn.setCookie(AdminRoutes<BasicRequestContext>.sessionCookie))
+                #expect(session.contains("Secure") && session.contains("HttpOnly") && session.contains("SameSite=Strict"))
+            }
+        }
+    }
+
     @Test func csrfIsEnforcedOnEveryAction() async throws {
         try await ServerHarness.run { harness in
             let account = try await harness.connect(.tiktokAccount, user: "csrf-account")
