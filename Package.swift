@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "TikTokEmulator", targets: ["TikTokEmulator"]),
         .library(name: "TikTokConnections", targets: ["TikTokConnections"]),
         .library(name: "TikTokConnectionsSQLite", targets: ["TikTokConnectionsSQLite"]),
+        .library(name: "TikTokConnectionsPostgres", targets: ["TikTokConnectionsPostgres"]),
         .library(name: "TikTokConnectionsServer", targets: ["TikTokConnectionsServer"]),
         .executable(name: "tiktok-business", targets: ["tiktok-business"]),
     ],
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -72,6 +74,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TikTokConnectionsPostgres",
+            dependencies: [
+                "TikTokConnections",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TikTokConnectionsServer",
             dependencies: [
                 "TikTokBusiness",
@@ -92,6 +104,7 @@ let package = Package(
                 "TikTokEmulator",
                 "TikTokConnections",
                 "TikTokConnectionsSQLite",
+                "TikTokConnectionsPostgres",
                 "TikTokConnectionsServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -121,6 +134,7 @@ let package = Package(
                 "TikTokEmulator",
                 "TikTokConnections",
                 "TikTokConnectionsSQLite",
+                "TikTokConnectionsPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

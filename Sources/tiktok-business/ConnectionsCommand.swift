@@ -22,33 +22,43 @@ struct ConnectionsCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let kind, ConnectionKind(rawValue: kind) == nil { throw ValidationError("Unknown kind \(kind).") }
-            if let status, ConnectionStatus(rawValue: status) == nil { throw ValidationError("Unknown status \(status).") }
+            if let status, ConnectionStatus(rawValue: status) == nil {
+                throw ValidationError("Unknown status \(status).")
+            }
             guard (1...1000).contains(limit) else { throw ValidationError("--limit must be from 1 to 1000.") }
         }
 
         func run() async throws {
-            let environment = try await VaultEnvironment.open(settings: try await options.settings(), logger: Logger(label: "tiktok-business"))
-            let filter = ConnectionFilter(
-                kind: kind.flatMap(ConnectionKind.init(rawValue:)), status: status.flatMap(ConnectionStatus.init(rawValue:)),
-                endUserID: endUser)
-            let connections = try await CLIOutput.vault { try await environment.manager.connections(filter, after: cursor, limit: limit) }
-            if json {
-                CLIOutput.printJSON(.array(connections.map(CLIOutput.json)))
-                return
+            try await VaultEnvironment.with(
+                settings: try await options.settings(), logger: Logger(label: "tiktok-business")
+            ) { environment in
+                let filter = ConnectionFilter(
+                    kind: kind.flatMap(ConnectionKind.init(rawValue:)),
+                    status: status.flatMap(ConnectionStatus.init(rawValue:)),
+                    endUserID: endUser)
+                let connections = try await CLIOutput.vault {
+                    try await environment.manager.connections(filter, after: cursor, limit: limit)
+                }
+                if json {
+                    CLIOutput.printJSON(.array(connections.map(CLIOutput.json)))
+                    return
+                }
+                if connections.isEmpty {
+                    print("No connections.")
+                    return
+                }
+                print(
+                    CLIOutput.table(
+                        ["ID", "KIND", "STATUS", "WHO", "END USER", "ACCESS EXPIRES"],
+                        connections.map { connection in
+                            [
+                                connection.id, connection.kind.rawValue, connection.status.rawValue,
+                                CLIOutput.who(connection),
+                                connection.endUserID ?? "-",
+                                connection.accessTokenExpiresAt.map { $0.formatted(.iso8601) } ?? "never",
+                            ]
+                        }))
             }
-            if connections.isEmpty {
-                print("No connections.")
-                return
-            }
-            print(CLIOutput.table(
-                ["ID", "KIND", "STATUS", "WHO", "END USER", "ACCESS EXPIRES"],
-                connections.map { connection in
-                    [
-                        connection.id, connection.kind.rawValue, connection.status.rawValue, CLIOutput.who(connection),
-                        connection.endUserID ?? "-",
-                        connection.accessTokenExpiresAt.map { $0.formatted(.iso8601) } ?? "never",
-                    ]
-                }))
         }
     }
 
@@ -59,23 +69,34 @@ struct ConnectionsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let environment = try await VaultEnvironment.open(settings: try await options.settings(), logger: Logger(label: "tiktok-business"))
-            let connection = try await CLIOutput.vault { try await environment.manager.connection(id: id) }
-            let events = try await CLIOutput.vault { try await environment.manager.events(connectionID: id, limit: 1000) }
-            if json {
-                CLIOutput.printJSON(["connection": CLIOutput.json(connection), "events": .array(events.suffix(20).map(CLIOutput.json))])
-                return
-            }
-            CLIOutput.printDetails(connection)
-            print("\nRecent events:")
-            for event in events.suffix(20) {
-                print("  \(event.occurredAt.formatted(.iso8601))  \(event.type.rawValue)  \(event.data.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+            try await VaultEnvironment.with(
+                settings: try await options.settings(), logger: Logger(label: "tiktok-business")
+            ) { environment in
+                let connection = try await CLIOutput.vault { try await environment.manager.connection(id: id) }
+                let events = try await CLIOutput.vault {
+                    try await environment.manager.events(connectionID: id, limit: 1000)
+                }
+                if json {
+                    CLIOutput.printJSON([
+                        "connection": CLIOutput.json(connection),
+                        "events": .array(events.suffix(20).map(CLIOutput.json)),
+                    ])
+                    return
+                }
+                CLIOutput.printDetails(connection)
+                print("\nRecent events:")
+                for event in events.suffix(20) {
+                    print(
+                        "  \(event.occurredAt.formatted(.iso8601))  \(event.type.rawValue)  \(event.data.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
+                    )
+                }
             }
         }
     }
 
     struct Refresh: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Refresh an account or creator connection now, or all due connections with --due.")
+        static let configuration = CommandConfiguration(
+            abstract: "Refresh an account or creator connection now, or all due connections with --due.")
         @OptionGroup var options: CommonOptions
         @Argument(help: "The connection id.") var id: String?
         @Flag(help: "Work off every connection that is due now, with progress.") var due = false
@@ -85,24 +106,35 @@ struct ConnectionsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let environment = try await VaultEnvironment.open(settings: try await options.settings(), logger: Logger(label: "tiktok-business"))
-            if let id {
-                let connection = try await CLIOutput.vault { try await environment.manager.refresh(id: id) }
-                print("Refreshed \(connection.id); the access token now expires \(connection.accessTokenExpiresAt?.formatted(.iso8601) ?? "never").")
-                return
+            try await VaultEnvironment.with(
+                settings: try await options.settings(), logger: Logger(label: "tiktok-business")
+            ) { environment in
+                if let id {
+                    let connection = try await CLIOutput.vault { try await environment.manager.refresh(id: id) }
+                    print(
+                        "Refreshed \(connection.id); the access token now expires \(connection.accessTokenExpiresAt?.formatted(.iso8601) ?? "never")."
+                    )
+                    return
+                }
+                var total = SweepReport()
+                while true {
+                    let report = try await CLIOutput.vault {
+                        try await environment.manager.sweep(limit: 200, concurrency: 16)
+                    }
+                    if report.claimed == 0 { break }
+                    total.claimed += report.claimed
+                    total.refreshed += report.refreshed
+                    total.checked += report.checked
+                    total.failed += report.failed
+                    total.reauthorizationRequired += report.reauthorizationRequired
+                    CLIOutput.note(
+                        "… \(total.claimed) done: \(total.refreshed) refreshed, \(total.checked) checked, \(total.failed) failed, \(total.reauthorizationRequired) need re-authorization"
+                    )
+                }
+                print(
+                    "Done: \(total.refreshed) refreshed, \(total.checked) checked, \(total.failed) failed (retried later), \(total.reauthorizationRequired) need re-authorization."
+                )
             }
-            var total = SweepReport()
-            while true {
-                let report = try await CLIOutput.vault { try await environment.manager.sweep(limit: 200, concurrency: 16) }
-                if report.claimed == 0 { break }
-                total.claimed += report.claimed
-                total.refreshed += report.refreshed
-                total.checked += report.checked
-                total.failed += report.failed
-                total.reauthorizationRequired += report.reauthorizationRequired
-                CLIOutput.note("… \(total.claimed) done: \(total.refreshed) refreshed, \(total.checked) checked, \(total.failed) failed, \(total.reauthorizationRequired) need re-authorization")
-            }
-            print("Done: \(total.refreshed) refreshed, \(total.checked) checked, \(total.failed) failed (retried later), \(total.reauthorizationRequired) need re-authorization.")
         }
     }
 
@@ -112,9 +144,12 @@ struct ConnectionsCommand: AsyncParsableCommand {
         @Argument(help: "The connection id.") var id: String
 
         func run() async throws {
-            let environment = try await VaultEnvironment.open(settings: try await options.settings(), logger: Logger(label: "tiktok-business"))
-            let connection = try await CLIOutput.vault { try await environment.manager.revoke(id: id) }
-            print("Revoked \(connection.id).")
+            try await VaultEnvironment.with(
+                settings: try await options.settings(), logger: Logger(label: "tiktok-business")
+            ) { environment in
+                let connection = try await CLIOutput.vault { try await environment.manager.revoke(id: id) }
+                print("Revoked \(connection.id).")
+            }
         }
     }
 }

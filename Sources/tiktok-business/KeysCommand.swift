@@ -20,28 +20,31 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let settings = try await options.settings()
-            let logger = Logger(label: "tiktok-business")
-            var environment = try await VaultEnvironment.open(settings: settings, logger: logger)
-            var newKeyFileText: String?
-            if let keyFile = environment.keyFile {
-                let key = try TokenCipher.Key.generate(id: "k" + String(Int(Date().timeIntervalSince1970)))
-                let ring = try TokenCipher(keys: [key] + environment.cipher.keys.filter { $0.id != key.id })
-                // The new ring is written first: a crash mid-rotation leaves every token readable.
-                try SecretFile.write(ring.keys.map(\.exported).joined(separator: ",") + "\n", to: keyFile)
-                environment = try await VaultEnvironment.open(settings: settings, logger: logger)
-                newKeyFileText = key.exported + "\n"
-            }
-            let current = environment.cipher.currentKeyID
-            print("Re-encrypting tokens under key \(current)…")
-            let count = try await CLIOutput.vault {
-                try await environment.manager.rotateKeys(batchSize: 500) { done in
-                    CLIOutput.note("… \(done) connections re-encrypted")
+            try await VaultEnvironment.with(settings: settings, logger: Logger(label: "tiktok-business")) {
+                environment in
+                var environment = environment
+                var newKey: TokenCipher.Key?
+                if let keyFile = environment.keyFile {
+                    let key = try TokenCipher.Key.generate(id: "k" + String(Int(Date().timeIntervalSince1970)))
+                    let ring = try TokenCipher(keys: [key] + environment.cipher.keys.filter { $0.id != key.id })
+                    // The new ring is written first: a crash mid-rotation leaves every token readable.
+                    try SecretFile.write(ring.keys.map(\.exported).joined(separator: ",") + "\n", to: keyFile)
+                    environment = environment.with(cipher: ring)
+                    newKey = key
                 }
+                let current = environment.cipher.currentKeyID
+                print("Re-encrypting tokens under key \(current)…")
+                let count = try await CLIOutput.vault {
+                    try await environment.manager.rotateKeys(batchSize: 500) { done in
+                        CLIOutput.note("… \(done) connections re-encrypted")
+                    }
+                }
+                if let keyFile = environment.keyFile, let newKey {
+                    // Every token is sealed under the new key now: drop the old ones.
+                    try SecretFile.write(newKey.exported + "\n", to: keyFile)
+                }
+                print("Re-encrypted \(count) connections under key \(current).")
             }
-            if let keyFile = environment.keyFile, let newKeyFileText {
-                try SecretFile.write(newKeyFileText, to: keyFile)
-            }
-            print("Re-encrypted \(count) connections under key \(current).")
         }
     }
 }
@@ -54,7 +57,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await options.settings()
-        _ = try await VaultEnvironment.open(settings: settings, logger: Logger(label: "tiktok-business"))
-        print("The database at \(settings.databaseURL.split(separator: "@").last.map(String.init) ?? "") is up to date.")
+        try await VaultEnvironment.with(settings: settings, logger: Logger(label: "tiktok-business")) { _ in }
+        print(
+            "The database at \(settings.databaseURL.split(separator: "@").last.map(String.init) ?? "") is up to date.")
     }
 }

@@ -7,7 +7,8 @@ import TikTokConnections
 /// `tiktok-business link <kind>`: prints a shareable authorization URL.
 struct LinkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "link", abstract: "Print a shareable authorization URL to send to an advertiser or account holder.")
+        commandName: "link", abstract: "Print a shareable authorization URL to send to an advertiser or account holder."
+    )
 
     @OptionGroup var options: CommonOptions
 
@@ -31,7 +32,8 @@ struct LinkCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard ConnectionKind(rawValue: kind) != nil else {
-            throw ValidationError("kind must be one of \(ConnectionKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw ValidationError(
+                "kind must be one of \(ConnectionKind.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         if let expiresIn, !(60...7_776_000).contains(expiresIn) {
             throw ValidationError("--expires-in must be from 60 to 7776000 seconds.")
@@ -39,19 +41,24 @@ struct LinkCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = try await VaultEnvironment.open(settings: try await options.settings(), logger: Logger(label: "tiktok-business"))
-        let link = try await CLIOutput.vault {
-            try await environment.manager.authorizationLink(
-                for: ConnectionKind(rawValue: kind)!,
-                options: .init(
-                    endUserID: endUser, reconnectConnectionID: reconnect, forceConsent: forceConsent,
-                    expiresIn: expiresIn.map(Double.init)))
-        }
-        if json {
-            CLIOutput.printJSON(["url": .string(link.url), "expires_at": .string(link.expiresAt.formatted(.iso8601))])
-        } else {
-            print(link.url)
-            CLIOutput.note("Valid until \(link.expiresAt.formatted(.iso8601)); works once.")
+        try await VaultEnvironment.with(
+            settings: try await options.settings(), logger: Logger(label: "tiktok-business")
+        ) { environment in
+            let link = try await CLIOutput.vault {
+                try await environment.manager.authorizationLink(
+                    for: ConnectionKind(rawValue: kind)!,
+                    options: .init(
+                        endUserID: endUser, reconnectConnectionID: reconnect, forceConsent: forceConsent,
+                        expiresIn: expiresIn.map(Double.init)))
+            }
+            if json {
+                CLIOutput.printJSON([
+                    "url": .string(link.url), "expires_at": .string(link.expiresAt.formatted(.iso8601)),
+                ])
+            } else {
+                print(link.url)
+                CLIOutput.note("Valid until \(link.expiresAt.formatted(.iso8601)); works once.")
+            }
         }
     }
 }

@@ -4,10 +4,10 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import TikTokBusiness
-import UnixSignals
 import TikTokConnections
 import TikTokConnectionsServer
 import TikTokEmulator
+import UnixSignals
 
 /// `tiktok-business serve`: the service, with the refresh sweeper inside; in sandbox mode the emulator too.
 struct ServeCommand: AsyncParsableCommand {
@@ -43,25 +43,30 @@ struct ServeCommand: AsyncParsableCommand {
             sandboxBaseURL = settings.sandboxBaseURL()
             Banner.sandbox(emulatorURL: sandboxBaseURL!)
         }
-        let environment = try await VaultEnvironment.open(settings: settings, sandboxBaseURL: sandboxBaseURL, logger: logger)
-        let apiKey = try APIKey.load(settings: settings, directory: environment.dataDirectory)
-        let server = TikTokBusinessServer(
-            manager: environment.manager,
-            configuration: .init(
-                publicURL: settings.publicURL, apiKey: apiKey, tikTokAPIBaseURL: environment.client.configuration.apiBaseURL,
-                sandbox: settings.sandbox, allowedRedirectOrigins: settings.allowedRedirectOrigins),
-            logger: Logger(label: "tiktok-business.http"))
-        let publicURL = settings.publicURL
-        let app = server.makeApplication(host: settings.host, port: settings.port) { port in
-            Console.line("tiktok-business listening on \(settings.host):\(port) — open \(publicURL)/")
+        try await VaultEnvironment.with(settings: settings, sandboxBaseURL: sandboxBaseURL, logger: logger) {
+            environment in
+            let apiKey = try APIKey.load(settings: settings, directory: environment.dataDirectory)
+            let server = TikTokBusinessServer(
+                manager: environment.manager,
+                configuration: .init(
+                    publicURL: settings.publicURL, apiKey: apiKey,
+                    tikTokAPIBaseURL: environment.client.configuration.apiBaseURL, sandbox: settings.sandbox,
+                    allowedRedirectOrigins: settings.allowedRedirectOrigins),
+                logger: Logger(label: "tiktok-business.http"))
+            let publicURL = settings.publicURL
+            let app = server.makeApplication(host: settings.host, port: settings.port) { port in
+                Console.line("tiktok-business listening on \(settings.host):\(port) — open \(publicURL)/")
+            }
+            var services = services
+            services.append(app)
+            services.append(
+                RefreshService(manager: environment.manager, logger: Logger(label: "tiktok-business.refresh")))
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
         }
-        services.append(app)
-        services.append(RefreshService(manager: environment.manager, logger: Logger(label: "tiktok-business.refresh")))
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
     }
 }
 
@@ -82,7 +87,9 @@ struct EmulatorService: Service {
 enum APIKey {
     static func load(settings: Settings, directory: String?) throws -> String {
         if let key = settings.apiKey {
-            guard key.count >= 16 else { throw SettingsError("TIKTOK_BUSINESS_API_KEY must be at least 16 characters.") }
+            guard key.count >= 16 else {
+                throw SettingsError("TIKTOK_BUSINESS_API_KEY must be at least 16 characters.")
+            }
             return key
         }
         guard let directory else {
@@ -95,7 +102,8 @@ enum APIKey {
         }
         let key = "tbk_" + RandomID.urlSafe(bytes: 32)
         try SecretFile.write(key + "\n", to: path)
-        Console.line("""
+        Console.line(
+            """
             Generated a management API key (stored in \(path), shown only this once):
                 \(key)
             """)
@@ -105,7 +113,8 @@ enum APIKey {
 
 enum Banner {
     static func sandbox(emulatorURL: String) {
-        Console.line("""
+        Console.line(
+            """
             ================================================================================
              SANDBOX MODE: TIKTOK_APP_ID is not set, so TikTok is the built-in emulator at
              \(emulatorURL). No real TikTok account is involved.

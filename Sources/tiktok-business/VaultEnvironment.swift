@@ -1,13 +1,15 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import TikTokBusiness
 import TikTokConnections
+import TikTokConnectionsPostgres
 import TikTokConnectionsSQLite
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What every command that touches connections needs: the store, the key ring, the TikTok client and the vault,
 /// all from ``Settings``.
@@ -26,26 +28,64 @@ struct VaultEnvironment: Sendable {
     static let sandboxAppID = "sandbox-app"
     static let sandboxSecret = "sandbox-secret"
 
-    /// Opens the store (migrating it), loads or creates the key ring, and builds the vault.
+    /// Opens the store (running its pool while `body` runs, and migrating it), loads or creates the key ring, builds
+    /// the vault, and runs `body` with it.
     /// - Parameter sandboxBaseURL: the emulator's base URL in sandbox mode.
-    static func open(settings: Settings, sandboxBaseURL: String? = nil, logger: Logger) async throws -> VaultEnvironment {
-        let (store, directory) = try openStore(settings.databaseURL, logger: logger)
+    static func with<T>(
+        settings: Settings, sandboxBaseURL: String? = nil, logger: Logger,
+        _ body: (VaultEnvironment) async throws -> T
+    ) async throws -> T {
+        let (store, directory, postgres) = try openStore(settings.databaseURL, logger: logger)
+        guard let postgres else {
+            return try await body(try await make(settings, store, directory, sandboxBaseURL, logger))
+        }
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { await postgres.run() }
+            defer { group.cancelAll() }
+            return try await body(try await make(settings, store, directory, sandboxBaseURL, logger))
+        }
+    }
+
+    private static func make(
+        _ settings: Settings, _ store: any ConnectionStore, _ directory: String?, _ sandboxBaseURL: String?,
+        _ logger: Logger
+    ) async throws -> VaultEnvironment {
         do {
             try await store.migrate()
         } catch {
             throw SettingsError("The database could not be migrated: \(error)")
         }
         let (cipher, keyFile) = try loadKeys(settings: settings, directory: directory, logger: logger)
-        let client = makeClient(settings: settings, sandboxBaseURL: sandboxBaseURL, logger: logger)
+        return VaultEnvironment(
+            settings: settings, store: store, cipher: cipher,
+            client: makeClient(settings: settings, sandboxBaseURL: sandboxBaseURL, logger: logger),
+            dataDirectory: directory, keyFile: keyFile)
+    }
+
+    init(
+        settings: Settings, store: any ConnectionStore, cipher: TokenCipher, client: TikTokClient,
+        dataDirectory: String?, keyFile: String?
+    ) {
         var configuration = ConnectionManager.Configuration(
-            redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: settings.publicURL), accountScopes: settings.accountScopes)
+            redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: settings.publicURL),
+            accountScopes: settings.accountScopes)
         configuration.instanceID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-        let manager = ConnectionManager(
+        self.settings = settings
+        self.store = store
+        self.cipher = cipher
+        self.client = client
+        self.manager = ConnectionManager(
             client: client, store: store, cipher: cipher, configuration: configuration,
             logger: Logger(label: "tiktok-business.connections"))
-        return VaultEnvironment(
-            settings: settings, store: store, cipher: cipher, client: client, manager: manager,
-            dataDirectory: directory, keyFile: keyFile)
+        self.dataDirectory = dataDirectory
+        self.keyFile = keyFile
+    }
+
+    /// The same environment with another key ring.
+    func with(cipher: TokenCipher) -> VaultEnvironment {
+        VaultEnvironment(
+            settings: settings, store: store, cipher: cipher, client: client, dataDirectory: dataDirectory,
+            keyFile: keyFile)
     }
 
     static func makeClient(settings: Settings, sandboxBaseURL: String?, logger: Logger) -> TikTokClient {
@@ -55,33 +95,45 @@ struct VaultEnvironment: Sendable {
             return TikTokClient(
                 configuration: .init(
                     appID: sandboxAppID, secret: sandboxSecret, apiBaseURL: base + "/open_api/v1.3/",
-                    advertiserAuthorizationURL: base + "/portal/auth", accountAuthorizationURL: base + "/v2/auth/authorize/",
+                    advertiserAuthorizationURL: base + "/portal/auth",
+                    accountAuthorizationURL: base + "/v2/auth/authorize/",
                     rateGovernor: governor),
                 logger: Logger(label: "tiktok-business.sdk"))
         }
         return TikTokClient(
             configuration: .init(
                 appID: settings.appID!, secret: settings.appSecret!, apiBaseURL: settings.apiBaseURL,
-                advertiserAuthorizationURL: settings.advertiserAuthURL, accountAuthorizationURL: settings.accountAuthURL,
+                advertiserAuthorizationURL: settings.advertiserAuthURL,
+                accountAuthorizationURL: settings.accountAuthURL,
                 rateGovernor: governor),
             logger: Logger(label: "tiktok-business.sdk"))
     }
 
-    /// Opens the store named by a database URL.
-    static func openStore(_ url: String, logger: Logger) throws -> (any ConnectionStore, String?) {
+    /// Opens the store named by a database URL: the store, the folder for generated secrets (SQLite only), and the
+    /// PostgreSQL store whose pool must run.
+    static func openStore(_ url: String, logger: Logger) throws -> (
+        any ConnectionStore, String?, PostgresConnectionStore?
+    ) {
         if url.hasPrefix("sqlite://") {
             let path = String(url.dropFirst("sqlite://".count))
             guard !path.isEmpty else { throw SettingsError("TIKTOK_BUSINESS_DATABASE_URL names no SQLite file.") }
             let directory = (path as NSString).deletingLastPathComponent
             do {
-                return (try SQLiteConnectionStore(path: path, logger: Logger(label: "tiktok-business.sqlite")),
-                        directory.isEmpty ? "." : directory)
+                return (
+                    try SQLiteConnectionStore(path: path, logger: Logger(label: "tiktok-business.sqlite")),
+                    directory.isEmpty ? "." : directory, nil
+                )
             } catch {
                 throw SettingsError("The SQLite database \(path) could not be opened: \(error)")
             }
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw SettingsError("PostgreSQL is not supported by this build; use a sqlite:// database URL.")
+            do {
+                let store = try PostgresConnectionStore(url: url, logger: Logger(label: "tiktok-business.postgres"))
+                return (store, nil, store)
+            } catch {
+                throw SettingsError("TIKTOK_BUSINESS_DATABASE_URL is not a valid PostgreSQL URL: \(error)")
+            }
         }
         throw SettingsError("TIKTOK_BUSINESS_DATABASE_URL must start with sqlite:// or postgres://.")
     }
@@ -122,8 +174,9 @@ enum SecretFile {
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        guard FileManager.default.createFile(
-            atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         else {
             throw SettingsError("Could not write \(path).")
         }
