@@ -17,21 +17,31 @@ extension PostgresConnectionStore {
     /// Up to `limit` events with a sequence greater than `sequence`, oldest first, optionally for one connection.
     public func events(after sequence: Int64, connectionID: String?, limit: Int) async throws -> [ConnectionEvent] {
         guard limit > 0 else { return [] }
-        return try await rows(
-            "read events",
-            """
-            SELECT * FROM tiktok_business_events
-            WHERE sequence > \(sequence) AND (\(connectionID)::text IS NULL OR connection_id = \(connectionID))
-            ORDER BY sequence LIMIT \(limit)
-            """
-        ).map(ConnectionEvent.init(postgresRow:))
+        return try await transaction("read events") { connection, logger in
+            // Wait for every transaction that is appending events to commit (see `insertEvents`).
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.eventsLockKey))", logger: logger)
+            var events: [ConnectionEvent] = []
+            for try await row in try await connection.query(
+                """
+                SELECT * FROM tiktok_business_events
+                WHERE sequence > \(sequence) AND (\(connectionID)::text IS NULL OR connection_id = \(connectionID))
+                ORDER BY sequence LIMIT \(limit)
+                """,
+                logger: logger)
+            {
+                events.append(try ConnectionEvent(postgresRow: row))
+            }
+            return events
+        }
     }
 
     /// Inserts `events` in the current transaction; their `sequence` is ignored and assigned by the table.
     ///
-    /// It first takes a transaction-scoped advisory lock, held until commit, so that event-writing transactions
-    /// commit in sequence order: a reader paging with `events(after:)` never skips an event committed late with a
-    /// lower sequence. It is the last lock such a transaction takes, so it cannot deadlock with row locks.
+    /// Sequences are taken under a shared transaction-scoped advisory lock, held until commit; `events(after:)` takes
+    /// the same lock exclusively before it reads. So a reader sees every event whose sequence was taken before it read,
+    /// and a reader paging with `events(after:)` never skips an event that commits late with a lower sequence, while
+    /// writers never wait for each other. It is the last lock a writing transaction takes, so it cannot deadlock with
+    /// row locks.
     static func insertEvents(_ db: PostgresConnection, _ logger: Logger, _ events: [ConnectionEvent]) async throws {
         guard !events.isEmpty else { return }
         let ids = events.map(\.id)
@@ -39,13 +49,14 @@ extension PostgresConnectionStore {
         let connectionIDs = events.map(\.connectionID)
         let occurredAt = events.map { PostgresColumns.seconds($0.occurredAt) }
         let data = try events.map { try PostgresColumns.json($0.data) }
-        try await db.query("SELECT pg_advisory_xact_lock(\(eventsLockKey))", logger: logger)
-        // One statement for all the events, keeping the lock short; sequences follow the given order.
+        // One statement: the lock (joined, so it is taken before any row, and so before any sequence), then every
+        // event, sequences in the given order.
         try await db.query(
             """
+            WITH event_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(\(eventsLockKey)))
             INSERT INTO tiktok_business_events (id, type, connection_id, occurred_at, data)
             SELECT id, type, connection_id, occurred_at, data
-            FROM unnest(
+            FROM event_lock, unnest(
                 \(ids)::text[], \(types)::text[], \(connectionIDs)::text[], \(occurredAt)::float8[], \(data)::text[]
             ) WITH ORDINALITY AS e (id, type, connection_id, occurred_at, data, ordinal)
             ORDER BY ordinal

@@ -151,7 +151,7 @@ public final class PostgresConnectionStore: ConnectionStore, Service {
     /// The advisory lock key that serializes migrations (`"tiktokbm"` as an integer).
     static let migrationLockKey: Int64 = 0x7469_6B74_6F6B_626D
 
-    /// The advisory lock key that serializes event appends until commit, so that sequences commit in order.
+    /// The advisory lock key that makes event readers wait for event writers to commit (see `insertEvents`).
     static let eventsLockKey: Int64 = 0x7469_6B74_6F6B_6576
 
     static func milliseconds(_ duration: Duration) -> String {

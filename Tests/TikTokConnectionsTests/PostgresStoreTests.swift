@@ -99,6 +99,44 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("a reader paging the event log while two instances append never skips an event")
+    func eventReadersNeverSkip() async throws {
+        try await withDatabase { stores in
+            let first = try await stores.open()
+            let second = try await stores.open()
+            let writers = 8
+            let perWriter = 40
+            async let written: Void = withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<writers {
+                    let store = writer.isMultiple(of: 2) ? first : second
+                    group.addTask {
+                        for index in 0..<perWriter {
+                            try await store.appendEvents([
+                                F.event(.refreshFailed, "conn_\(writer)", at: Double(index)),
+                                F.event(.tokenRefreshed, "conn_\(writer)", at: Double(index)),
+                            ])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Page through the log as it grows, as a webhook sender does, with a cursor.
+            var seen: [ConnectionEvent] = []
+            var cursor: Int64 = 0
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(60)
+            while seen.count < writers * perWriter * 2, clock.now < deadline {
+                let page = try await second.events(after: cursor, connectionID: nil, limit: 7)
+                seen += page
+                cursor = page.last?.sequence ?? cursor
+            }
+            try await written
+            let all = try await first.events(after: 0, connectionID: nil, limit: 10_000)
+            #expect(all.count == writers * perWriter * 2)
+            #expect(seen.map(\.id) == all.map(\.id))
+        }
+    }
+
     @Test("dates in whole microseconds read back exactly")
     func microsecondDatesRoundTrip() async throws {
         try await withDatabase { stores in
