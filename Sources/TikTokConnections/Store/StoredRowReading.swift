@@ -1,0 +1,143 @@
+import Foundation
+
+/// Reading a stored row, for ``ConnectionStore`` implementations: a store supplies the few typed primitives of its
+/// database driver, and the mapping from columns to ``ConnectionRecord``, ``AuthorizationState`` and
+/// ``ConnectionEvent`` is shared, so every store reads the same schema the same way.
+///
+/// Conventions: dates are unix seconds (`double`), arrays and dictionaries JSON text, tokens ``SealedToken/text``.
+/// Failures are ``ConnectionStoreError``s that name the column, never its value.
+public protocol StoredRowReading {
+    /// The table, for error messages.
+    var table: String { get }
+    /// A non-null text column.
+    func string(_ column: String) throws -> String
+    /// A nullable text column.
+    func optionalString(_ column: String) throws -> String?
+    /// A non-null floating-point column.
+    func double(_ column: String) throws -> Double
+    /// A nullable floating-point column.
+    func optionalDouble(_ column: String) throws -> Double?
+    /// A non-null integer column.
+    func integer(_ column: String) throws -> Int64
+    /// A non-null boolean column.
+    func bool(_ column: String) throws -> Bool
+}
+
+extension StoredRowReading {
+    /// The error for a column that could not be read.
+    public func unreadable(_ column: String) -> ConnectionStoreError {
+        ConnectionStoreError("Unreadable value in \(table).\(column)")
+    }
+
+    /// A non-null date column (unix seconds).
+    public func date(_ column: String) throws -> Date { StoredColumns.date(try double(column)) }
+
+    /// A nullable date column (unix seconds).
+    public func optionalDate(_ column: String) throws -> Date? { try optionalDouble(column).map(StoredColumns.date) }
+
+    /// A JSON text column decoded as `T`.
+    public func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(try string(column).utf8))
+        } catch {
+            throw unreadable(column)
+        }
+    }
+
+    /// A text column holding a raw value of `T`.
+    public func enumeration<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: try string(column)) else { throw unreadable(column) }
+        return value
+    }
+
+    /// A nullable column holding ``SealedToken/text``.
+    public func sealedToken(_ column: String) throws -> SealedToken? {
+        guard let text = try optionalString(column) else { return nil }
+        guard let token = SealedToken(text: text) else { throw unreadable(column) }
+        return token
+    }
+}
+
+/// Conversions between model values and stored columns, shared by the stores.
+public enum StoredColumns {
+    /// Unix seconds.
+    public static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
+
+    /// Unix seconds, or `nil`.
+    public static func seconds(_ date: Date?) -> Double? { date.map(seconds) }
+
+    /// The date of unix seconds.
+    public static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+
+    /// Compact JSON text with sorted keys.
+    public static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw ConnectionStoreError("Could not encode a JSON column")
+        }
+    }
+}
+
+extension ConnectionRecord {
+    /// Reads a row of the connections table.
+    public init(reading reader: some StoredRowReading) throws {
+        let connection = Connection(
+            id: try reader.string("id"),
+            kind: try reader.enumeration("kind", as: ConnectionKind.self),
+            status: try reader.enumeration("status", as: ConnectionStatus.self),
+            statusReason: try reader.optionalString("status_reason"),
+            endUserID: try reader.optionalString("end_user_id"),
+            advertiserIDs: try reader.json("advertiser_ids", as: [String].self),
+            openID: try reader.optionalString("open_id"),
+            tcmAccountIDs: try reader.json("tcm_account_ids", as: [String].self),
+            scopes: try reader.json("scopes", as: [String].self),
+            accessTokenExpiresAt: try reader.optionalDate("access_token_expires_at"),
+            refreshTokenExpiresAt: try reader.optionalDate("refresh_token_expires_at"),
+            lastRefreshedAt: try reader.optionalDate("last_refreshed_at"),
+            lastCheckedAt: try reader.optionalDate("last_checked_at"),
+            createdAt: try reader.date("created_at"),
+            updatedAt: try reader.date("updated_at"))
+        self.init(
+            connection: connection,
+            accessToken: try reader.sealedToken("access_token"),
+            refreshToken: try reader.sealedToken("refresh_token"),
+            nextActionAt: try reader.optionalDate("next_action_at"),
+            failureCount: Int(try reader.integer("failure_count")),
+            warningsSent: try reader.json("warnings_sent", as: [Int].self),
+            version: Int(try reader.integer("version")))
+    }
+}
+
+extension AuthorizationState {
+    /// Reads a row of the authorization states table.
+    public init(reading reader: some StoredRowReading) throws {
+        self.init(
+            stateHash: try reader.string("state_hash"),
+            kind: try reader.enumeration("kind", as: ConnectionKind.self),
+            redirectURI: try reader.string("redirect_uri"),
+            endUserID: try reader.optionalString("end_user_id"),
+            reconnectConnectionID: try reader.optionalString("reconnect_connection_id"),
+            browserBindingHash: try reader.optionalString("browser_binding_hash"),
+            forceConsent: try reader.bool("force_consent"),
+            redirectAfter: try reader.optionalString("redirect_after"),
+            createdAt: try reader.date("created_at"),
+            expiresAt: try reader.date("expires_at"),
+            consumedAt: try reader.optionalDate("consumed_at"))
+    }
+}
+
+extension ConnectionEvent {
+    /// Reads a row of the events table.
+    public init(reading reader: some StoredRowReading) throws {
+        self.init(
+            sequence: try reader.integer("sequence"),
+            id: try reader.string("id"),
+            type: EventType(rawValue: try reader.string("type")),
+            connectionID: try reader.string("connection_id"),
+            occurredAt: try reader.date("occurred_at"),
+            data: try reader.json("data", as: [String: String].self))
+    }
+}
