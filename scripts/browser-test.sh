@@ -25,34 +25,8 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import selenium" 2>/d
     "$venv/bin/pip" install --quiet selenium
 fi
 
-swift build --product tiktok-business
-binary="$(swift build --show-bin-path)/tiktok-business"
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port="$(free_port)"
-sandbox_port="$(free_port)"
-while [ "$sandbox_port" = "$port" ]; do sandbox_port="$(free_port)"; done
-data="$(mktemp -d)"
-api_key="browser-test-key-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-base="http://127.0.0.1:$port"
-
-env -u TIKTOK_APP_ID -u TIKTOK_APP_SECRET \
-    TIKTOK_BUSINESS_PORT="$port" TIKTOK_BUSINESS_SANDBOX_PORT="$sandbox_port" TIKTOK_BUSINESS_PUBLIC_URL="$base" \
-    TIKTOK_BUSINESS_DATABASE_URL="sqlite://$data/connections.sqlite" TIKTOK_BUSINESS_API_KEY="$api_key" \
-    LOG_LEVEL=info "$binary" serve >"$artifacts/serve.log" 2>&1 &
-serve_pid=$!
-cleanup() {
-    kill "$serve_pid" 2>/dev/null || true
-    wait "$serve_pid" 2>/dev/null || true
-    rm -rf "$data"
-}
-trap cleanup EXIT
-
-for _ in $(seq 1 100); do
-    if curl -fsS "$base/healthz" >/dev/null 2>&1; then break; fi
-    if ! kill -0 "$serve_pid" 2>/dev/null; then cat "$artifacts/serve.log" >&2; exit 1; fi
-    sleep 0.1
-done
+source scripts/sandbox-serve.sh
+start_sandbox_serve "$artifacts/serve.log" info browser-test-key
 
 BASE_URL="$base" API_KEY="$api_key" ARTIFACTS="$artifacts" "$venv/bin/python" Tests/browser/test_admin.py
 echo "Screenshots in $artifacts"
