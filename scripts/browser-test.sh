@@ -22,7 +22,7 @@ fi
 venv=.build/browser-venv
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import selenium" 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet selenium
+    "$venv/bin/pip" install --quiet "selenium==4.51.0"
 fi
 
 source scripts/sandbox-serve.sh

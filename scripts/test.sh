@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: builds the package and runs every test suite, the PostgreSQL ones on a throwaway server.
+# The one test command: builds the package, runs the browser and schemathesis checks against a live sandbox service,
+# and runs every Swift test suite, the PostgreSQL ones on a throwaway server.
 # Usage: scripts/test.sh [extra `swift test` arguments, e.g. --filter VaultFlowTests]
 #
 # Unless TIKTOK_BUSINESS_TEST_POSTGRES_URL is already set, scripts/postgres.sh starts a PostgreSQL cluster in a
@@ -20,4 +21,13 @@ fi
 swift build --build-tests
 swift build --product tiktok-business
 export TIKTOK_BUSINESS_BINARY="$(swift build --show-bin-path)/tiktok-business"
+
+# The live checks of a running sandbox service, unless only some Swift tests were asked for: the admin page and
+# consent flow in headless Chromium, and schemathesis against /openapi.json. Set TIKTOK_BUSINESS_SKIP_LIVE=1 to skip
+# them locally; CI always runs them.
+if [[ $# -eq 0 && ( -n "${CI:-}" || -z "${TIKTOK_BUSINESS_SKIP_LIVE:-}" ) ]]; then
+    scripts/browser-test.sh
+    scripts/schemathesis.sh
+fi
+
 swift test --skip-build "$@"
