@@ -25,6 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try await options.settings()
         let logger = Logger(label: "tiktok-business")
+        if settings.webhookURL != nil {
+            logger.warning(
+                "TIKTOK_BUSINESS_WEBHOOK_URL is set, but this version does not deliver webhooks yet; poll /v1/events")
+        }
         var services: [any Service] = []
         var sandboxBaseURL: String?
         if settings.sandbox {
