@@ -151,6 +151,22 @@ struct ConsentRoutes: Sendable {
         user: String?,
         decision: ConsentDecision
     ) -> Response {
+        self.complete(
+            .advertiser, appID: appID, redirectURI: redirectURI, state: oauthState, scopes: [], user: user,
+            decision: decision)
+    }
+
+    /// Both flows' last step: on approval, mint a code for `flow` and redirect with the parameters that flow uses
+    /// (advertiser: `auth_code` and `code`; account: `code` and `scopes`); on denial, `error=access_denied`.
+    private func complete(
+        _ flow: AuthorizationFlow,
+        appID: String,
+        redirectURI: String,
+        state oauthState: String?,
+        scopes: [String],
+        user: String?,
+        decision: ConsentDecision
+    ) -> Response {
         guard decision.isApproval, let user else {
             return Self.redirect(
                 FormEncoding.appending(
@@ -162,16 +178,15 @@ struct ConsentRoutes: Sendable {
         }
         do {
             let code = try self.state.mintCode(
-                flow: .advertiser,
-                appID: appID,
-                redirectURI: redirectURI,
-                user: user,
-                scopes: []
-            )
-            return Self.redirect(
-                FormEncoding.appending([("auth_code", code), ("code", code), ("state", oauthState)], to: redirectURI),
-                user: user
-            )
+                flow: flow, appID: appID, redirectURI: redirectURI, user: user, scopes: scopes)
+            let parameters: [(String, String?)]
+            if flow == .account {
+                self.state.consents.recordApproval(appID: appID, user: user, scopes: scopes)
+                parameters = [("code", code), ("scopes", scopes.joined(separator: ",")), ("state", oauthState)]
+            } else {
+                parameters = [("auth_code", code), ("code", code), ("state", oauthState)]
+            }
+            return Self.redirect(FormEncoding.appending(parameters, to: redirectURI), user: user)
         } catch {
             return HTMLPage.error(title: "Invalid request", message: error.reason)
         }
@@ -278,34 +293,9 @@ struct ConsentRoutes: Sendable {
         user: String?,
         decision: ConsentDecision
     ) -> Response {
-        guard decision.isApproval, let user else {
-            return Self.redirect(
-                FormEncoding.appending(
-                    [("error", "access_denied"), ("error_description", Self.deniedDescription), ("state", oauthState)],
-                    to: redirectURI
-                ),
-                user: user
-            )
-        }
-        do {
-            let code = try self.state.mintCode(
-                flow: .account,
-                appID: appID,
-                redirectURI: redirectURI,
-                user: user,
-                scopes: scopes
-            )
-            self.state.consents.recordApproval(appID: appID, user: user, scopes: scopes)
-            return Self.redirect(
-                FormEncoding.appending(
-                    [("code", code), ("scopes", scopes.joined(separator: ",")), ("state", oauthState)],
-                    to: redirectURI
-                ),
-                user: user
-            )
-        } catch {
-            return HTMLPage.error(title: "Invalid request", message: error.reason)
-        }
+        self.complete(
+            .account, appID: appID, redirectURI: redirectURI, state: oauthState, scopes: scopes, user: user,
+            decision: decision)
     }
 
     // MARK: Helpers
