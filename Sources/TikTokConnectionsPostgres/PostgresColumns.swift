@@ -42,6 +42,7 @@ struct RowReader: StoredRowReading {
     func double(_ column: String) throws -> Double { try value(column) }
     func optionalDouble(_ column: String) throws -> Double? { try optional(column) }
     func integer(_ column: String) throws -> Int64 { try value(column) }
+    func optionalInteger(_ column: String) throws -> Int64? { try optional(column) }
     func bool(_ column: String) throws -> Bool { try value(column) }
 }
 

@@ -100,5 +100,53 @@ extension PostgresConnectionStore {
                 """,
                 "CREATE INDEX tiktok_business_events_connection_id ON tiktok_business_events (connection_id, sequence)",
             ]),
+        // The webhook outbox: one delivery per event, keyed by its sequence, and the cursor up to which the log has been
+        // copied into it (one row, locked by enqueuers; a NULL sequence means never enqueued: the first enqueue starts
+        // at the end of the log). Partial indexes keep claiming fast however many deliveries are done: pending rows by
+        // due date, and pending rows by connection for the head-of-line check.
+        Migration(
+            name: "v2-webhook-outbox",
+            statements: [
+                """
+                CREATE TABLE tiktok_business_webhook_deliveries (
+                    sequence bigint PRIMARY KEY REFERENCES tiktok_business_events (sequence),
+                    connection_id text NOT NULL,
+                    state text NOT NULL,
+                    attempts integer NOT NULL DEFAULT 0,
+                    created_at double precision NOT NULL,
+                    next_attempt_at double precision,
+                    first_attempt_at double precision,
+                    last_attempt_at double precision,
+                    last_status_code integer,
+                    last_error text,
+                    delivered_at double precision,
+                    lease_owner text,
+                    lease_until double precision
+                )
+                """,
+                """
+                CREATE INDEX tiktok_business_webhook_deliveries_pending_due
+                ON tiktok_business_webhook_deliveries (next_attempt_at, sequence) WHERE state = 'pending'
+                """,
+                """
+                CREATE INDEX tiktok_business_webhook_deliveries_pending_connection
+                ON tiktok_business_webhook_deliveries (connection_id, sequence) WHERE state = 'pending'
+                """,
+                """
+                CREATE INDEX tiktok_business_webhook_deliveries_connection
+                ON tiktok_business_webhook_deliveries (connection_id, sequence)
+                """,
+                """
+                CREATE INDEX tiktok_business_webhook_deliveries_lease_owner
+                ON tiktok_business_webhook_deliveries (lease_owner) WHERE lease_owner IS NOT NULL
+                """,
+                """
+                CREATE TABLE tiktok_business_webhook_cursor (
+                    id integer PRIMARY KEY CHECK (id = 1),
+                    last_sequence bigint
+                )
+                """,
+                "INSERT INTO tiktok_business_webhook_cursor (id, last_sequence) VALUES (1, NULL)",
+            ]),
     ]
 }

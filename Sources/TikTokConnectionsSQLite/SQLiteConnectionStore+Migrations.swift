@@ -87,6 +87,44 @@ extension SQLiteConnectionStore {
                     """)
         }
 
+        // The webhook outbox: one delivery per event, keyed by its sequence, and the cursor up to which the log has
+        // been copied into it (one row; a NULL sequence means never enqueued: the first enqueue starts at the end of
+        // the log). Partial indexes keep claiming fast however many deliveries are done: pending rows by due date,
+        // and pending rows by connection for the head-of-line check.
+        migrator.registerMigration("v2-webhook-outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_deliveries (
+                        sequence INTEGER NOT NULL PRIMARY KEY REFERENCES events (sequence),
+                        connection_id TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        next_attempt_at REAL,
+                        first_attempt_at REAL,
+                        last_attempt_at REAL,
+                        last_status_code INTEGER,
+                        last_error TEXT,
+                        delivered_at REAL,
+                        lease_owner TEXT,
+                        lease_until REAL
+                    );
+                    CREATE INDEX webhook_deliveries_pending_due
+                    ON webhook_deliveries (next_attempt_at, sequence) WHERE state = 'pending';
+                    CREATE INDEX webhook_deliveries_pending_connection
+                    ON webhook_deliveries (connection_id, sequence) WHERE state = 'pending';
+                    CREATE INDEX webhook_deliveries_connection ON webhook_deliveries (connection_id, sequence);
+                    CREATE INDEX webhook_deliveries_lease_owner
+                    ON webhook_deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
+
+                    CREATE TABLE webhook_cursor (
+                        id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                        last_sequence INTEGER
+                    );
+                    INSERT INTO webhook_cursor (id, last_sequence) VALUES (1, NULL);
+                    """)
+        }
+
         return migrator
     }()
 }

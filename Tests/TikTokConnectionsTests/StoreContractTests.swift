@@ -92,4 +92,28 @@ struct StoreContractTests {
     func twoInstancesNeverClaimTheSameConnection(_ factory: StoreFactory) async throws {
         try await factory.run { try await $0.twoInstancesNeverClaimTheSameConnection() }
     }
+
+    // MARK: Webhook outbox
+
+    @Test("the outbox starts at the end of the log and enqueues each event once", arguments: StoreFactory.all)
+    func outboxStartsAtTheEndOfTheLogAndEnqueuesEachEventOnce(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.outboxStartsAtTheEndOfTheLogAndEnqueuesEachEventOnce() }
+    }
+
+    @Test("the outbox hands out the head of each connection only, and records outcomes", arguments: StoreFactory.all)
+    func outboxClaimsTheHeadOfEachConnectionOnly(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.outboxClaimsTheHeadOfEachConnectionOnly() }
+    }
+
+    @Test("outbox leases expire; only the lease holder records an attempt", arguments: StoreFactory.all)
+    func outboxLeasesExpireAndOnlyTheirOwnerRecords(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.outboxLeasesExpireAndOnlyTheirOwnerRecords() }
+    }
+
+    @Test(
+        "two instances enqueue and claim the outbox concurrently: each event once, in order per connection",
+        arguments: StoreFactory.all)
+    func instancesEnqueueAndClaimTheOutboxWithoutDuplicates(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.instancesEnqueueAndClaimTheOutboxWithoutDuplicates() }
+    }
 }

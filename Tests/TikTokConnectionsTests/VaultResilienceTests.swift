@@ -68,6 +68,28 @@ final class FaultyStore: ConnectionStore {
     func events(after sequence: Int64, connectionID: String?, limit: Int) async throws -> [ConnectionEvent] {
         try await base.events(after: sequence, connectionID: connectionID, limit: limit)
     }
+    func enqueueWebhookDeliveries(now: Date, limit: Int) async throws -> Int {
+        try await base.enqueueWebhookDeliveries(now: now, limit: limit)
+    }
+    func claimWebhookDeliveries(now: Date, limit: Int, owner: String, leaseUntil: Date) async throws
+        -> [WebhookDelivery]
+    {
+        try await base.claimWebhookDeliveries(now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
+    }
+    func recordWebhookAttempt(sequence: Int64, owner: String, at: Date, outcome: WebhookAttemptOutcome) async throws
+        -> Bool
+    {
+        try await base.recordWebhookAttempt(sequence: sequence, owner: owner, at: at, outcome: outcome)
+    }
+    func releaseWebhookLeases(owner: String) async throws { try await base.releaseWebhookLeases(owner: owner) }
+    func nextWebhookAttemptDate() async throws -> Date? { try await base.nextWebhookAttemptDate() }
+    func webhookDeliveries(sequences: [Int64]) async throws -> [Int64: WebhookDelivery] {
+        try await base.webhookDeliveries(sequences: sequences)
+    }
+    func webhookDeliveries(connectionID: String, limit: Int) async throws -> [WebhookDelivery] {
+        try await base.webhookDeliveries(connectionID: connectionID, limit: limit)
+    }
+    func webhookDeliveryCounts() async throws -> [WebhookDelivery.State: Int] { try await base.webhookDeliveryCounts() }
 }
 
 extension FaultyStore {

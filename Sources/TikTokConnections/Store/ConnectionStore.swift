@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where the vault keeps connections, pending authorization states and the event log.
+/// Where the vault keeps connections, pending authorization states, the event log and the webhook outbox.
 ///
 /// Implementations: `SQLiteConnectionStore` (embedded, the default) and `PostgresConnectionStore` (many instances).
 /// Every write that changes a connection also appends its events in the same transaction, so the log and the
@@ -75,6 +75,46 @@ public protocol ConnectionStore: Sendable {
 
     /// Events after `sequence` (exclusive), oldest first, optionally for one connection.
     func events(after sequence: Int64, connectionID: String?, limit: Int) async throws -> [ConnectionEvent]
+
+    // MARK: Webhook outbox
+
+    /// Copies events appended to the log after the outbox cursor into the outbox as pending deliveries due at `now`,
+    /// oldest first, at most `limit`, and advances the cursor; returns how many were added. The first call on a
+    /// database starts the cursor at the current end of the log: webhooks carry the events from the moment they were
+    /// first turned on. Safe to call concurrently from several instances (each event enters the outbox exactly once,
+    /// none skipped even if its transaction commits late with a lower sequence).
+    func enqueueWebhookDeliveries(now: Date, limit: Int) async throws -> Int
+
+    /// Claims up to `limit` pending deliveries whose `nextAttemptAt <= now` and whose lease is free or expired, and
+    /// which are the oldest pending delivery of their connection (head of line: per connection, event N+1 is never
+    /// claimable while event N is pending). Leases them to `owner` until `leaseUntil`. Ordered by `nextAttemptAt`,
+    /// then sequence. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances never wait on or double-claim each other's
+    /// rows.
+    func claimWebhookDeliveries(now: Date, limit: Int, owner: String, leaseUntil: Date) async throws
+        -> [WebhookDelivery]
+
+    /// Records an attempt on a delivery `owner` leases: `attempts += 1`, `lastAttemptAt = at`, status and error, the
+    /// new state per `outcome`, lease released. Returns `false` (and changes nothing) if `owner` no longer holds the
+    /// lease (another owner claimed it after the lease expired, it was released, or it is no longer pending).
+    func recordWebhookAttempt(sequence: Int64, owner: String, at: Date, outcome: WebhookAttemptOutcome) async throws
+        -> Bool
+
+    /// Releases every lease `owner` holds on deliveries (graceful shutdown).
+    func releaseWebhookLeases(owner: String) async throws
+
+    /// The earliest `nextAttemptAt` among pending deliveries that are the head of their connection, or `nil`. A head
+    /// leased to someone counts from when its lease ends (the earliest it could be claimed again), so a sleeper does
+    /// not wake for a delivery that another owner is working on.
+    func nextWebhookAttemptDate() async throws -> Date?
+
+    /// The deliveries of these events (missing ones are not in the outbox).
+    func webhookDeliveries(sequences: [Int64]) async throws -> [Int64: WebhookDelivery]
+
+    /// A connection's deliveries, newest first, at most `limit`.
+    func webhookDeliveries(connectionID: String, limit: Int) async throws -> [WebhookDelivery]
+
+    /// How many deliveries are in each state (states with none may be absent).
+    func webhookDeliveryCounts() async throws -> [WebhookDelivery.State: Int]
 }
 
 /// Which connections to list.

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Reading a stored row, for ``ConnectionStore`` implementations: a store supplies the few typed primitives of its
-/// database driver, and the mapping from columns to ``ConnectionRecord``, ``AuthorizationState`` and
-/// ``ConnectionEvent`` is shared, so every store reads the same schema the same way.
+/// database driver, and the mapping from columns to ``ConnectionRecord``, ``AuthorizationState``,
+/// ``ConnectionEvent`` and ``WebhookDelivery`` is shared, so every store reads the same schema the same way.
 ///
 /// Conventions: dates are unix seconds (`double`), arrays and dictionaries JSON text, tokens ``SealedToken/text``.
 /// Failures are ``ConnectionStoreError``s that name the column, never its value.
@@ -19,6 +19,8 @@ public protocol StoredRowReading {
     func optionalDouble(_ column: String) throws -> Double?
     /// A non-null integer column.
     func integer(_ column: String) throws -> Int64
+    /// A nullable integer column.
+    func optionalInteger(_ column: String) throws -> Int64?
     /// A non-null boolean column.
     func bool(_ column: String) throws -> Bool
 }
@@ -139,5 +141,24 @@ extension ConnectionEvent {
             connectionID: try reader.string("connection_id"),
             occurredAt: try reader.date("occurred_at"),
             data: try reader.json("data", as: [String: String].self))
+    }
+}
+
+extension WebhookDelivery {
+    /// Reads a row of the webhook deliveries table joined with its event: the events table's columns (`sequence`,
+    /// `id`, `type`, `connection_id`, `occurred_at`, `data`) and the delivery's (`state`, `attempts`,
+    /// `created_at`, `next_attempt_at`, `first_attempt_at`, `last_attempt_at`, `last_status_code`, `last_error`, `delivered_at`).
+    public init(reading reader: some StoredRowReading) throws {
+        self.init(
+            event: try ConnectionEvent(reading: reader),
+            state: try reader.enumeration("state", as: State.self),
+            attempts: Int(try reader.integer("attempts")),
+            createdAt: try reader.date("created_at"),
+            nextAttemptAt: try reader.optionalDate("next_attempt_at"),
+            firstAttemptAt: try reader.optionalDate("first_attempt_at"),
+            lastAttemptAt: try reader.optionalDate("last_attempt_at"),
+            lastStatusCode: try reader.optionalInteger("last_status_code").map { Int($0) },
+            lastError: try reader.optionalString("last_error"),
+            deliveredAt: try reader.optionalDate("delivered_at"))
     }
 }

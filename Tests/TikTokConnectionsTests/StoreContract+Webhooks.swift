@@ -1,0 +1,247 @@
+import Foundation
+import Testing
+import TikTokConnections
+
+/// The webhook outbox part of the ``ConnectionStoreContract``.
+extension ConnectionStoreContract {
+    private typealias F = StoreFixtures
+
+    /// Appends one event per entry (connection id, event type) to the log, creating each connection on first use.
+    private func append(_ entries: [(String, ConnectionEvent.EventType)], at offset: TimeInterval = 0) async throws {
+        for (connectionID, type) in entries {
+            let event = F.event(type, connectionID, at: offset)
+            if try await store.record(id: connectionID) == nil {
+                try await store.insert(F.record(connectionID), events: [event])
+            } else {
+                try await store.appendEvents([event])
+            }
+        }
+    }
+
+    func outboxStartsAtTheEndOfTheLogAndEnqueuesEachEventOnce() async throws {
+        try await append([("conn_1", .connectionCreated), ("conn_2", .connectionCreated)])
+        // The first enqueue only places the cursor: events from before webhooks were on are not sent.
+        #expect(try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100) == 0)
+        #expect(try await store.webhookDeliveryCounts().values.reduce(0, +) == 0)
+        #expect(try await store.nextWebhookAttemptDate() == nil)
+
+        try await append([("conn_1", .tokenRefreshed), ("conn_2", .tokenRefreshed), ("conn_1", .connectionRevoked)])
+        #expect(try await store.enqueueWebhookDeliveries(now: F.at(10), limit: 2) == 2)
+        #expect(try await store.enqueueWebhookDeliveries(now: F.at(11), limit: 100) == 1)
+        #expect(try await store.enqueueWebhookDeliveries(now: F.at(12), limit: 100) == 0)
+        #expect(try await store.webhookDeliveryCounts() == [.pending: 3])
+
+        let events = try await store.events(after: 0, connectionID: nil, limit: 100)
+        let sequences = events.map(\.sequence)
+        let deliveries = try await store.webhookDeliveries(sequences: sequences + [999_999])
+        // The two events from before the cursor, and the unknown sequence, are absent.
+        #expect(deliveries.keys.sorted() == Array(sequences.suffix(3)))
+        let first = try #require(deliveries[sequences[2]])
+        #expect(first.event == events[2])
+        #expect(first.state == .pending && first.attempts == 0)
+        #expect(first.createdAt == F.at(10) && first.nextAttemptAt == F.at(10))
+        #expect(first.firstAttemptAt == nil && first.lastAttemptAt == nil && first.lastStatusCode == nil && first.lastError == nil)
+        #expect(first.deliveredAt == nil)
+        #expect(deliveries[sequences[4]]?.createdAt == F.at(11))
+        #expect(try await store.nextWebhookAttemptDate() == F.at(10))
+
+        let forConn1 = try await store.webhookDeliveries(connectionID: "conn_1", limit: 10)
+        #expect(forConn1.map(\.event.type) == [.connectionRevoked, .tokenRefreshed])
+        #expect(try await store.webhookDeliveries(connectionID: "conn_1", limit: 1).map(\.event.type) == [
+            .connectionRevoked
+        ])
+        #expect(try await store.webhookDeliveries(connectionID: "conn_none", limit: 10).isEmpty)
+        #expect(try await store.webhookDeliveries(sequences: []).isEmpty)
+    }
+
+    func outboxClaimsTheHeadOfEachConnectionOnly() async throws {
+        try await append([("conn_1", .connectionCreated)])
+        _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)
+        try await append([
+            ("conn_1", .tokenRefreshed), ("conn_2", .connectionCreated), ("conn_1", .refreshFailed),
+            ("conn_2", .tokenRefreshed),
+        ])
+        #expect(try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100) == 4)
+
+        // One delivery per connection: the oldest pending one.
+        let heads = try await store.claimWebhookDeliveries(now: F.at(0), limit: 10, owner: "A", leaseUntil: F.at(60))
+        #expect(heads.map(\.event.connectionID) == ["conn_1", "conn_2"])
+        #expect(heads.map(\.event.type) == [.tokenRefreshed, .connectionCreated])
+        // Leased heads block their lines for everyone, their owner included.
+        #expect(
+            try await store.claimWebhookDeliveries(now: F.at(1), limit: 10, owner: "B", leaseUntil: F.at(60)).isEmpty)
+        #expect(
+            try await store.claimWebhookDeliveries(now: F.at(1), limit: 10, owner: "A", leaseUntil: F.at(60)).isEmpty)
+        // Leased heads count from the end of their lease.
+        #expect(try await store.nextWebhookAttemptDate() == F.at(60))
+
+        // Delivered: the next one of that connection becomes the head.
+        #expect(
+            try await store.recordWebhookAttempt(
+                sequence: heads[0].event.sequence, owner: "A", at: F.at(2), outcome: .delivered(statusCode: 204)))
+        let delivered = try #require(try await store.webhookDeliveries(sequences: [heads[0].event.sequence]).first?.value)
+        #expect(delivered.state == .delivered && delivered.attempts == 1 && delivered.lastStatusCode == 204)
+        #expect(delivered.deliveredAt == F.at(2) && delivered.lastAttemptAt == F.at(2) && delivered.lastError == nil)
+        #expect(delivered.nextAttemptAt == nil)
+        let next = try await store.claimWebhookDeliveries(now: F.at(3), limit: 10, owner: "B", leaseUntil: F.at(60))
+        #expect(next.map(\.event.type) == [.refreshFailed])
+        #expect(try await store.recordWebhookAttempt(
+            sequence: next[0].event.sequence, owner: "B", at: F.at(4), outcome: .delivered(statusCode: 200)))
+
+        // Retried: stays the head (its connection's later events wait), due later, lease released.
+        let retryError = String(repeating: "x", count: StoredWebhookAttempt.maximumErrorLength + 50)
+        #expect(
+            try await store.recordWebhookAttempt(
+                sequence: heads[1].event.sequence, owner: "A", at: F.at(5),
+                outcome: .retry(at: F.at(20), statusCode: 503, error: retryError)))
+        let retried = try #require(try await store.webhookDeliveries(sequences: [heads[1].event.sequence]).first?.value)
+        #expect(retried.state == .pending && retried.attempts == 1 && retried.nextAttemptAt == F.at(20))
+        #expect(retried.lastStatusCode == 503 && retried.lastAttemptAt == F.at(5) && retried.deliveredAt == nil)
+        #expect(retried.firstAttemptAt == F.at(5))
+        #expect(retried.lastError?.count == StoredWebhookAttempt.maximumErrorLength)
+        #expect(try await store.nextWebhookAttemptDate() == F.at(20))
+        #expect(
+            try await store.claimWebhookDeliveries(now: F.at(19), limit: 10, owner: "A", leaseUntil: F.at(60)).isEmpty)
+        let again = try await store.claimWebhookDeliveries(now: F.at(20), limit: 10, owner: "A", leaseUntil: F.at(80))
+        #expect(again.map(\.event.sequence) == [heads[1].event.sequence])
+        #expect(again.first?.attempts == 1)
+
+        // Failed: the line moves on.
+        #expect(
+            try await store.recordWebhookAttempt(
+                sequence: again[0].event.sequence, owner: "A", at: F.at(21),
+                outcome: .failed(statusCode: nil, error: "connection refused")))
+        let failed = try #require(try await store.webhookDeliveries(sequences: [again[0].event.sequence]).first?.value)
+        #expect(failed.state == .failed && failed.attempts == 2 && failed.lastStatusCode == nil)
+        #expect(failed.lastError == "connection refused" && failed.nextAttemptAt == nil && failed.deliveredAt == nil)
+        #expect(failed.firstAttemptAt == F.at(5) && failed.lastAttemptAt == F.at(21))
+        let last = try await store.claimWebhookDeliveries(now: F.at(22), limit: 10, owner: "A", leaseUntil: F.at(80))
+        #expect(last.map(\.event.type) == [.tokenRefreshed])
+        #expect(last.map(\.event.connectionID) == ["conn_2"])
+        #expect(try await store.webhookDeliveryCounts() == [.pending: 1, .delivered: 2, .failed: 1])
+    }
+
+    func outboxLeasesExpireAndOnlyTheirOwnerRecords() async throws {
+        try await append([("conn_0", .connectionCreated)])
+        _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)
+        try await append([("conn_1", .connectionCreated), ("conn_2", .connectionCreated)])
+        _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)
+        let claimed = try await store.claimWebhookDeliveries(now: F.at(0), limit: 1, owner: "A", leaseUntil: F.at(30))
+        #expect(claimed.map(\.event.connectionID) == ["conn_1"])
+        let sequence = claimed[0].event.sequence
+
+        // Someone else's attempt on A's lease changes nothing.
+        #expect(
+            try await store.recordWebhookAttempt(
+                sequence: sequence, owner: "B", at: F.at(1), outcome: .delivered(statusCode: 200)) == false)
+        #expect(try await store.webhookDeliveries(sequences: [sequence])[sequence]?.attempts == 0)
+
+        // After the lease lapses, B takes it over; A's late answer is then refused.
+        let takenOver = try await store.claimWebhookDeliveries(
+            now: F.at(31), limit: 10, owner: "B", leaseUntil: F.at(90))
+        #expect(takenOver.map(\.event.connectionID) == ["conn_1", "conn_2"])
+        #expect(
+            try await store.recordWebhookAttempt(
+                sequence: sequence, owner: "A", at: F.at(32), outcome: .delivered(statusCode: 200)) == false)
+        #expect(
+            try await store.recordWebhookAttempt(
+                sequence: sequence, owner: "B", at: F.at(33), outcome: .delivered(statusCode: 200)))
+        // Not pending any more: nobody records on it again.
+        #expect(
+            try await store.recordWebhookAttempt(
+                sequence: sequence, owner: "B", at: F.at(34), outcome: .failed(statusCode: 500, error: "late")) == false)
+        #expect(try await store.webhookDeliveries(sequences: [sequence])[sequence]?.state == .delivered)
+
+        // A graceful stop releases B's other lease at once.
+        try await store.releaseWebhookLeases(owner: "A")
+        #expect(
+            try await store.claimWebhookDeliveries(now: F.at(35), limit: 10, owner: "C", leaseUntil: F.at(90)).isEmpty)
+        try await store.releaseWebhookLeases(owner: "B")
+        #expect(
+            try await store.claimWebhookDeliveries(now: F.at(35), limit: 10, owner: "C", leaseUntil: F.at(90)).map(
+                \.event.connectionID) == ["conn_2"])
+    }
+
+    func instancesEnqueueAndClaimTheOutboxWithoutDuplicates() async throws {
+        let other = try await openStore()
+        try await append([("conn_seed", .connectionCreated)])
+        _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)
+
+        // Writers on both instances append while enqueuers on both instances copy the log into the outbox.
+        let writers = 4
+        let perWriter = 25
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<writers {
+                let target = writer.isMultiple(of: 2) ? store : other
+                group.addTask {
+                    for index in 0..<perWriter {
+                        let id = "conn_w\(writer)_\(index % 5)"
+                        let event = F.event(.tokenRefreshed, id, at: Double(index))
+                        try await target.appendEvents([event])
+                    }
+                }
+            }
+            for enqueuer in 0..<2 {
+                let target = enqueuer == 0 ? store : other
+                group.addTask {
+                    for _ in 0..<20 {
+                        _ = try await target.enqueueWebhookDeliveries(now: F.at(0), limit: 7)
+                        try await Task.sleep(for: .milliseconds(2))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        while try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 50) > 0 {}
+        let total = writers * perWriter
+        #expect(try await store.webhookDeliveryCounts() == [.pending: total])
+        let logged = try await store.events(after: 0, connectionID: nil, limit: 1_000).map(\.sequence)
+        #expect(try await store.webhookDeliveries(sequences: logged).count == total)
+
+        // Claimers on both instances drain the outbox: every delivery exactly once, each connection in log order.
+        let claimOrder = ClaimOrder()
+        @Sendable func drain(_ store: any ConnectionStore, owner: String) async throws -> [WebhookDelivery] {
+            var sent: [WebhookDelivery] = []
+            for _ in 0..<(total * 2) {
+                let batch = try await store.claimWebhookDeliveries(
+                    now: F.at(0), limit: 3, owner: owner, leaseUntil: F.at(60))
+                if batch.isEmpty {
+                    if try await store.webhookDeliveryCounts()[.pending, default: 0] == 0 { break }
+                    try await Task.sleep(for: .milliseconds(1))
+                    continue
+                }
+                for delivery in batch {
+                    // Noted before it is recorded, so before the connection's next delivery can be claimed.
+                    await claimOrder.note(delivery)
+                    let recorded = try await store.recordWebhookAttempt(
+                        sequence: delivery.event.sequence, owner: owner, at: F.at(1),
+                        outcome: .delivered(statusCode: 200))
+                    #expect(recorded)
+                    sent.append(delivery)
+                }
+            }
+            return sent
+        }
+        async let fromA = drain(store, owner: "A")
+        async let fromB = drain(other, owner: "B")
+        async let fromC = drain(other, owner: "C")
+        let (a, b, c) = try await (fromA, fromB, fromC)
+        let all = a + b + c
+        #expect(all.count == total)
+        #expect(Set(all.map(\.event.sequence)).count == total)
+        #expect(try await store.webhookDeliveryCounts() == [.delivered: total])
+        // Head of line: a connection's delivery is claimed only after the one before it was recorded.
+        let order = await claimOrder.deliveries
+        #expect(order.count == total)
+        for (connectionID, deliveries) in Dictionary(grouping: order, by: \.event.connectionID) {
+            let sequences = deliveries.map(\.event.sequence)
+            #expect(sequences == sequences.sorted(), "\(connectionID) was claimed out of order")
+        }
+    }
+}
+
+/// The order in which deliveries were claimed, across claimers.
+private actor ClaimOrder {
+    private(set) var deliveries: [WebhookDelivery] = []
+    func note(_ delivery: WebhookDelivery) { deliveries.append(delivery) }
+}
