@@ -289,6 +289,49 @@ struct AdminPageTests {
         }
     }
 
+    @Test func theConnectionPageShowsEachEventsWebhookDelivery() async throws {
+        try await ServerHarness.run(webhookDestination: "https://hooks.example:443") { harness in
+            let store = harness.manager.store
+            let before = try await harness.connect(.tiktokAccount, user: "hook-before")
+            #expect(try await store.enqueueWebhookDeliveries(now: Date(), limit: 100) == 0)  // webhooks on from here
+            let account = try await harness.connect(.tiktokAccount, user: "hook-account")
+            _ = try await harness.manager.refresh(id: account.id)
+            _ = try await harness.manager.revoke(id: account.id)
+            #expect(try await store.enqueueWebhookDeliveries(now: Date(), limit: 100) == 3)
+            // Connected: delivered. Refreshed: failed after attempts. Revoked: waits behind it, then is retried.
+            func attempt(_ outcome: WebhookAttemptOutcome) async throws {
+                let claimed = try await store.claimWebhookDeliveries(
+                    now: Date(), limit: 1, owner: "test", leaseUntil: Date().addingTimeInterval(60))
+                let delivery = try #require(claimed.first)
+                #expect(try await store.recordWebhookAttempt(
+                    sequence: delivery.event.sequence, owner: "test", at: Date(), outcome: outcome))
+            }
+            try await attempt(.delivered(statusCode: 200))
+            try await attempt(.failed(statusCode: 410, error: "HTTP 410"))
+            try await attempt(.retry(at: Date().addingTimeInterval(3_600), statusCode: nil, error: "connection refused"))
+
+            try await harness.application.test(.router) { client in
+                let jar = try await client.signIn()
+                let page = try await client.page("/admin/connections/\(account.id)", cookies: jar)
+                #expect(page.status == .ok)
+                let text = page.text
+                #expect(text.contains("Webhooks go to <span class=\"mono\">https://hooks.example:443</span>"))
+                #expect(text.contains(#"<span class="badge ok webhook">Webhook delivered</span>"#))
+                #expect(text.contains(#"<span class="badge bad webhook">Webhook failed</span>"#))
+                #expect(text.contains("gave up after 1 attempts · last: HTTP 410"))
+                #expect(text.contains(#"<span class="badge warn webhook">Webhook pending</span>"#))
+                #expect(text.contains("1 attempt · last: connection refused · next in"))
+                let older = try await client.page("/admin/connections/\(before.id)", cookies: jar)
+                #expect(older.text.contains("Webhook: not sent (before webhooks were on)"))
+                // /v1/events carries the same state.
+                let events = try await client.api("/v1/events?connection_id=\(account.id)")
+                let json = try JSONDecoder().decode(JSONValue.self, from: Data(events.text.utf8))
+                let states = json["events"]?.arrayValue?.compactMap { $0["webhook"]?["state"]?.stringValue }
+                #expect(states == ["delivered", "failed", "pending"])
+            }
+        }
+    }
+
     @Test func badges() {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         func account(status: ConnectionStatus = .active, access: TimeInterval, refresh: TimeInterval) -> Connection {

@@ -21,7 +21,10 @@ struct ServerHarness: Sendable {
     let manager: ConnectionManager
     let server: TikTokBusinessServer
 
-    static func run(_ body: @Sendable (ServerHarness) async throws -> Void) async throws {
+    /// Runs `body` with a fresh harness; `webhookDestination` turns on the webhook parts of the pages and API.
+    static func run(
+        webhookDestination: String? = nil, _ body: @Sendable (ServerHarness) async throws -> Void
+    ) async throws {
         let emulator = TikTokEmulator(configuration: .init(autoConsent: true))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -42,7 +45,8 @@ struct ServerHarness: Sendable {
                 manager: manager,
                 configuration: .init(
                     publicURL: publicURL, apiKey: apiKey, tikTokAPIBaseURL: client.configuration.apiBaseURL,
-                    sandbox: true, allowedRedirectOrigins: ["https://app.example"]))
+                    sandbox: true, allowedRedirectOrigins: ["https://app.example"],
+                    webhookDestination: webhookDestination))
             try await body(ServerHarness(emulator: emulator, emulatorURL: emulatorURL, manager: manager, server: server))
         }
     }

@@ -271,12 +271,25 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
         context["canReconnect"] = connection.status == .reauthorizationRequired
         context["canRevoke"] = connection.status != .revoked
         context["hasEvents"] = !events.isEmpty
+        var deliveries: [Int64: WebhookDelivery] = [:]
+        if let destination = configuration.webhookDestination {
+            context["webhookDestination"] = destination
+            deliveries = try await manager.webhookDeliveries(sequences: events.map(\.sequence))
+        }
+        let webhooksOn = configuration.webhookDestination != nil
         context["events"] = events.reversed().map { event -> [String: Any] in
-            [
+            var item: [String: Any] = [
                 "label": AdminFormat.event(event.type), "when": AdminFormat.date(event.occurredAt),
                 "relative": AdminFormat.relative(event.occurredAt, now: now),
                 "details": event.data.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] },
             ]
+            if webhooksOn {
+                let state = AdminFormat.webhook(deliveries[event.sequence], now: now)
+                var webhook: [String: Any] = ["label": state.label, "tone": state.tone.rawValue]
+                if let detail = state.detail { webhook["detail"] = detail }
+                item["webhook"] = webhook
+            }
+            return item
         }
         if let notice { context["notice"] = notice }
         if let error { context["error"] = error }

@@ -86,6 +86,24 @@ enum AdminFormat {
         return values.count > 2 ? "\(shown) +\(values.count - 2)" : shown
     }
 
+    /// An event's webhook delivery as a badge, with a detail line for pending and failed ones.
+    static func webhook(_ delivery: WebhookDelivery?, now: Date) -> (label: String, tone: ConnectionBadge.Tone, detail: String?) {
+        guard let delivery else { return ("Webhook: not sent (before webhooks were on)", .muted, nil) }
+        let last = [delivery.lastStatusCode.map { "HTTP \($0)" }, delivery.lastError].compactMap { $0 }.first
+        switch delivery.state {
+        case .delivered:
+            return ("Webhook delivered", .ok, nil)
+        case .pending:
+            let tries = delivery.attempts == 1 ? "1 attempt" : "\(delivery.attempts) attempts"
+            let next = delivery.nextAttemptAt.map { "next \(relative($0, now: now))" }
+            let detail = delivery.attempts == 0
+                ? nil : ([tries, last.map { "last: \($0)" }, next].compactMap { $0 }.joined(separator: " · "))
+            return ("Webhook pending", .warn, detail)
+        case .failed:
+            return ("Webhook failed", .bad, "gave up after \(delivery.attempts) attempts" + (last.map { " · last: \($0)" } ?? ""))
+        }
+    }
+
     static func event(_ type: ConnectionEvent.EventType) -> String {
         switch type {
         case .connectionCreated: "Connected"

@@ -69,6 +69,14 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// Sets the webhook outbox gauges: deliveries pending, delivered and failed.
+    func webhookDeliveries(_ counts: [WebhookDelivery.State: Int]) {
+        for state in WebhookDelivery.State.allCases {
+            Gauge(label: "tiktok_business_webhook_deliveries", dimensions: [("state", state.rawValue)], factory: factory)
+                .record(counts[state] ?? 0)
+        }
+    }
+
     /// Counts a vault event: refreshes and their failures by reason, re-authorizations, revocations.
     func observe(_ event: ConnectionEvent) {
         switch event.type {

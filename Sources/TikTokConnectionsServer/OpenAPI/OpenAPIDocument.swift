@@ -298,7 +298,22 @@ enum OpenAPIDocument {
               "type": { "type": "string", "examples": ["connection.created", "connection.reauthorized", "token.refreshed", "refresh.failed", "refresh_token_expiring", "reauthorization_required", "connection.revoked", "advertisers.changed"] },
               "connection_id": { "$ref": "#/components/schemas/ConnectionID" },
               "occurred_at": { "$ref": "#/components/schemas/Timestamp" },
-              "data": { "type": "object", "additionalProperties": { "type": "string" } }
+              "data": { "type": "object", "additionalProperties": { "type": "string" } },
+              "webhook": { "oneOf": [ { "$ref": "#/components/schemas/WebhookDelivery" }, { "type": "null" } ], "description": "Present only when webhooks are configured: the event's delivery, or null for events older than webhooks on this database." }
+            }
+          },
+          "WebhookDelivery": {
+            "type": "object",
+            "description": "Where the webhook of an event stands. Pending deliveries are retried from 1 s, doubling up to 10 minutes between attempts, for at least 24 hours; a connection's events go out in order.",
+            "required": ["state", "attempts", "last_attempt_at", "last_status_code", "last_error", "next_attempt_at", "delivered_at"],
+            "properties": {
+              "state": { "type": "string", "enum": ["pending", "delivered", "failed"] },
+              "attempts": { "type": "integer", "minimum": 0 },
+              "last_attempt_at": { "$ref": "#/components/schemas/NullableTimestamp" },
+              "last_status_code": { "type": ["integer", "null"], "description": "The receiver's HTTP status on the last attempt; null when it did not answer." },
+              "last_error": { "type": ["string", "null"] },
+              "next_attempt_at": { "$ref": "#/components/schemas/NullableTimestamp", "description": "Set while pending." },
+              "delivered_at": { "$ref": "#/components/schemas/NullableTimestamp" }
             }
           },
           "EventList": {

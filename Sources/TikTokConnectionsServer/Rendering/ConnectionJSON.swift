@@ -36,14 +36,33 @@ enum ConnectionJSON {
         ])
     }
 
-    static func event(_ event: ConnectionEvent) -> JSONValue {
-        .object([
+    /// An event; with `webhooks`, its `webhook` delivery state too (`null` when it was never in the outbox, being
+    /// older than webhooks on this database).
+    static func event(_ event: ConnectionEvent, webhooks: [Int64: WebhookDelivery]? = nil) -> JSONValue {
+        var object: [String: JSONValue] = [
             "sequence": .number(String(event.sequence)),
             "id": .string(event.id),
             "type": .string(event.type.rawValue),
             "connection_id": .string(event.connectionID),
             "occurred_at": date(event.occurredAt),
             "data": .object(event.data.mapValues { .string($0) }),
+        ]
+        if let webhooks {
+            object["webhook"] = webhooks[event.sequence].map(delivery) ?? .null
+        }
+        return .object(object)
+    }
+
+    /// A webhook delivery's state: `pending` (with the next attempt), `delivered` or `failed`.
+    static func delivery(_ delivery: WebhookDelivery) -> JSONValue {
+        .object([
+            "state": .string(delivery.state.rawValue),
+            "attempts": .number(String(delivery.attempts)),
+            "last_attempt_at": date(delivery.lastAttemptAt),
+            "last_status_code": delivery.lastStatusCode.map { .number(String($0)) } ?? .null,
+            "last_error": optional(delivery.lastError),
+            "next_attempt_at": delivery.state == .pending ? date(delivery.nextAttemptAt) : .null,
+            "delivered_at": date(delivery.deliveredAt),
         ])
     }
 }

@@ -147,7 +147,9 @@ extension Pages {
         {{^canRefresh}}{{^canReconnect}}{{^canRevoke}}<span class="sub">No actions for a revoked connection.</span>{{/canRevoke}}{{/canReconnect}}{{/canRefresh}}
         </div></section>
         <section class="card"><h2>Events</h2>
+        {{#webhookDestination}}<p class="sub" id="webhooks">Webhooks go to <span class="mono">{{webhookDestination}}</span>; each event shows its delivery.</p>{{/webhookDestination}}
         {{#hasEvents}}<ol class="timeline" id="events">{{#events}}<li><strong>{{label}}</strong> <span class="sub">{{when}} · {{relative}}</span>
+        {{#webhook}} <span class="badge {{tone}} webhook">{{label}}</span>{{#detail}} <span class="sub">{{detail}}</span>{{/detail}}{{/webhook}}
         {{#details}}<div class="sub">{{name}}: {{value}}</div>{{/details}}</li>{{/events}}</ol>{{/hasEvents}}
         {{^hasEvents}}<p class="sub">No events yet.</p>{{/hasEvents}}
         </section>

@@ -10,6 +10,8 @@ import TikTokConnections
 struct HealthRoutes<Context: RequestContext>: Sendable {
     let manager: ConnectionManager
     let metrics: ServerMetrics
+    /// Whether the webhook outbox gauges are reported.
+    let webhooks: Bool
 
     func register(on router: Router<Context>) {
         router.get("healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
@@ -26,6 +28,9 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
         router.get("metrics") { _, _ in
             if let counts = try? await manager.store.counts() {
                 metrics.connections(counts)
+            }
+            if webhooks, let counts = try? await manager.webhookDeliveryCounts() {
+                metrics.webhookDeliveries(counts)
             }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

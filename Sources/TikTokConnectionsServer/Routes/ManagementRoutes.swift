@@ -116,8 +116,14 @@ struct ManagementRoutes<Context: RequestContext>: Sendable {
         if let connectionID { try RequestInput.validateID(connectionID) }
         let limit = try RequestInput.limit(query["limit"].map(String.init), default: 100, maximum: 1000)
         let events = try await vault { try await manager.events(after: after, connectionID: connectionID, limit: limit) }
+        var webhooks: [Int64: WebhookDelivery]?
+        if configuration.webhookDestination != nil, !events.isEmpty {
+            webhooks = try await vault { try await manager.webhookDeliveries(sequences: events.map(\.sequence)) }
+        }
         let next: JSONValue = events.last.map { .number(String($0.sequence)) } ?? .number(String(after))
-        return JSONResponse.make(["events": .array(events.map(ConnectionJSON.event)), "next_cursor": next])
+        return JSONResponse.make([
+            "events": .array(events.map { ConnectionJSON.event($0, webhooks: webhooks) }), "next_cursor": next,
+        ])
     }
 
     private func vault<T>(_ body: () async throws -> T) async throws -> T {

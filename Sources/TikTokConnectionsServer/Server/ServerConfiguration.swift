@@ -18,12 +18,15 @@ public struct ServerConfiguration: Sendable {
     public var proxyBodyLimit: Int
     /// The largest JSON body the management API reads. Default 64 KiB.
     public var jsonBodyLimit: Int
+    /// Where webhooks go (scheme, host and port only; shown on the admin page), or `nil` when webhooks are off.
+    /// When set, `/v1/events` and the connection page show each event's delivery state. Default `nil`.
+    public var webhookDestination: String?
 
     /// Creates a configuration.
     public init(
         publicURL: String, apiKey: String, tikTokAPIBaseURL: String, sandbox: Bool = false,
         allowedRedirectOrigins: [String] = [], browserFlowLifetime: TimeInterval = 600,
-        proxyBodyLimit: Int = 10 * 1024 * 1024, jsonBodyLimit: Int = 64 * 1024
+        proxyBodyLimit: Int = 10 * 1024 * 1024, jsonBodyLimit: Int = 64 * 1024, webhookDestination: String? = nil
     ) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.apiKey = apiKey
@@ -33,6 +36,7 @@ public struct ServerConfiguration: Sendable {
         self.browserFlowLifetime = browserFlowLifetime
         self.proxyBodyLimit = proxyBodyLimit
         self.jsonBodyLimit = jsonBodyLimit
+        self.webhookDestination = webhookDestination
     }
 
     /// Whether cookies must carry `Secure` (the public URL is https).

@@ -42,7 +42,8 @@ public struct TikTokBusinessServer: Sendable {
         let v1Routes = MethodNotAllowedMiddleware<BasicRequestContext>.RouteTable(prefix: "/v1/")
         router.add(middleware: MethodNotAllowedMiddleware(routes: v1Routes))
         let pages = Pages()
-        HealthRoutes(manager: manager, metrics: metrics).register(on: router)
+        HealthRoutes(manager: manager, metrics: metrics, webhooks: configuration.webhookDestination != nil).register(
+            on: router)
         ConnectRoutes(manager: manager, configuration: configuration, pages: pages).register(on: router)
         OpenAPIDocument.register(on: router)
         AdminRoutes(manager: manager, configuration: configuration, pages: pages, sessions: adminSessions)
