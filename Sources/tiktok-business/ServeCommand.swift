@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -25,10 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try await options.settings()
         let logger = Logger(label: "tiktok-business")
-        if settings.webhookURL != nil {
-            logger.warning(
-                "TIKTOK_BUSINESS_WEBHOOK_URL is set, but this version does not deliver webhooks yet; poll /v1/events")
-        }
+        let webhooks = try Self.webhookConfiguration(settings)
         var services: [any Service] = []
         var sandboxBaseURL: String?
         if settings.sandbox {
@@ -55,7 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: .init(
                     publicURL: settings.publicURL, apiKey: apiKey,
                     tikTokAPIBaseURL: environment.client.configuration.apiBaseURL, sandbox: settings.sandbox,
-                    allowedRedirectOrigins: settings.allowedRedirectOrigins),
+                    allowedRedirectOrigins: settings.allowedRedirectOrigins,
+                    webhookDestination: webhooks?.loggableDestination),
                 logger: Logger(label: "tiktok-business.http"))
             let publicURL = settings.publicURL
             let app = server.makeApplication(host: settings.host, port: settings.port) { port in
@@ -65,11 +64,62 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(app)
             services.append(
                 RefreshService(manager: environment.manager, logger: Logger(label: "tiktok-business.refresh")))
+            var webhookClient: HTTPClient?
+            if let webhooks {
+                let client = Self.webhookHTTPClient(webhooks)
+                webhookClient = client
+                let webhookService = WebhookService(
+                    manager: environment.manager, configuration: webhooks,
+                    transport: AsyncHTTPClientTransport(client: client, maximumResponseSize: 64 * 1024),
+                    logger: Logger(label: "tiktok-business.webhooks"))
+                // Start the outbox before the first request, so every event from now on goes out.
+                try await webhookService.prepare()
+                services.append(webhookService)
+            }
             let group = ServiceGroup(
                 configuration: .init(
                     services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
-            try await group.run()
+            do {
+                try await group.run()
+            } catch {
+                try? await webhookClient?.shutdown()
+                throw error
+            }
+            try await webhookClient?.shutdown()
+        }
+    }
+
+    /// The HTTP client webhooks go out on: a receiver that refuses connections fails the attempt at once (to be
+    /// retried on the outbox's schedule) instead of being retried inside the client until its connect timeout, and
+    /// redirects are not followed (the signed message goes to the configured URL only).
+    static func webhookHTTPClient(_ webhooks: WebhookConfiguration) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+}
+
+extension ServeCommand {
+    /// The webhook settings, or `nil` when webhooks are off; a URL without a secret (or the reverse) is an error.
+    static func webhookConfiguration(_ settings: Settings) throws -> WebhookConfiguration? {
+        switch (settings.webhookURL, settings.webhookSecret) {
+        case (nil, nil):
+            return nil
+        case (.some, nil):
+            throw SettingsError(
+                "TIKTOK_BUSINESS_WEBHOOK_SECRET is required with TIKTOK_BUSINESS_WEBHOOK_URL "
+                    + "(a Standard Webhooks secret; `tiktok-business webhooks new-secret` makes one).")
+        case (nil, .some):
+            throw SettingsError("TIKTOK_BUSINESS_WEBHOOK_SECRET is set but TIKTOK_BUSINESS_WEBHOOK_URL is not.")
+        case (.some(let url), .some(let secret)):
+            do {
+                return try WebhookConfiguration(url: url, secret: secret)
+            } catch {
+                throw SettingsError("TIKTOK_BUSINESS_WEBHOOK_URL / _SECRET: \(error.message)")
+            }
         }
     }
 }

@@ -1,0 +1,193 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+import Testing
+import TikTokBusiness
+import TikTokConnections
+
+/// A webhook receiver on loopback that can go down (stop listening) and come back on the same port.
+final class LoopbackReceiver: Sendable {
+    struct Delivery: Sendable {
+        var id: String
+        var timestamp: Int64
+        var signature: String
+        var body: Data
+    }
+
+    let port: Int
+    let deliveries = Mutex<[Delivery]>([])
+    private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
+
+    init(port: Int) { self.port = port }
+
+    /// Starts listening; returns once the port accepts connections.
+    func start() async throws {
+        let router = Router()
+        router.post("hooks") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let id = request.headers[HTTPField.Name("webhook-id")!] ?? ""
+            let timestamp = Int64(request.headers[HTTPField.Name("webhook-timestamp")!] ?? "") ?? 0
+            let signature = request.headers[HTTPField.Name("webhook-signature")!] ?? ""
+            self.deliveries.withLock {
+                $0.append(Delivery(id: id, timestamp: timestamp, signature: signature, body: Data(body.readableBytesView)))
+            }
+            return Response(status: .noContent)
+        }
+        let (up, upContinuation) = AsyncStream.makeStream(of: Void.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { _ in upContinuation.yield() }, logger: Logger(label: "receiver"))
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "receiver")))
+        let task = Task { try await group.run() }
+        running.withLock { $0 = (group, task) }
+        for await _ in up { break }
+    }
+
+    /// Stops listening.
+    func stop() async {
+        guard let (group, task) = running.withLock({ value in defer { value = nil }; return value }) else { return }
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
+
+/// `serve` as a process delivering webhooks to a loopback receiver that is down for a while, across a restart.
+@Suite("End to end: webhooks", .serialized)
+struct WebhookEndToEndTests {
+    static let secret = "whsec_" + Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()
+
+    @Test func everyEventArrivesOnceInOrderSignedAcrossDowntimeAndARestart() async throws {
+        let binary = try ProcessHarness.binary()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("webhooks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let emulatorPort = try ProcessHarness.freePort()
+        let servePort = try ProcessHarness.freePort()
+        let receiverPort = try ProcessHarness.freePort()
+        let serveURL = "http://127.0.0.1:\(servePort)"
+        let emulatorURL = "http://127.0.0.1:\(emulatorPort)"
+        let apiKey = "webhook-e2e-key-0123456789"
+
+        var emulatorArguments = [
+            "emulator", "--port", "\(emulatorPort)", "--auto-consent", "--app-id", "hook-app", "--secret", "hook-secret",
+        ]
+        for kind in ["advertiser", "tiktok_account", "tcm_account", "creator"] {
+            emulatorArguments += ["--redirect-uri", "\(serveURL)/oauth/callback/\(kind)"]
+        }
+        let emulator = try ProcessHarness.start(binary, emulatorArguments, environment: [:], log: directory + "/emulator.log")
+        defer { emulator.terminate() }
+        let environment = [
+            "TIKTOK_APP_ID": "hook-app", "TIKTOK_APP_SECRET": "hook-secret",
+            "TIKTOK_API_BASE_URL": "\(emulatorURL)/open_api/v1.3/",
+            "TIKTOK_ADVERTISER_AUTH_URL": "\(emulatorURL)/portal/auth",
+            "TIKTOK_ACCOUNT_AUTH_URL": "\(emulatorURL)/v2/auth/authorize/",
+            "TIKTOK_BUSINESS_PUBLIC_URL": serveURL, "TIKTOK_BUSINESS_PORT": "\(servePort)",
+            "TIKTOK_BUSINESS_DATABASE_URL": "sqlite://\(directory)/connections.sqlite",
+            "TIKTOK_BUSINESS_API_KEY": apiKey, "TIKTOK_RATE_LIMIT_QPS": "500",
+            "TIKTOK_BUSINESS_WEBHOOK_URL": "http://127.0.0.1:\(receiverPort)/hooks?token=hook-path-secret",
+            "TIKTOK_BUSINESS_WEBHOOK_SECRET": Self.secret,
+        ]
+        var serve = try ProcessHarness.start(binary, ["serve"], environment: environment, log: directory + "/serve-1.log")
+        defer { serve.terminate() }
+
+        let browser = Browser()
+        defer { browser.shutdown() }
+        let api = APIClient(base: serveURL, key: apiKey, browser: browser)
+        try await browser.waitUntilUp(emulatorURL + "/_emulator/clock")
+        try await browser.waitUntilUp(serveURL + "/healthz")
+
+        // The receiver is down: connect five accounts, refresh two, revoke one.
+        var ids: [String] = []
+        for (index, kind) in ["advertiser", "tiktok_account", "tiktok_account", "tcm_account", "creator"].enumerated() {
+            try await Self.post(browser, emulatorURL + "/_emulator/consent/next", #"{"user":"hook-user-\#(index)"}"#)
+            let chain = try await browser.follow(serveURL + "/connect/\(kind)")
+            #expect(chain.body.contains("Connected"), "\(kind): \(chain.body.prefix(300))")
+        }
+        let list = try await api.get("/v1/connections")
+        ids = list["connections"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+        #expect(ids.count == 5)
+        let accounts = list["connections"]?.arrayValue?.filter { $0["kind"]?.stringValue == "tiktok_account" }
+            .compactMap { $0["id"]?.stringValue } ?? []
+        for id in accounts { _ = try await api.send("POST", "/v1/connections/\(id)/refresh") }
+        _ = try await api.send("DELETE", "/v1/connections/\(accounts[0])")
+
+        // Attempts fail and are retried; /v1/events shows it.
+        let deadline = ContinuousClock.now + .seconds(20)
+        var pending: JSONValue?
+        while ContinuousClock.now < deadline {
+            let first = try await api.get("/v1/events?limit=1")["events"]?.arrayValue?.first
+            if let webhook = first?["webhook"], (webhook["attempts"]?.intValue ?? 0) >= 2 { pending = webhook; break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        let seen = "\(try await api.get("/v1/events?limit=3"))\n"
+            + ((try? String(contentsOfFile: directory + "/serve-1.log", encoding: .utf8)) ?? "")
+        let webhook = try #require(pending, "no retried delivery seen in /v1/events: \(seen)")
+        #expect(webhook["state"]?.stringValue == "pending")
+        #expect(webhook["last_error"]?.stringValue?.isEmpty == false)
+        #expect(webhook["next_attempt_at"]?.stringValue != nil)
+
+        // Restart the service while deliveries are pending; bring the receiver up meanwhile.
+        serve.terminate()
+        serve.waitUntilExit()
+        #expect(serve.terminationReason == .exit && serve.terminationStatus == 0)
+        let receiver = LoopbackReceiver(port: receiverPort)
+        try await receiver.start()
+        serve = try ProcessHarness.start(binary, ["serve"], environment: environment, log: directory + "/serve-2.log")
+        try await browser.waitUntilUp(serveURL + "/healthz")
+        _ = try await api.send("POST", "/v1/connections/\(accounts[1])/refresh")
+
+        // Everything arrives.
+        var events: [JSONValue] = []
+        let delivered = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < delivered {
+            events = try await api.get("/v1/events?limit=1000")["events"]?.arrayValue ?? []
+            if !events.isEmpty, events.allSatisfy({ $0["webhook"]?["state"]?.stringValue == "delivered" }) { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        await receiver.stop()
+        let eventIDs = events.compactMap { $0["id"]?.stringValue }
+        #expect(events.count == 5 + accounts.count + 1 + 1, "connected, refreshed, revoked, refreshed after restart")
+        #expect(events.allSatisfy { $0["webhook"]?["state"]?.stringValue == "delivered" }, "\(events)")
+
+        let received = receiver.deliveries.withLock { $0 }
+        #expect(received.map(\.id).count == Set(received.map(\.id)).count, "no event delivered twice")
+        #expect(Set(received.map(\.id)) == Set(eventIDs), "every event delivered")
+        for id in ids {
+            let expected = events.filter { $0["connection_id"]?.stringValue == id }.compactMap { $0["id"]?.stringValue }
+            #expect(received.map(\.id).filter(expected.contains) == expected, "in order for \(id)")
+        }
+        let secret = try WebhookSecret(Self.secret)
+        for delivery in received {
+            #expect(secret.verify(header: delivery.signature, id: delivery.id, timestamp: delivery.timestamp, body: delivery.body))
+            #expect(abs(Double(delivery.timestamp) - Date().timeIntervalSince1970) < 120)
+        }
+
+        // The connection page shows delivery state; /metrics counts the outbox.
+        let metrics = try await browser.get(serveURL + "/metrics")
+        #expect(metrics.body.contains("tiktok_business_webhook_deliveries{state=\"delivered\"} \(events.count)"))
+        serve.terminate()
+        serve.waitUntilExit()
+        let logs = (1...2).compactMap { try? String(contentsOfFile: directory + "/serve-\($0).log", encoding: .utf8) }
+            .joined()
+        #expect(logs.contains("Webhook delivery failed; will retry"))
+        #expect(!logs.contains("hook-path-secret"), "the webhook URL's path and query are never logged")
+        #expect(!logs.contains(Self.secret.dropFirst(6).prefix(20)), "the secret is never logged")
+    }
+
+    static func post(_ browser: Browser, _ url: String, _ json: String) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await browser.client.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        #expect(response.status == .ok, "\(url): \(response.status)")
+    }
+}
