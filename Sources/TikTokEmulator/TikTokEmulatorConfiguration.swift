@@ -43,6 +43,11 @@ public struct TikTokEmulatorConfiguration: Sendable {
     /// When `true`, every refresh issues a new refresh token and invalidates the previous one. Default `false`
     /// (TikTok's rotation behaviour is undocumented, so both are available).
     public var rotateRefreshTokens: Bool
+    /// Seconds for which a refresh token retired by a rotation is still accepted: using it within this period issues
+    /// a new access token and answers with the current refresh token (without rotating again). Default 0: a retired
+    /// token fails at once with 40110. TikTok does not document rotation; many OAuth servers allow such a grace, so
+    /// that a client that lost a refresh answer (a crash before storing it) can still recover.
+    public var refreshTokenGracePeriod: Int
     /// Lifetime in seconds of authorization codes, which are single use. Default 3 600.
     public var authCodeLifetime: Int
     /// Calls per app per second accepted on `/open_api`; beyond it the API answers code 40100
@@ -58,6 +63,7 @@ public struct TikTokEmulatorConfiguration: Sendable {
         accessTokenLifetime: Int = 86_400,
         refreshTokenLifetime: Int = 31_536_000,
         rotateRefreshTokens: Bool = false,
+        refreshTokenGracePeriod: Int = 0,
         authCodeLifetime: Int = 3_600,
         qpsLimit: Int? = nil,
         seed: UInt64 = 1
@@ -67,6 +73,7 @@ public struct TikTokEmulatorConfiguration: Sendable {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
         self.rotateRefreshTokens = rotateRefreshTokens
+        self.refreshTokenGracePeriod = refreshTokenGracePeriod
         self.authCodeLifetime = authCodeLifetime
         self.qpsLimit = qpsLimit
         self.seed = seed

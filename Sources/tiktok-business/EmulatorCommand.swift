@@ -53,6 +53,13 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Flag(help: "Issue a new refresh token on every refresh and invalidate the previous one.")
     var rotateRefreshTokens = false
 
+    @Option(
+        name: .customLong("refresh-token-grace"),
+        help: ArgumentHelp(
+            "Seconds a refresh token retired by rotation is still accepted (0: strict).",
+            valueName: "seconds"))
+    var refreshTokenGrace = 0
+
     @Option(help: "Calls per second accepted per app on /open_api (unlimited when omitted).")
     var qpsLimit: Int?
 
@@ -91,6 +98,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         guard self.refreshTokenLifetime > 0 else {
             throw ValidationError("--refresh-token-lifetime must be greater than 0.")
         }
+        guard self.refreshTokenGrace >= 0 else {
+            throw ValidationError("--refresh-token-grace must not be negative.")
+        }
         if let qpsLimit = self.qpsLimit, qpsLimit <= 0 {
             throw ValidationError("--qps-limit must be greater than 0.")
         }
@@ -107,6 +117,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             accessTokenLifetime: self.accessTokenLifetime,
             refreshTokenLifetime: self.refreshTokenLifetime,
             rotateRefreshTokens: self.rotateRefreshTokens,
+            refreshTokenGracePeriod: self.refreshTokenGrace,
             qpsLimit: self.qpsLimit,
             seed: self.seed
         )

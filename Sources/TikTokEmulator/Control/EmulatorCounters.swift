@@ -8,6 +8,8 @@ public struct EmulatorCounters: Sendable, Hashable {
     public var refreshes: Int = 0
     /// Refresh calls answered with an application error (rate limiting and injected faults excluded).
     public var refreshFailures: Int = 0
+    /// Refreshes (counted in ``refreshes`` too) that presented a rotated-out refresh token within the grace period.
+    public var refreshGraceUses: Int = 0
     /// Successful refreshes per `open_id`.
     public var refreshesByOpenID: [String: Int] = [:]
     /// Successful revocations at `/oauth2/revoke_token/` and `/tt_user/oauth2/revoke/`.

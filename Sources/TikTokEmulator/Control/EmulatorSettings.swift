@@ -9,6 +9,8 @@ public struct EmulatorSettings: Sendable, Hashable {
     public var refreshTokenLifetime: Int
     /// Whether each refresh rotates the refresh token.
     public var rotateRefreshTokens: Bool
+    /// Seconds for which a refresh token retired by a rotation is still accepted (0: not at all).
+    public var refreshTokenGracePeriod: Int
     /// Lifetime in seconds of authorization codes.
     public var authCodeLifetime: Int
     /// Calls per app per second on `/open_api`, or `nil` for unlimited.
@@ -19,12 +21,16 @@ public struct EmulatorSettings: Sendable, Hashable {
         self.accessTokenLifetime = configuration.accessTokenLifetime
         self.refreshTokenLifetime = configuration.refreshTokenLifetime
         self.rotateRefreshTokens = configuration.rotateRefreshTokens
+        self.refreshTokenGracePeriod = configuration.refreshTokenGracePeriod
         self.authCodeLifetime = configuration.authCodeLifetime
         self.qpsLimit = configuration.qpsLimit
     }
 
-    /// Throws unless every lifetime and the QPS limit are positive.
+    /// Throws unless every lifetime and the QPS limit are positive and the grace period is not negative.
     func validate() throws(EmulatorControlError) {
+        if self.refreshTokenGracePeriod < 0 {
+            throw .invalidArgument("refresh_token_grace must not be negative")
+        }
         for (name, value) in [
             ("access_token_lifetime", self.accessTokenLifetime),
             ("refresh_token_lifetime", self.refreshTokenLifetime),

@@ -85,6 +85,7 @@ struct ControlRoutes: Sendable {
                 let refreshTokenLifetime = try Self.number(body, "refresh_token_lifetime").map(Int.init)
                 let authCodeLifetime = try Self.number(body, "auth_code_lifetime").map(Int.init)
                 let rotate = try Self.bool(body, "rotate_refresh_tokens")
+                let grace = try Self.number(body, "refresh_token_grace").map(Int.init)
                 let autoConsent = try Self.bool(body, "auto_consent")
                 let qpsLimitPresent = body["qps_limit"] != nil
                 let qpsLimit = try Self.number(body, "qps_limit").map(Int.init)
@@ -94,6 +95,7 @@ struct ControlRoutes: Sendable {
                         if let refreshTokenLifetime { settings.refreshTokenLifetime = refreshTokenLifetime }
                         if let authCodeLifetime { settings.authCodeLifetime = authCodeLifetime }
                         if let rotate { settings.rotateRefreshTokens = rotate }
+                        if let grace { settings.refreshTokenGracePeriod = grace }
                         if let autoConsent { settings.autoConsent = autoConsent }
                         if qpsLimitPresent { settings.qpsLimit = qpsLimit }
                     }
@@ -203,6 +205,7 @@ struct ControlRoutes: Sendable {
             "access_token_lifetime": .int(settings.accessTokenLifetime),
             "refresh_token_lifetime": .int(settings.refreshTokenLifetime),
             "rotate_refresh_tokens": .bool(settings.rotateRefreshTokens),
+            "refresh_token_grace": .int(settings.refreshTokenGracePeriod),
             "auth_code_lifetime": .int(settings.authCodeLifetime),
             "qps_limit": settings.qpsLimit.map(JSONValue.int) ?? .null,
         ]
@@ -216,6 +219,7 @@ struct ControlRoutes: Sendable {
             ],
             "refreshes": .int(counters.refreshes),
             "refresh_failures": .int(counters.refreshFailures),
+            "refresh_grace_uses": .int(counters.refreshGraceUses),
             "refreshes_by_open_id": .object(
                 counters.refreshesByOpenID.sorted { $0.key < $1.key }.map { ($0, .int($1)) }),
             "revokes": .int(counters.revokes),

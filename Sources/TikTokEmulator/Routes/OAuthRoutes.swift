@@ -125,7 +125,7 @@ struct OAuthRoutes: Sendable {
                 now: self.state.now(),
                 settings: self.state.settings
             )
-            self.state.counters.recordRefresh(openID: tokens.openID)
+            self.state.counters.recordRefresh(openID: tokens.openID, usedGrace: tokens.usedGrace)
             return APIResponse(Self.tokenData(tokens))
         } catch let error as APIError {
             if error != .rateLimited {

@@ -8,6 +8,8 @@ struct IssuedAccountTokens: Sendable {
     let refreshTokenExpiresIn: Int
     let openID: String
     let scopes: [String]
+    /// Whether a rotated-out refresh token was accepted within the grace period.
+    var usedGrace = false
 }
 
 /// What an advertiser-flow grant holds.
@@ -51,6 +53,9 @@ final class AuthorizationStore: Sendable {
         let scopeIDs: [Int]
         let refreshDeadline: Double?
         var refreshToken: String?
+        /// The refresh token the last rotation retired, and when: accepted within the grace period after that.
+        var previousRefreshToken: String? = nil
+        var previousRefreshTokenRetiredAt: Double = 0
         var accessTokens: [String]
     }
 
@@ -83,6 +88,9 @@ final class AuthorizationStore: Sendable {
             }
             if let refreshToken = grant.refreshToken {
                 self.refreshTokens.removeValue(forKey: refreshToken)
+            }
+            if let previous = grant.previousRefreshToken {
+                self.refreshTokens.removeValue(forKey: previous)
             }
             self.grantsByUser[grant.user.name]?.remove(id)
             if self.grantsByUser[grant.user.name]?.isEmpty == true {
@@ -214,6 +222,11 @@ final class AuthorizationStore: Sendable {
     /// Issues a new access token from a refresh token (40110 when unknown, rotated out, revoked, of another app or past
     /// the grant's refresh deadline). The refresh deadline never moves; the refresh token rotates only when
     /// `settings.rotateRefreshTokens`.
+    ///
+    /// With a positive `settings.refreshTokenGracePeriod`, the token the last rotation retired stays accepted for that
+    /// many seconds after its rotation (the setting in force when it is used counts): using it issues a new access
+    /// token and answers with the grant's current refresh token, without rotating again, as if the client had retried
+    /// the request whose answer it lost. Such an answer has `usedGrace`.
     func refresh(
         _ refreshToken: String,
         appID: String,
@@ -228,6 +241,16 @@ final class AuthorizationStore: Sendable {
             else {
                 throw APIError.invalidRefreshToken
             }
+            var usedGrace = false
+            if refreshToken != grant.refreshToken {
+                // A rotated-out token: accepted only within its grace period.
+                guard refreshToken == grant.previousRefreshToken,
+                    now < grant.previousRefreshTokenRetiredAt + Double(settings.refreshTokenGracePeriod)
+                else {
+                    throw APIError.invalidRefreshToken
+                }
+                usedGrace = true
+            }
             guard now < deadline else { throw APIError.invalidRefreshToken }
             state.accessTokens[accessToken] = AccessToken(
                 grantID: grantID,
@@ -238,22 +261,27 @@ final class AuthorizationStore: Sendable {
                 let dropped = grant.accessTokens.removeFirst()
                 state.accessTokens.removeValue(forKey: dropped)
             }
-            var currentRefreshToken = refreshToken
-            if let rotatedRefreshToken {
-                state.refreshTokens.removeValue(forKey: refreshToken)
+            if !usedGrace, let rotatedRefreshToken {
+                // Only the last retired token is remembered (for the grace period); older ones are forgotten.
+                if let previous = grant.previousRefreshToken {
+                    state.refreshTokens.removeValue(forKey: previous)
+                }
+                grant.previousRefreshToken = refreshToken
+                grant.previousRefreshTokenRetiredAt = now
                 state.refreshTokens[rotatedRefreshToken] = grantID
                 grant.refreshToken = rotatedRefreshToken
-                currentRefreshToken = rotatedRefreshToken
             }
             state.grants[grantID] = grant
-            return IssuedAccountTokens(
+            var tokens = IssuedAccountTokens(
                 accessToken: accessToken,
                 expiresIn: settings.accessTokenLifetime,
-                refreshToken: currentRefreshToken,
+                refreshToken: grant.refreshToken ?? refreshToken,
                 refreshTokenExpiresIn: max(0, Int((deadline - now).rounded(.down))),
                 openID: grant.user.openID,
                 scopes: grant.scopes
             )
+            tokens.usedGrace = usedGrace
+            return tokens
         }
     }
 

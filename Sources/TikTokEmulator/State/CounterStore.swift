@@ -19,9 +19,10 @@ final class CounterStore: Sendable {
         }
     }
 
-    func recordRefresh(openID: String) {
+    func recordRefresh(openID: String, usedGrace: Bool = false) {
         self.counters.withLock {
             $0.refreshes += 1
+            if usedGrace { $0.refreshGraceUses += 1 }
             $0.refreshesByOpenID[openID, default: 0] += 1
         }
     }
