@@ -1,6 +1,8 @@
 import Configuration
 import Foundation
 import SystemPackage
+import TikTokBusiness
+import TikTokConnections
 
 /// The service's settings: the environment variables of DESIGN.md, or the same keys in a JSON file (`--config`).
 /// The environment wins over the file.
@@ -29,6 +31,20 @@ struct Settings: Sendable {
     var logLevel: String
     var allowedRedirectOrigins: [String]
     var rateLimit: Double
+    /// How long one TikTok call may take (`TIKTOK_REQUEST_TIMEOUT_SECONDS`), seconds.
+    var requestTimeout: Double
+    /// PostgreSQL pool settings; `nil` keeps the store's default.
+    var databaseMaximumConnections: Int?
+    var databaseConnectTimeout: Double?
+    var databaseWaitTimeout: Double?
+    /// `ConnectionManager.Configuration.refreshMargin`, seconds.
+    var refreshMargin: Double
+    /// `ConnectionManager.Configuration.leaseDuration`, seconds.
+    var refreshLease: Double
+
+    static let defaultRequestTimeout: Double = 30
+    static let defaultRefreshMargin: Double = 600
+    static let defaultRefreshLease: Double = 120
 
     /// Sandbox mode: no app credentials, so TikTok is the built-in emulator.
     var sandbox: Bool { appID == nil }
@@ -61,6 +77,15 @@ struct Settings: Sendable {
             }
             return parsed
         }
+        func seconds(_ key: String, range: ClosedRange<Double>) throws -> Double? {
+            guard let raw = text(key) else { return nil }
+            guard let parsed = Double(raw), parsed.isFinite, range.contains(parsed) else {
+                throw SettingsError(
+                    "\(key) must be a number of seconds from \(Self.format(range.lowerBound)) to "
+                        + "\(Self.format(range.upperBound)).")
+            }
+            return parsed
+        }
         appID = text("TIKTOK_APP_ID")
         appSecret = text("TIKTOK_APP_SECRET")
         if appID != nil, appSecret == nil {
@@ -87,6 +112,38 @@ struct Settings: Sendable {
         let rate = text("TIKTOK_RATE_LIMIT_QPS") ?? "10"
         guard let qps = Double(rate), qps > 0 else { throw SettingsError("TIKTOK_RATE_LIMIT_QPS must be a positive number.") }
         rateLimit = qps
+        requestTimeout = try seconds("TIKTOK_REQUEST_TIMEOUT_SECONDS", range: 1...600) ?? Self.defaultRequestTimeout
+
+        databaseMaximumConnections = try text("TIKTOK_BUSINESS_DATABASE_MAX_CONNECTIONS").map { _ in
+            try integer("TIKTOK_BUSINESS_DATABASE_MAX_CONNECTIONS", default: 20, range: 1...1_000)
+        }
+        databaseConnectTimeout = try seconds("TIKTOK_BUSINESS_DATABASE_CONNECT_TIMEOUT_SECONDS", range: 0.1...600)
+        databaseWaitTimeout = try seconds("TIKTOK_BUSINESS_DATABASE_WAIT_TIMEOUT_SECONDS", range: 0.1...600)
+        let isPostgres = databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://")
+        if !isPostgres {
+            for (name, value) in [
+                ("TIKTOK_BUSINESS_DATABASE_MAX_CONNECTIONS", databaseMaximumConnections.map(Double.init)),
+                ("TIKTOK_BUSINESS_DATABASE_CONNECT_TIMEOUT_SECONDS", databaseConnectTimeout),
+                ("TIKTOK_BUSINESS_DATABASE_WAIT_TIMEOUT_SECONDS", databaseWaitTimeout),
+            ] where value != nil {
+                throw SettingsError("\(name) applies only to a PostgreSQL TIKTOK_BUSINESS_DATABASE_URL.")
+            }
+        }
+
+        refreshMargin =
+            try seconds("TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS", range: 1...(30 * 86_400)) ?? Self.defaultRefreshMargin
+        // A lease that can lapse while its holder still waits for TikTok lets another instance spend the same
+        // refresh token: it must outlast the longest refresh call the client can make.
+        let leaseFloor = ConnectionManager.Configuration.minimumLeaseDuration(
+            retry: RetryPolicy(), requestTimeout: .milliseconds(Int64(requestTimeout * 1000)))
+        refreshLease = try seconds("TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS", range: 1...86_400) ?? Self.defaultRefreshLease
+        guard refreshLease >= leaseFloor else {
+            throw SettingsError(
+                "TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS must be at least \(Self.format(leaseFloor.rounded(.up))): "
+                    + "longer than one refresh call with all its retries can take with a "
+                    + "\(Self.format(requestTimeout)) s TIKTOK_REQUEST_TIMEOUT_SECONDS, plus "
+                    + "\(Self.format(ConnectionManager.Configuration.leaseStoreAllowance)) s to store the answer.")
+        }
         guard URLComponents(string: publicURL)?.host != nil else {
             throw SettingsError("TIKTOK_BUSINESS_PUBLIC_URL must be an absolute http(s) URL.")
         }
@@ -96,6 +153,11 @@ struct Settings: Sendable {
                 throw SettingsError("\(name) must be an absolute http(s) URL.")
             }
         }
+    }
+
+    /// A number of seconds without a needless `.0`.
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     /// The emulator's base URL in sandbox mode: the public URL's scheme and host, on the sandbox port.

@@ -35,7 +35,7 @@ struct VaultEnvironment: Sendable {
         settings: Settings, sandboxBaseURL: String? = nil, logger: Logger,
         _ body: (VaultEnvironment) async throws -> T
     ) async throws -> T {
-        let (store, directory, postgres) = try openStore(settings.databaseURL, logger: logger)
+        let (store, directory, postgres) = try openStore(settings.databaseURL, settings: settings, logger: logger)
         guard let postgres else {
             return try await body(try await make(settings, store, directory, sandboxBaseURL, logger))
         }
@@ -69,6 +69,8 @@ struct VaultEnvironment: Sendable {
         var configuration = ConnectionManager.Configuration(
             redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: settings.publicURL),
             accountScopes: settings.accountScopes)
+        configuration.refreshMargin = settings.refreshMargin
+        configuration.leaseDuration = settings.refreshLease
         configuration.instanceID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         self.settings = settings
         self.store = store
@@ -90,6 +92,7 @@ struct VaultEnvironment: Sendable {
 
     static func makeClient(settings: Settings, sandboxBaseURL: String?, logger: Logger) -> TikTokClient {
         let governor = RateGovernor(requestsPerSecond: settings.rateLimit)
+        let timeout = Duration.milliseconds(Int64(settings.requestTimeout * 1000))
         if settings.sandbox {
             let base = sandboxBaseURL ?? settings.sandboxBaseURL()
             return TikTokClient(
@@ -97,7 +100,7 @@ struct VaultEnvironment: Sendable {
                     appID: sandboxAppID, secret: sandboxSecret, apiBaseURL: base + "/open_api/v1.3/",
                     advertiserAuthorizationURL: base + "/portal/auth",
                     accountAuthorizationURL: base + "/v2/auth/authorize/",
-                    rateGovernor: governor),
+                    rateGovernor: governor, requestTimeout: timeout),
                 logger: Logger(label: "tiktok-business.sdk"))
         }
         return TikTokClient(
@@ -105,13 +108,13 @@ struct VaultEnvironment: Sendable {
                 appID: settings.appID!, secret: settings.appSecret!, apiBaseURL: settings.apiBaseURL,
                 advertiserAuthorizationURL: settings.advertiserAuthURL,
                 accountAuthorizationURL: settings.accountAuthURL,
-                rateGovernor: governor),
+                rateGovernor: governor, requestTimeout: timeout),
             logger: Logger(label: "tiktok-business.sdk"))
     }
 
     /// Opens the store named by a database URL: the store, the folder for generated secrets (SQLite only), and the
-    /// PostgreSQL store whose pool must run.
-    static func openStore(_ url: String, logger: Logger) throws -> (
+    /// PostgreSQL store whose pool must run (sized and timed by the `TIKTOK_BUSINESS_DATABASE_…` settings).
+    static func openStore(_ url: String, settings: Settings, logger: Logger) throws -> (
         any ConnectionStore, String?, PostgresConnectionStore?
     ) {
         if url.hasPrefix("sqlite://") {
@@ -129,7 +132,12 @@ struct VaultEnvironment: Sendable {
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             do {
-                let store = try PostgresConnectionStore(url: url, logger: Logger(label: "tiktok-business.postgres"))
+                var configuration = try PostgresConnectionStore.Configuration(url: url)
+                if let maximum = settings.databaseMaximumConnections { configuration.maximumConnections = maximum }
+                if let timeout = settings.databaseConnectTimeout { configuration.connectTimeout = .seconds(timeout) }
+                if let timeout = settings.databaseWaitTimeout { configuration.connectionWaitTimeout = .seconds(timeout) }
+                let store = PostgresConnectionStore(
+                    configuration: configuration, logger: Logger(label: "tiktok-business.postgres"))
                 return (store, nil, store)
             } catch {
                 throw SettingsError("TIKTOK_BUSINESS_DATABASE_URL is not a valid PostgreSQL URL: \(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import TikTokBusiness
 
 extension ConnectionManager {
     /// How the vault behaves. Every field has a documented default.
@@ -24,8 +25,10 @@ extension ConnectionManager {
         public var failureBackoff: TimeInterval
         /// The largest backoff after transient failures. Default 15 minutes.
         public var maximumFailureBackoff: TimeInterval
-        /// How long a refresh claim (lease) holds before another instance may take it over; longer than a refresh call
-        /// with its retries can take. Default 120 s.
+        /// How long a refresh claim (lease) holds before another instance may take it over. It must be longer than a
+        /// refresh call with its retries can take (see ``minimumLeaseDuration(retry:requestTimeout:)``): a lease that
+        /// lapses mid-call lets another instance spend the same refresh token. It is also how long the connections a
+        /// crashed instance had claimed wait before another instance picks them up. Default 120 s.
         public var leaseDuration: TimeInterval
         /// How long a decrypted access token is served from memory before the store is read again. Default 30 s.
         public var tokenCacheTTL: TimeInterval
@@ -70,6 +73,36 @@ extension ConnectionManager {
             self.additionalDefinitiveRefreshCodes = additionalDefinitiveRefreshCodes
             self.storeWriteAttempts = max(1, storeWriteAttempts)
             self.instanceID = instanceID
+        }
+
+        /// Time allowed, beyond the TikTok call itself, for storing a refresh's answer once the database answers again.
+        public static let leaseStoreAllowance: TimeInterval = 10
+
+        /// The longest one refresh call can take with all its retries: every attempt may run for `requestTimeout`,
+        /// with the largest backoff between attempts, but no retry starts once `retry.maximumElapsed` has passed.
+        /// (Waiting for the app's QPS governor comes on top; keep its rate well above the refresh rate.)
+        public static func longestRefreshCall(retry: RetryPolicy, requestTimeout: Duration) -> TimeInterval {
+            func seconds(_ duration: Duration) -> Double {
+                let (whole, attoseconds) = duration.components
+                return Double(whole) + Double(attoseconds) / 1e18
+            }
+            let timeout = seconds(requestTimeout)
+            var backoffs = 0.0
+            for retryNumber in 1..<max(1, retry.maxAttempts) {
+                backoffs += min(
+                    seconds(retry.maximumBackoff),
+                    seconds(retry.initialBackoff) * pow(retry.multiplier, Double(retryNumber - 1)))
+            }
+            let byAttempts = Double(retry.maxAttempts) * timeout + backoffs
+            let byElapsed = retry.maxAttempts > 1 ? seconds(retry.maximumElapsed) + timeout : timeout
+            return min(byAttempts, byElapsed)
+        }
+
+        /// The shortest safe ``leaseDuration`` for a client with this retry policy and request timeout: the longest
+        /// refresh call plus ``leaseStoreAllowance``. With the SDK's defaults (4 attempts, 30 s per attempt, no retry
+        /// after 30 s) it is 70 s.
+        public static func minimumLeaseDuration(retry: RetryPolicy, requestTimeout: Duration) -> TimeInterval {
+            longestRefreshCall(retry: retry, requestTimeout: requestTimeout) + leaseStoreAllowance
         }
 
         /// Redirect URIs of the form `{publicURL}/oauth/callback/{kind}` for every kind.
