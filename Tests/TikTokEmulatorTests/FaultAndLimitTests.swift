@@ -100,14 +100,23 @@ struct FaultAndLimitTests {
         try await withEmulator(.init(qpsLimit: 3)) { emulator, client in
             let token = try await client.advertiserToken(emulator, user: "ned")
             let advertiserID = emulator.control.user(named: "ned").advertiserIDs[0]
-            var codes: [Int] = []
-            for _ in 0..<12 {
-                codes.append(
-                    try await client.apiGet("/campaign/get/", [("advertiser_id", advertiserID)], token: token).code)
+            // Twelve calls at once; a busy machine may spread them over more than one of the limiter's one-second
+            // windows, each of which lets three through.
+            let clock = ContinuousClock()
+            let start = clock.now
+            let codes = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        try await client.apiGet("/campaign/get/", [("advertiser_id", advertiserID)], token: token).code
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
-            let limited = codes.filter { $0 == 40100 }.count
-            #expect(limited >= 4)
-            #expect(codes.filter { $0 == 0 }.count <= 8)
+            let windows = Int((clock.now - start) / .seconds(1)) + 2
+            let limited = codes.count { $0 == 40100 }
+            let admitted = codes.count { $0 == 0 }
+            #expect(admitted >= 1 && admitted <= 3 * windows, "\(codes)")  // the token exchange may have used one
+            #expect(limited + admitted == 12)
             #expect(emulator.control.counters.rateLimited >= limited)
 
             let response = try await client.apiGet("/campaign/get/", [("advertiser_id", advertiserID)], token: token)
