@@ -138,6 +138,29 @@ struct RouteTests {
         }
     }
 
+    @Test func theLargestPageStillLeadsToTheNext() async throws {
+        try await ServerHarness.run { harness in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<4 {
+                    group.addTask {
+                        for index in stride(from: worker, to: 1_002, by: 4) {
+                            _ = try await harness.connect(.advertiser, user: "page-\(index)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await harness.application.test(.router) { client in
+                let first = try await client.api("/v1/connections?limit=1000")
+                #expect(first.json["connections"]?.arrayValue?.count == 1_000)
+                let cursor = try #require(first.json["next_cursor"]?.stringValue, "a full page of 1,000 ends the list")
+                let second = try await client.api("/v1/connections?limit=1000&cursor=\(cursor)")
+                #expect(second.json["connections"]?.arrayValue?.count == 2)
+                #expect(second.json["next_cursor"] == .null)
+            }
+        }
+    }
+
     @Test func proxyRefreshesOnceOnAnExpiredToken() async throws {
         try await ServerHarness.run { harness in
             try await harness.application.test(.router) { client in

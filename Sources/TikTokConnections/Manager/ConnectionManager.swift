@@ -68,11 +68,17 @@ public final class ConnectionManager: Sendable {
         try await loadRecord(id: id).connection
     }
 
-    /// A page of connections ordered by id, after `cursor`.
+    /// The most rows one read of ``connections(_:after:limit:)`` returns: a page of up to 1,000 rows, plus one so that
+    /// the caller can tell whether another page follows.
+    public static let maximumListLimit = 1_001
+
+    /// A page of connections ordered by id, after `cursor`; `limit` is clamped to 1…``maximumListLimit``.
     public func connections(_ filter: ConnectionFilter = .init(), after cursor: String? = nil, limit: Int = 100)
         async throws -> [Connection]
     {
-        try await storeCall { try await self.store.list(filter, after: cursor, limit: max(1, min(limit, 1000))) }
+        try await storeCall {
+            try await self.store.list(filter, after: cursor, limit: max(1, min(limit, Self.maximumListLimit)))
+        }
     }
 
     /// The event log after `sequence`, oldest first.
