@@ -207,9 +207,34 @@ struct VaultResilienceTests {
         }
     }
 
+    @Test func aDatabaseOutageWithinTheLeaseLosesNoRotatedToken() async throws {
+        var emulatorConfiguration = TikTokEmulatorConfiguration()
+        emulatorConfiguration.rotateRefreshTokens = true
+        try await FaultyStore.run(
+            emulatorConfiguration: emulatorConfiguration,
+            configure: {
+                $0.storeWriteAttempts = 2
+                $0.leaseDuration = 12
+            }
+        ) { vault, store in
+            let id = try await vault.connectDirect(.tiktokAccount, user: "outage").connection.id
+            // Six failed writes (about 7 s of backoff): far more than the two attempts, but within the lease, so the
+            // only valid refresh token (TikTok rotated it) is kept in memory until the database takes it.
+            store.mode.withLock { $0 = .failUpdates(6) }
+            let refreshed = try await vault.manager.refresh(id: id)
+            #expect(refreshed.status == .active)
+            try vault.advance(3600)
+            _ = try await vault.manager.refresh(id: id)
+            #expect(try await vault.manager.connection(id: id).status == .active)
+        }
+    }
+
     @Test func persistentWriteFailureLeavesThePreviousTokensUsable() async throws {
         try await FaultyStore.run(
-            configure: { $0.storeWriteAttempts = 2 }
+            configure: {
+                $0.storeWriteAttempts = 2
+                $0.leaseDuration = 3
+            }
         ) { vault, store in
             let id = try await vault.connectDirect(.creator, user: "stubborn").connection.id
             store.mode.withLock { $0 = .failUpdates(100) }

@@ -107,10 +107,23 @@ extension ConnectionManager {
                 }
                 let claimed = record
                 let refreshed = try await sharedFlight(id: record.id) {
-                    // Refresh only what was claimed: if anything wrote meanwhile (an on-demand refresh), use that.
-                    let latest = try await self.loadRecord(id: claimed.id)
-                    guard latest.version == claimed.version else { return latest }
-                    return try await self.performRefresh(claimed)
+                    // Renew the lease right before calling TikTok (a large batch may have waited for its turn), so
+                    // that the whole lease covers the call and the write; refresh only what was claimed: if anything
+                    // wrote meanwhile (an on-demand refresh), use that.
+                    let renewedAt = self.now()
+                    let leaseUntil = renewedAt.addingTimeInterval(self.configuration.leaseDuration)
+                    guard let renewed = try await self.storeCall({
+                        try await self.store.claim(
+                            id: claimed.id, now: renewedAt, owner: self.configuration.instanceID, leaseUntil: leaseUntil)
+                    }) else {
+                        // Our lease lapsed and another instance holds it now: its refresh stands.
+                        return try await self.loadRecord(id: claimed.id)
+                    }
+                    guard renewed.version == claimed.version else {
+                        try? await self.store.releaseLease(id: renewed.id, owner: self.configuration.instanceID)
+                        return renewed
+                    }
+                    return try await self.performRefresh(renewed, leaseUntil: leaseUntil)
                 }
                 if refreshed.connection.status == .active { report.refreshed += 1 } else { report.reauthorizationRequired += 1 }
             } else {

@@ -104,9 +104,9 @@ extension ConnectionManager {
         let deadline = ContinuousClock.now + .seconds(configuration.leaseDuration + 5)
         while true {
             let time = now()
+            let leaseUntil = time.addingTimeInterval(configuration.leaseDuration)
             if let record = try await storeCall({
-                try await self.store.claim(
-                    id: id, now: time, owner: owner, leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
+                try await self.store.claim(id: id, now: time, owner: owner, leaseUntil: leaseUntil)
             }) {
                 let fresh = record.connection.accessTokenExpiresAt.map {
                     $0.timeIntervalSince(time) > skew(record.connection)
@@ -116,7 +116,7 @@ extension ConnectionManager {
                     try? await store.releaseLease(id: id, owner: owner)
                     return record
                 }
-                return try await performRefresh(record)
+                return try await performRefresh(record, leaseUntil: leaseUntil)
             }
             // Another instance holds the lease: wait for its write.
             guard ContinuousClock.now < deadline else {
@@ -132,13 +132,14 @@ extension ConnectionManager {
     }
 
     /// Refreshes a leased account/creator record at TikTok and stores the new tokens. The previous refresh token is
-    /// replaced only by the same write that stores the new pair. Releases the lease by writing.
+    /// replaced only by the same write that stores the new pair. Releases the lease by writing. `leaseUntil` is when
+    /// the lease ends: storing the new tokens is retried through database failures until then.
     ///
     /// - Returns: the stored record (active with new tokens, or moved to `reauthorization_required` on a definitive
     ///   refusal).
     /// - Throws: ``ConnectionError/Code/tikTokUnavailable`` on a transient failure (status unchanged, a retry
     ///   scheduled), or a store failure.
-    func performRefresh(_ leased: ConnectionRecord) async throws -> ConnectionRecord {
+    func performRefresh(_ leased: ConnectionRecord, leaseUntil: Date) async throws -> ConnectionRecord {
         let record = leased
         let time = now()
         if let lapse = record.connection.refreshTokenExpiresAt, lapse <= time {
@@ -170,7 +171,8 @@ extension ConnectionManager {
                     from: after.addingTimeInterval(Double(grant.expiresIn))),
                 "refresh_token_rotated": rotated ? "true" : "false",
             ])
-        let stored = try await writeFreshTokens(grant, obtainedAt: after, usedRefreshToken: refreshToken, onto: record, event: event)
+        let stored = try await writeFreshTokens(
+            grant, obtainedAt: after, usedRefreshToken: refreshToken, onto: record, event: event, leaseUntil: leaseUntil)
         if stored.connection.status == .active { cache(grant.accessToken, for: stored, at: after) }
         logger.debug("Access token refreshed", metadata: metadata(stored))
         return stored
@@ -195,20 +197,22 @@ extension ConnectionManager {
 
     /// Stores freshly refreshed tokens. Once TikTok has answered, the new pair (and, with rotation, the only valid
     /// refresh token) exists only in memory until this write succeeds, so:
-    /// - store failures are retried;
+    /// - store failures (a database restart, say) are retried, at least ``Configuration/storeWriteAttempts`` times
+    ///   and on until the lease ends (after which another instance may take the connection over);
     /// - a version conflict (a key rotation, a warning, any write that left the tokens alone) re-applies the pair
     ///   onto the newer record and writes again;
     /// - only when the stored tokens were replaced meanwhile (a re-authorization) or the connection was revoked is
     ///   the pair dropped, because the newer write supersedes it.
     private func writeFreshTokens(
         _ grant: AccountTokenGrant, obtainedAt time: Date, usedRefreshToken: String, onto base: ConnectionRecord,
-        event: ConnectionEvent
+        event: ConnectionEvent, leaseUntil: Date
     ) async throws -> ConnectionRecord {
         var current = base
         var lastError: (any Error)?
         var failures = 0
         var conflicts = 0
-        while failures < configuration.storeWriteAttempts, conflicts < 20 {
+        let retryDeadline = leaseUntil.addingTimeInterval(-1)
+        while failures < configuration.storeWriteAttempts || now() < retryDeadline, conflicts < 20 {
             do {
                 if let stored = try await write(try applying(grant, obtainedAt: time, to: current), events: [event]) {
                     return stored
@@ -229,7 +233,7 @@ extension ConnectionManager {
                 logger.error(
                     "Storing refreshed tokens failed; retrying",
                     metadata: metadata(base).merging(["attempt": "\(failures)"], uniquingKeysWith: { $1 }))
-                try await Task.sleep(for: .milliseconds(100 * (1 << min(failures, 6))))
+                try await Task.sleep(for: .milliseconds(min(2_000, 100 * (1 << min(failures, 6)))))
             }
         }
         throw ConnectionError(
