@@ -18,6 +18,8 @@ public final class EmulatorControl: Sendable {
 
     /// The emulated time, in whole seconds since 1970 (real time plus every advance so far).
     public var now: Int { Int(self.state.now().rounded(.down)) }
+    /// The emulated clock, unix seconds with their fraction.
+    public var preciseNow: Double { self.state.now() }
 
     /// Moves the emulated clock forward; every expiry (codes, tokens, refresh deadlines) follows it.
     /// - Throws: ``EmulatorControlError/Kind/invalidArgument`` for a negative or non-finite value.

@@ -12,6 +12,9 @@ public struct EmulatorCounters: Sendable, Hashable {
     public var refreshGraceUses: Int = 0
     /// Successful refreshes per `open_id`.
     public var refreshesByOpenID: [String: Int] = [:]
+    /// When each `open_id` was refreshed (emulator clock, unix seconds), oldest first: how far apart a connection's
+    /// refreshes were, so a test can tell one refresh per token lifetime from a double refresh.
+    public var refreshTimesByOpenID: [String: [Double]] = [:]
     /// Successful revocations at `/oauth2/revoke_token/` and `/tt_user/oauth2/revoke/`.
     public var revokes: Int = 0
     /// Calls received per API path (relative to `/open_api/v1.3`, e.g. `/campaign/get/`).

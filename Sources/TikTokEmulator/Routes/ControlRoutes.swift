@@ -108,6 +108,15 @@ struct ControlRoutes: Sendable {
             }
         }
         group.get("counters") { _, _ in self.json(Self.json(self.control.counters)) }
+        // Every refresh's time per open_id (emulator clock), and the clock now: large, so not part of /counters.
+        group.get("refreshes") { _, _ in
+            let times = self.control.counters.refreshTimesByOpenID
+            return self.json([
+                "now": .double(self.control.preciseNow),
+                "refresh_times_by_open_id": .object(
+                    times.sorted { $0.key < $1.key }.map { ($0, .array($1.map(JSONValue.double))) }),
+            ])
+        }
         group.post("counters/reset") { _, _ in
             self.control.resetCounters()
             return self.json(Self.json(self.control.counters))

@@ -125,7 +125,8 @@ struct OAuthRoutes: Sendable {
                 now: self.state.now(),
                 settings: self.state.settings
             )
-            self.state.counters.recordRefresh(openID: tokens.openID, usedGrace: tokens.usedGrace)
+            self.state.counters.recordRefresh(
+                openID: tokens.openID, at: self.state.now(), usedGrace: tokens.usedGrace)
             return APIResponse(Self.tokenData(tokens))
         } catch let error as APIError {
             if error != .rateLimited {

@@ -19,11 +19,12 @@ final class CounterStore: Sendable {
         }
     }
 
-    func recordRefresh(openID: String, usedGrace: Bool = false) {
+    func recordRefresh(openID: String, at time: Double, usedGrace: Bool = false) {
         self.counters.withLock {
             $0.refreshes += 1
             if usedGrace { $0.refreshGraceUses += 1 }
             $0.refreshesByOpenID[openID, default: 0] += 1
+            $0.refreshTimesByOpenID[openID, default: []].append(time)
         }
     }
 
