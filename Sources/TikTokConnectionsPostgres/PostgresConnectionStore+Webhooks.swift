@@ -202,19 +202,11 @@ extension PostgresConnectionStore {
 // MARK: - Helpers
 
 extension PostgresConnectionStore {
-    /// The columns a ``WebhookDelivery`` is read from, for deliveries `d` joined with their events `e`.
-    static let deliveryColumns = """
-        e.sequence, e.id, e.type, e.connection_id, e.occurred_at, e.data, d.state, d.attempts, d.created_at,
-        d.next_attempt_at, d.first_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, d.delivered_at
-        """
+    /// The columns a ``WebhookDelivery`` is read from, for `tiktok_business_webhook_deliveries d` joined with the events `e`.
+    static let deliveryColumns = StoredWebhookSQL.deliveryColumns
 
-    /// Whether the delivery `d` is the oldest pending one of its connection (no pending delivery before it).
-    static let isHeadOfLine = """
-        NOT EXISTS (
-            SELECT 1 FROM tiktok_business_webhook_deliveries p
-            WHERE p.state = 'pending' AND p.connection_id = d.connection_id AND p.sequence < d.sequence
-        )
-        """
+    /// Whether the delivery `d` is the oldest pending one of its connection.
+    static let isHeadOfLine = StoredWebhookSQL.isHeadOfLine(in: "tiktok_business_webhook_deliveries")
 }
 
 extension WebhookDelivery {

@@ -190,19 +190,11 @@ extension SQLiteConnectionStore {
 // MARK: - Helpers
 
 extension SQLiteConnectionStore {
-    /// The columns a ``WebhookDelivery`` is read from, for `webhook_deliveries d JOIN events e`.
-    static let deliveryColumns = """
-        e.sequence, e.id, e.type, e.connection_id, e.occurred_at, e.data, d.state, d.attempts, d.created_at,
-        d.next_attempt_at, d.first_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, d.delivered_at
-        """
+    /// The columns a ``WebhookDelivery`` is read from, for `webhook_deliveries d` joined with the events `e`.
+    static let deliveryColumns = StoredWebhookSQL.deliveryColumns
 
-    /// Whether the delivery `d` is the oldest pending one of its connection (no pending delivery before it).
-    static let isHeadOfLine = """
-        NOT EXISTS (
-            SELECT 1 FROM webhook_deliveries p
-            WHERE p.state = 'pending' AND p.connection_id = d.connection_id AND p.sequence < d.sequence
-        )
-        """
+    /// Whether the delivery `d` is the oldest pending one of its connection.
+    static let isHeadOfLine = StoredWebhookSQL.isHeadOfLine(in: "webhook_deliveries")
 
     static func fetchDeliveries(_ db: Database, _ sql: SQL) throws -> [WebhookDelivery] {
         try Row.fetchAll(db, SQLRequest(literal: sql)).map { row in

@@ -5,46 +5,18 @@ import NIOHTTP1
 import NIOPosix
 import Testing
 import TikTokBusiness
+import TikTokConnections
 
 /// `serve` as a separate process, pointed at a separately started `emulator` process through environment variables
 /// alone, driven like a browser and an integrating service would.
 @Suite("End to end: serve and emulator as processes", .serialized)
 struct EndToEndTests {
     @Test func fourKindsConnectProxyRefreshRevokeAndReplay() async throws {
-        let binary = try ProcessHarness.binary()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer {
-            if ProcessInfo.processInfo.environment["TIKTOK_BUSINESS_KEEP_E2E"] == nil {
-                try? FileManager.default.removeItem(atPath: directory)
-            }
-        }
-        let emulatorPort = try ProcessHarness.freePort()
-        let servePort = try ProcessHarness.freePort()
-        let serveURL = "http://127.0.0.1:\(servePort)"
-        let emulatorURL = "http://127.0.0.1:\(emulatorPort)"
-        let apiKey = "e2e-api-key-0123456789abcdef"
-
-        var emulatorArguments = [
-            "emulator", "--port", "\(emulatorPort)", "--auto-consent", "--app-id", "e2e-app", "--secret", "e2e-secret",
-            "--access-token-lifetime", "16",
-        ]
-        for kind in ["advertiser", "tiktok_account", "tcm_account", "creator"] {
-            emulatorArguments += ["--redirect-uri", "\(serveURL)/oauth/callback/\(kind)"]
-        }
-        let emulator = try ProcessHarness.start(binary, emulatorArguments, environment: [:], log: directory + "/emulator.log")
-        defer { emulator.terminate() }
-        let serve = try ProcessHarness.start(
-            binary, ["serve"],
-            environment: [
-                "TIKTOK_APP_ID": "e2e-app", "TIKTOK_APP_SECRET": "e2e-secret",
-                "TIKTOK_API_BASE_URL": "\(emulatorURL)/open_api/v1.3/",
-                "TIKTOK_ADVERTISER_AUTH_URL": "\(emulatorURL)/portal/auth",
-                "TIKTOK_ACCOUNT_AUTH_URL": "\(emulatorURL)/v2/auth/authorize/",
-                "TIKTOK_BUSINESS_PUBLIC_URL": serveURL, "TIKTOK_BUSINESS_PORT": "\(servePort)",
-                "TIKTOK_BUSINESS_DATABASE_URL": "sqlite://\(directory)/connections.sqlite",
-                "TIKTOK_BUSINESS_API_KEY": apiKey, "TIKTOK_RATE_LIMIT_QPS": "500", "LOG_LEVEL": "debug",
-            ], log: directory + "/serve.log")
+        let live = try LiveServices.start("e2e", emulatorArguments: ["--access-token-lifetime", "16"])
+        defer { live.cleanUp() }
+        let (binary, directory, serveURL, emulatorURL, apiKey) =
+            (live.binary, live.directory, live.serveURL, live.emulatorURL, live.apiKey)
+        let serve = try live.startServe(["LOG_LEVEL": "debug"], log: "serve.log")
         defer { serve.terminate() }
 
         let browser = Browser()
@@ -123,14 +95,9 @@ struct EndToEndTests {
         #expect(!log.contains("act."))
 
         // The CLI over the same database and environment.
-        let cli = CLI(binary: binary, environment: [
-            "TIKTOK_APP_ID": "e2e-app", "TIKTOK_APP_SECRET": "e2e-secret",
-            "TIKTOK_API_BASE_URL": "\(emulatorURL)/open_api/v1.3/",
-            "TIKTOK_ADVERTISER_AUTH_URL": "\(emulatorURL)/portal/auth",
-            "TIKTOK_ACCOUNT_AUTH_URL": "\(emulatorURL)/v2/auth/authorize/",
-            "TIKTOK_BUSINESS_PUBLIC_URL": serveURL,
-            "TIKTOK_BUSINESS_DATABASE_URL": "sqlite://\(directory)/connections.sqlite", "LOG_LEVEL": "error",
-        ])
+        var cliEnvironment = live.serveEnvironment(["LOG_LEVEL": "error"])
+        cliEnvironment["TIKTOK_BUSINESS_API_KEY"] = nil
+        let cli = CLI(binary: binary, environment: cliEnvironment)
         let listed = try cli.run(["connections", "list", "--json"])
         #expect(listed.status == 0)
         let rows = (try? JSONDecoder().decode(JSONValue.self, from: Data(listed.output.utf8)))?.arrayValue ?? []
@@ -178,6 +145,66 @@ struct CLI {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// The emulator as a process, with every kind's redirect URI for a `serve` process on a reserved port, and that
+/// `serve`'s settings, in a temporary directory (kept when TIKTOK_BUSINESS_KEEP_E2E is set).
+struct LiveServices {
+    let binary: String
+    let directory: String
+    let emulatorURL: String
+    let servePort: Int
+    let serveURL: String
+    let appID: String
+    let apiKey: String
+    let emulator: Process
+
+    static func start(_ name: String, emulatorArguments: [String] = []) throws -> LiveServices {
+        let binary = try ProcessHarness.binary()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let emulatorPort = try ProcessHarness.freePort()
+        let servePort = try ProcessHarness.freePort()
+        let serveURL = "http://127.0.0.1:\(servePort)"
+        let appID = "\(name)-app"
+        var arguments = [
+            "emulator", "--port", "\(emulatorPort)", "--auto-consent", "--app-id", appID, "--secret", "\(name)-secret",
+        ]
+        for kind in ConnectionKind.allCases {
+            arguments += ["--redirect-uri", "\(serveURL)/oauth/callback/\(kind.rawValue)"]
+        }
+        let emulator = try ProcessHarness.start(
+            binary, arguments + emulatorArguments, environment: [:], log: directory + "/emulator.log")
+        return LiveServices(
+            binary: binary, directory: directory, emulatorURL: "http://127.0.0.1:\(emulatorPort)", servePort: servePort,
+            serveURL: serveURL, appID: appID, apiKey: "\(name)-api-key-0123456789abcdef", emulator: emulator)
+    }
+
+    /// `serve`'s environment: the emulator as TikTok, SQLite in the directory, plus `extra`.
+    func serveEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        [
+            "TIKTOK_APP_ID": appID, "TIKTOK_APP_SECRET": appID.replacingOccurrences(of: "-app", with: "-secret"),
+            "TIKTOK_API_BASE_URL": "\(emulatorURL)/open_api/v1.3/",
+            "TIKTOK_ADVERTISER_AUTH_URL": "\(emulatorURL)/portal/auth",
+            "TIKTOK_ACCOUNT_AUTH_URL": "\(emulatorURL)/v2/auth/authorize/",
+            "TIKTOK_BUSINESS_PUBLIC_URL": serveURL, "TIKTOK_BUSINESS_PORT": "\(servePort)",
+            "TIKTOK_BUSINESS_DATABASE_URL": "sqlite://\(directory)/connections.sqlite",
+            "TIKTOK_BUSINESS_API_KEY": apiKey, "TIKTOK_RATE_LIMIT_QPS": "500",
+        ].merging(extra) { $1 }
+    }
+
+    /// Starts `serve` with ``serveEnvironment(_:)``, logging to `log` in the directory.
+    func startServe(_ extra: [String: String] = [:], log: String) throws -> Process {
+        try ProcessHarness.start(binary, ["serve"], environment: serveEnvironment(extra), log: directory + "/" + log)
+    }
+
+    /// Stops the emulator and removes the directory.
+    func cleanUp() {
+        emulator.terminate()
+        if ProcessInfo.processInfo.environment["TIKTOK_BUSINESS_KEEP_E2E"] == nil {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 }
 

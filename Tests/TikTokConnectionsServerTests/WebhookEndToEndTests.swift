@@ -64,37 +64,15 @@ struct WebhookEndToEndTests {
     static let secret = "whsec_" + Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()
 
     @Test func everyEventArrivesOnceInOrderSignedAcrossDowntimeAndARestart() async throws {
-        let binary = try ProcessHarness.binary()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("webhooks-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let emulatorPort = try ProcessHarness.freePort()
-        let servePort = try ProcessHarness.freePort()
+        let live = try LiveServices.start("webhooks")
+        defer { live.cleanUp() }
+        let (directory, serveURL, emulatorURL, apiKey) = (live.directory, live.serveURL, live.emulatorURL, live.apiKey)
         let receiverPort = try ProcessHarness.freePort()
-        let serveURL = "http://127.0.0.1:\(servePort)"
-        let emulatorURL = "http://127.0.0.1:\(emulatorPort)"
-        let apiKey = "webhook-e2e-key-0123456789"
-
-        var emulatorArguments = [
-            "emulator", "--port", "\(emulatorPort)", "--auto-consent", "--app-id", "hook-app", "--secret", "hook-secret",
-        ]
-        for kind in ["advertiser", "tiktok_account", "tcm_account", "creator"] {
-            emulatorArguments += ["--redirect-uri", "\(serveURL)/oauth/callback/\(kind)"]
-        }
-        let emulator = try ProcessHarness.start(binary, emulatorArguments, environment: [:], log: directory + "/emulator.log")
-        defer { emulator.terminate() }
-        let environment = [
-            "TIKTOK_APP_ID": "hook-app", "TIKTOK_APP_SECRET": "hook-secret",
-            "TIKTOK_API_BASE_URL": "\(emulatorURL)/open_api/v1.3/",
-            "TIKTOK_ADVERTISER_AUTH_URL": "\(emulatorURL)/portal/auth",
-            "TIKTOK_ACCOUNT_AUTH_URL": "\(emulatorURL)/v2/auth/authorize/",
-            "TIKTOK_BUSINESS_PUBLIC_URL": serveURL, "TIKTOK_BUSINESS_PORT": "\(servePort)",
-            "TIKTOK_BUSINESS_DATABASE_URL": "sqlite://\(directory)/connections.sqlite",
-            "TIKTOK_BUSINESS_API_KEY": apiKey, "TIKTOK_RATE_LIMIT_QPS": "500",
+        let webhooks = [
             "TIKTOK_BUSINESS_WEBHOOK_URL": "http://127.0.0.1:\(receiverPort)/hooks?token=hook-path-secret",
             "TIKTOK_BUSINESS_WEBHOOK_SECRET": Self.secret,
         ]
-        var serve = try ProcessHarness.start(binary, ["serve"], environment: environment, log: directory + "/serve-1.log")
+        var serve = try live.startServe(webhooks, log: "serve-1.log")
         defer { serve.terminate() }
 
         let browser = Browser()
@@ -139,7 +117,7 @@ struct WebhookEndToEndTests {
         #expect(serve.terminationReason == .exit && serve.terminationStatus == 0)
         let receiver = LoopbackReceiver(port: receiverPort)
         try await receiver.start()
-        serve = try ProcessHarness.start(binary, ["serve"], environment: environment, log: directory + "/serve-2.log")
+        serve = try live.startServe(webhooks, log: "serve-2.log")
         try await browser.waitUntilUp(serveURL + "/healthz")
         _ = try await api.send("POST", "/v1/connections/\(accounts[1])/refresh")
 
