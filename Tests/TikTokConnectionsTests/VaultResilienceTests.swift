@@ -8,7 +8,7 @@ import TikTokEmulator
 
 /// A store that delegates to a real one, but fails or hangs chosen writes: the crash and failed-write seam.
 final class FaultyStore: ConnectionStore {
-    enum Mode: Sendable { case pass, failUpdates(Int), hangUpdates, conflictOnce }
+    enum Mode: Sendable { case pass, failUpdates(Int), cancelUpdates(Int), hangUpdates, conflictOnce }
     let base: any ConnectionStore
     let mode = Mutex<Mode>(.pass)
     let hung = Mutex<Int>(0)
@@ -32,6 +32,10 @@ final class FaultyStore: ConnectionStore {
                 mode = remaining > 1 ? .failUpdates(remaining - 1) : .pass
                 return .failUpdates(remaining)
             }
+            if case .cancelUpdates(let remaining) = mode {
+                mode = remaining > 1 ? .cancelUpdates(remaining - 1) : .pass
+                return .cancelUpdates(remaining)
+            }
             return mode
         }
         switch action {
@@ -43,6 +47,8 @@ final class FaultyStore: ConnectionStore {
             _ = try await base.update(current, events: [])
             return try await base.update(record, events: events)
         case .failUpdates: throw ConnectionStoreError("injected write failure")
+        // What a database driver may throw when its connection goes away mid-call (the caller was not cancelled).
+        case .cancelUpdates: throw CancellationError()
         case .hangUpdates:
             hung.withLock { $0 += 1 }
             try await Task.sleep(for: .seconds(3600))
@@ -223,6 +229,21 @@ struct VaultResilienceTests {
             store.mode.withLock { $0 = .failUpdates(6) }
             let refreshed = try await vault.manager.refresh(id: id)
             #expect(refreshed.status == .active)
+            try vault.advance(3600)
+            _ = try await vault.manager.refresh(id: id)
+            #expect(try await vault.manager.connection(id: id).status == .active)
+        }
+    }
+
+    @Test func aDriverCancellationWhileStoringIsRetriedNotMistakenForOurs() async throws {
+        var emulatorConfiguration = TikTokEmulatorConfiguration()
+        emulatorConfiguration.rotateRefreshTokens = true
+        try await FaultyStore.run(emulatorConfiguration: emulatorConfiguration) { vault, store in
+            let id = try await vault.connectDirect(.tiktokAccount, user: "cancelled").connection.id
+            // The store throws CancellationError although nobody cancelled the refresh: a store failure, retried,
+            // or the rotated refresh token TikTok just issued would be dropped.
+            store.mode.withLock { $0 = .cancelUpdates(2) }
+            _ = try await vault.manager.refresh(id: id)
             try vault.advance(3600)
             _ = try await vault.manager.refresh(id: id)
             #expect(try await vault.manager.connection(id: id).status == .active)

@@ -99,13 +99,16 @@ public final class ConnectionManager: Sendable {
         return record
     }
 
-    /// Runs a store call, wrapping its failures as ``ConnectionError/Code/storeFailure``.
+    /// Runs a store call, wrapping its failures as ``ConnectionError/Code/storeFailure``. A `CancellationError` is
+    /// passed on only when this task was cancelled; otherwise it came from the database driver (a connection that
+    /// went away mid-call) and is a store failure like any other, so that callers retry it (dropping freshly
+    /// refreshed tokens on it would lose a rotated refresh token).
     func storeCall<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as ConnectionError {
             throw error
-        } catch is CancellationError {
+        } catch is CancellationError where Task.isCancelled {
             throw CancellationError()
         } catch {
             throw ConnectionError(.storeFailure, "The connection store failed: \(error)", underlying: error)
