@@ -183,7 +183,8 @@ extension PostgresConnectionStore {
     /// Runs `body` on a pooled connection, in a transaction when `transaction` is true.
     ///
     /// Waiting for the connection is bounded by ``Configuration/connectionWaitTimeout``; once `body` has a connection,
-    /// it always runs to its end (cancelling queries halfway could hand a connection back mid-transaction).
+    /// it runs to its end (cancelling queries halfway could hand a connection back mid-transaction) or, when the
+    /// database does not answer within ``Configuration/operationTimeout``, until that connection is closed.
     func withConnection<T: Sendable>(
         _ operation: String,
         transaction: Bool,
@@ -192,19 +193,24 @@ extension PostgresConnectionStore {
         let client = self.client
         let logger = self.logger
         let gate = LeaseGate()
+        let operationTimeout = configuration.operationTimeout
         let work: @Sendable () async throws -> T = {
             try await client.withConnection { connection in
                 try gate.start()
-                guard transaction else { return try await body(connection, logger) }
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let value = try await body(connection, logger)
-                    try await connection.query("COMMIT", logger: logger)
-                    return value
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
+                let run: @Sendable () async throws -> T = {
+                    guard transaction else { return try await body(connection, logger) }
+                    try await connection.query("BEGIN", logger: logger)
+                    do {
+                        let value = try await body(connection, logger)
+                        try await connection.query("COMMIT", logger: logger)
+                        return value
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
                 }
+                guard let operationTimeout else { return try await run() }
+                return try await Self.closingOnTimeout(connection, after: operationTimeout, run)
             }
         }
         do {
@@ -228,6 +234,33 @@ extension PostgresConnectionStore {
         } catch {
             throw Self.storeError("Could not \(operation)", error)
         }
+    }
+
+    /// Runs `operation` on `connection`; if it has not finished after `limit`, closes the connection (its queries then
+    /// fail, and the pool drops it) and throws at once, without waiting for `operation` to notice.
+    static func closingOnTimeout<T: Sendable>(
+        _ connection: PostgresConnection, after limit: Duration, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let outcome = OperationOutcome<T>()
+        let running = Task {
+            do {
+                outcome.finish(with: .success(try await operation()))
+            } catch {
+                outcome.finish(with: .failure(error))
+            }
+        }
+        let timer = Task {
+            try await Task.sleep(for: limit)
+            if outcome.finish(
+                with: .failure(
+                    ConnectionStoreError("the database did not answer within \(limit); the connection was closed")))
+            {
+                try? await connection.close()
+            }
+        }
+        defer { timer.cancel() }
+        _ = running  // runs to its end (or until the closed connection fails it), like any operation with a connection
+        return try await outcome.value()
     }
 
     /// A ``ConnectionStoreError`` for `error` whose message carries only the PostgreSQL SQLSTATE or the client's error
@@ -273,6 +306,41 @@ final class LeaseGate: Sendable {
             guard state == .waiting else { return false }
             state = .timedOut
             return true
+        }
+    }
+}
+
+/// The first result of an operation raced against its deadline, handed to one waiter.
+final class OperationOutcome<T: Sendable>: Sendable {
+    private enum State {
+        case waiting(CheckedContinuation<T, any Error>?)
+        case finished(Result<T, any Error>)
+    }
+    private let state = Mutex(State.waiting(nil))
+
+    /// Records `result` unless one was recorded already; returns whether this one counted.
+    @discardableResult
+    func finish(with result: Result<T, any Error>) -> Bool {
+        let continuation: CheckedContinuation<T, any Error>?? = state.withLock { state in
+            guard case .waiting(let waiter) = state else { return .none }
+            state = .finished(result)
+            return .some(waiter)
+        }
+        guard case .some(let waiter) = continuation else { return false }
+        waiter?.resume(with: result)
+        return true
+    }
+
+    /// Waits for the recorded result.
+    func value() async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<T, any Error>? = state.withLock { state in
+                switch state {
+                case .finished(let result): return result
+                case .waiting: state = .waiting(continuation); return nil
+                }
+            }
+            if let ready { continuation.resume(with: ready) }
         }
     }
 }

@@ -172,6 +172,78 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("a server restart under load: every operation ends in bounded time, then the pool recovers")
+    func serverRestartUnderLoad() async throws {
+        let cluster = try await PostgresCluster.start()
+        do {
+            try await restartUnderLoad(cluster)
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private func restartUnderLoad(_ cluster: PostgresCluster) async throws {
+        try await PostgresConnectionStore.withStore(
+            url: cluster.url,
+            configure: {
+                $0.connectTimeout = .seconds(1)
+                $0.connectionWaitTimeout = .seconds(1)
+                $0.operationTimeout = .seconds(5)
+            },
+            logger: PostgresTestDatabase.logger
+        ) { store in
+            try await store.migrate()
+            let ids = (0..<20).map { "conn_restart_\($0)" }
+            for id in ids { try await store.insert(F.record(id), events: [F.event(.connectionCreated, id)]) }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let stats = RestartStats()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<24 {
+                    group.addTask {
+                        var round = 0
+                        while clock.now - started < .seconds(7) {
+                            let id = ids[(worker + round) % ids.count]
+                            round += 1
+                            let began = clock.now
+                            do {
+                                if var record = try await store.record(id: id) {
+                                    record.failureCount += 1
+                                    _ = try await store.update(record, events: [F.event(.refreshFailed, id)])
+                                }
+                                await stats.succeeded()
+                            } catch is ConnectionStoreError {
+                                await stats.failed()
+                                try await Task.sleep(for: .milliseconds(50))
+                            }
+                            await stats.took(clock.now - began)
+                        }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(1))
+                    try await cluster.pause()
+                    try await Task.sleep(for: .seconds(2))
+                    try await cluster.resume()
+                }
+                try await group.waitForAll()
+            }
+            // Every operation ended: with an answer, or a store error within the wait and operation timeouts.
+            let (slowest, succeeded, failed) = await (stats.slowest, stats.successes, stats.failures)
+            #expect(slowest < .seconds(12))
+            #expect(succeeded > 0 && failed > 0, "\(succeeded) succeeded, \(failed) failed")
+            // Recovered by itself: every row is there and writable.
+            try await store.ping()
+            for id in ids {
+                var record = try #require(try await store.record(id: id))
+                record.failureCount = 0
+                #expect(try await store.update(record, events: []))
+            }
+        }
+    }
+
     @Test("an unreachable database fails operations fast with a store error")
     func unreachableDatabaseFailsFast() async throws {
         var configuration = try PostgresConnectionStore.Configuration(url: "postgres://postgres@127.0.0.1:1/none")
@@ -218,5 +290,67 @@ struct PostgresStoreConfigurationTests {
                 "\(error)".contains("secretpw") == false && error is ConnectionStoreError
             }
         }
+    }
+}
+
+/// What the operations of the restart test saw.
+private actor RestartStats {
+    private(set) var slowest: Duration = .zero
+    private(set) var successes = 0
+    private(set) var failures = 0
+    func took(_ duration: Duration) { slowest = max(slowest, duration) }
+    func succeeded() { successes += 1 }
+    func failed() { failures += 1 }
+}
+
+/// A PostgreSQL cluster of its own (scripts/postgres.sh), for tests that stop and start the server.
+struct PostgresCluster: Sendable {
+    let directory: String
+    let url: String
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/postgres.sh").path
+
+    static func start() async throws -> PostgresCluster {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString)").path
+        let url = try await run(["start", directory]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresCluster(directory: directory, url: url)
+    }
+
+    func pause() async throws { try await Self.run(["pause", directory]) }
+    func resume() async throws { try await Self.run(["resume", directory]) }
+    func stop() async { _ = try? await Self.run(["stop", directory]) }
+
+    @discardableResult
+    static func run(_ arguments: [String]) async throws -> String {
+        // The script's output and exit status go to files, polled: Foundation's Process may never see the exit of a
+        // script whose child (the server) lives on, and a pipe would stay open with it.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pg-run-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".status")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", #""$0" "$@" > "$OUT" 2>/dev/null; echo $? > "$STATUS""#, script] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["OUT": base + ".out", "STATUS": base + ".status"]) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(120)
+        var status: String?
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOfFile: base + ".status", encoding: .utf8), text.hasSuffix("\n") {
+                status = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard status == "0" else {
+            throw ConnectionStoreError("scripts/postgres.sh \(arguments[0]) failed (\(status ?? "no exit within 120 s"))")
+        }
+        return (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
     }
 }
