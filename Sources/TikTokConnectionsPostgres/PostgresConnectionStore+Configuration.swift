@@ -39,9 +39,11 @@ extension PostgresConnectionStore {
         public var lockTimeout: Duration? = .seconds(10)
         /// The client-side limit on one operation once it has its connection: when the database does not answer in
         /// time (a server that went away mid-query without the connection noticing), the connection is closed, so
-        /// it is never reused, and the operation fails with a ``ConnectionStoreError`` instead of hanging. Defaults to
-        /// 120 seconds (longer than any statement may run); `nil` for none.
-        public var operationTimeout: Duration? = .seconds(120)
+        /// it is never reused, and the operation fails with a ``ConnectionStoreError`` instead of hanging, and its
+        /// caller can retry (storing a refresh's tokens is retried until the refresh lease ends, so this must be
+        /// well below the lease). Defaults to 30 seconds, as ``statementTimeout``; `nil` for none. Migrations are
+        /// exempt.
+        public var operationTimeout: Duration? = .seconds(30)
 
         /// Creates a configuration with the default pool settings.
         public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil)

@@ -106,7 +106,7 @@ public final class PostgresConnectionStore: ConnectionStore, Service {
     /// instances) apply each migration exactly once, one after the other. Applied names are recorded in
     /// `tiktok_business_migrations`.
     public func migrate() async throws {
-        let applied = try await transaction("migrate the PostgreSQL database") { connection, logger in
+        let applied = try await transaction("migrate the PostgreSQL database", unbounded: true) { connection, logger in
             // Another instance may hold the lock while it migrates: wait as long as it takes.
             try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)
             try await connection.query("SET LOCAL statement_timeout = 0", logger: logger)
@@ -175,12 +175,14 @@ extension PostgresConnectionStore {
     /// throws), mapping failures to ``ConnectionStoreError``.
     func transaction<T: Sendable>(
         _ operation: String,
+        unbounded: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws -> T {
-        try await withConnection(operation, transaction: true, body)
+        try await withConnection(operation, transaction: true, unbounded: unbounded, body)
     }
 
-    /// Runs `body` on a pooled connection, in a transaction when `transaction` is true.
+    /// Runs `body` on a pooled connection, in a transaction when `transaction` is true; `unbounded` exempts it from
+    /// ``Configuration/operationTimeout`` (migrations, which may rightly take long).
     ///
     /// Waiting for the connection is bounded by ``Configuration/connectionWaitTimeout``; once `body` has a connection,
     /// it runs to its end (cancelling queries halfway could hand a connection back mid-transaction) or, when the
@@ -188,12 +190,13 @@ extension PostgresConnectionStore {
     func withConnection<T: Sendable>(
         _ operation: String,
         transaction: Bool,
+        unbounded: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws -> T {
         let client = self.client
         let logger = self.logger
         let gate = LeaseGate()
-        let operationTimeout = configuration.operationTimeout
+        let operationTimeout = unbounded ? nil : configuration.operationTimeout
         let work: @Sendable () async throws -> T = {
             try await client.withConnection { connection in
                 try gate.start()

@@ -256,7 +256,7 @@ struct PostgresStoreTests {
             let started = clock.now
             await #expect(throws: ConnectionStoreError.self) { try await store.ping() }
             await #expect(throws: ConnectionStoreError.self) { try await store.record(id: "conn_1") }
-            #expect(clock.now - started < .seconds(4))
+            #expect(clock.now - started < .seconds(10))  // two 0.5 s waits; generous for a busy machine, far from a hang
             group.cancelAll()
         }
     }
