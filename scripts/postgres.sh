@@ -4,6 +4,8 @@
 #   scripts/postgres.sh start [DIR]   creates and starts a cluster in DIR (default: a new temporary directory) and
 #                                     prints its URL, postgres://postgres@127.0.0.1:PORT/postgres
 #   scripts/postgres.sh stop DIR      stops the cluster in DIR and removes DIR
+#   scripts/postgres.sh pause DIR     stops the server (fast shutdown: sessions are cut), keeping the data and port
+#   scripts/postgres.sh resume DIR    starts a paused server again on the same port
 #
 # PostgreSQL is installed from Debian's packages (apt-get) when initdb/pg_ctl are missing. PostgreSQL refuses to run
 # as root: as root, the cluster belongs to the `postgres` user (created by the Debian package).
@@ -64,9 +66,7 @@ start() {
     # A port can be taken between choosing it and binding it: try a few.
     for _ in 1 2 3 4 5; do
         port="$(free_port)"
-        if as_owner "$bin/pg_ctl" -w -t 60 -D "$dir/data" -l "$dir/server.log" start \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
--c full_page_writes=off -c max_connections=300" >/dev/null; then
+        if start_server "$bin" "$dir" "$port"; then
             echo "$port" >"$dir/port"
             echo "postgres.sh: PostgreSQL running in $dir (stop with: scripts/postgres.sh stop $dir)" >&2
             echo "postgres://postgres@127.0.0.1:$port/postgres"
@@ -75,6 +75,25 @@ start() {
     done
     cat "$dir/server.log" >&2
     return 1
+}
+
+start_server() {
+    local bin="$1" dir="$2" port="$3"
+    as_owner "$bin/pg_ctl" -w -t 60 -D "$dir/data" -l "$dir/server.log" start \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+-c full_page_writes=off -c max_connections=300" >/dev/null
+}
+
+pause() {
+    local dir="${1:?usage: scripts/postgres.sh pause DIR}" bin
+    bin="$(find_bin)"
+    (cd "$dir" && as_owner "$bin/pg_ctl" -w -D "$dir/data" stop -m fast >/dev/null)
+}
+
+resume() {
+    local dir="${1:?usage: scripts/postgres.sh resume DIR}" bin
+    bin="$(find_bin)"
+    (cd "$dir" && start_server "$bin" "$dir" "$(cat "$dir/port")")
 }
 
 stop() {
@@ -89,5 +108,7 @@ stop() {
 case "${1:-}" in
 start) shift; start "$@" ;;
 stop) shift; stop "$@" ;;
-*) echo "usage: scripts/postgres.sh start [DIR] | stop DIR" >&2; exit 2 ;;
+pause) shift; pause "$@" ;;
+resume) shift; resume "$@" ;;
+*) echo "usage: scripts/postgres.sh start [DIR] | stop DIR | pause DIR | resume DIR" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The one test command: builds the package, runs the browser and schemathesis checks against a live sandbox service,
-# and runs every Swift test suite, the PostgreSQL ones on a throwaway server.
+# The one test command: builds the package, runs the browser and schemathesis checks against a live sandbox service
+# and the multi-instance test on PostgreSQL, and runs every Swift test suite, the PostgreSQL ones on a throwaway
+# server.
 # Usage: scripts/test.sh [extra `swift test` arguments, e.g. --filter VaultFlowTests]
 #
 # Unless TIKTOK_BUSINESS_TEST_POSTGRES_URL is already set, scripts/postgres.sh starts a PostgreSQL cluster in a
@@ -22,12 +23,17 @@ swift build --build-tests
 swift build --product tiktok-business
 export TIKTOK_BUSINESS_BINARY="$(swift build --show-bin-path)/tiktok-business"
 
-# The live checks of a running sandbox service, unless only some Swift tests were asked for: the admin page and
-# consent flow in headless Chromium, and schemathesis against /openapi.json. Set TIKTOK_BUSINESS_SKIP_LIVE=1 to skip
-# them locally; CI always runs them.
+# The live checks of running services, unless only some Swift tests were asked for: the admin page and consent flow
+# in headless Chromium, schemathesis against /openapi.json, and the multi-instance test. Set
+# TIKTOK_BUSINESS_SKIP_LIVE=1 to skip them locally; CI always runs them.
 if [[ $# -eq 0 && ( -n "${CI:-}" || -z "${TIKTOK_BUSINESS_SKIP_LIVE:-}" ) ]]; then
     scripts/browser-test.sh
     scripts/schemathesis.sh
+    # Three instances on one PostgreSQL, SIGKILLs and a database restart (its own cluster). CI runs it with 2,000
+    # connections and 30 s refresh cycles (about 5 minutes); scripts/multi-instance-test.sh alone runs the full
+    # 10,000 with 60 s cycles (about 12 minutes on 2 cores).
+    MI_CONNECTIONS="${MI_CONNECTIONS:-2000}" MI_ACCESS_TOKEN_LIFETIME="${MI_ACCESS_TOKEN_LIFETIME:-45}" \
+        scripts/multi-instance-test.sh
 fi
 
 swift test --skip-build "$@"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The multi-instance test: three `tiktok-business serve` processes on one PostgreSQL (its own throwaway cluster, see
+# scripts/postgres.sh) and one emulator, 10,000 account connections, three refresh cycles, SIGKILL chaos, a
+# PostgreSQL restart under load, and a proxied call on every connection (scripts/multi-instance-test.py says how).
+# Measurements: artifacts/multi-instance/summary.json (or $TIKTOK_BUSINESS_TEST_ARTIFACTS/multi-instance/).
+# Usage: scripts/multi-instance-test.sh   (MI_CONNECTIONS=1000 for a quick local run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -z "${TIKTOK_BUSINESS_BINARY:-}" ]]; then
+    swift build --product tiktok-business
+    TIKTOK_BUSINESS_BINARY="$(swift build --show-bin-path)/tiktok-business"
+    export TIKTOK_BUSINESS_BINARY
+fi
+exec python3 scripts/multi-instance-test.py
