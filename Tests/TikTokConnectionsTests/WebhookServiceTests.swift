@@ -71,6 +71,20 @@ struct WebhookServiceTests {
         #expect(!"\(secret)".contains("MfKQ9r8G"))
     }
 
+    @Test func theBodyCarriesTheEventAsTheAPIListsIt() throws {
+        var event = ConnectionEvent(
+            type: .tokenRefreshed, connectionID: "conn_1", occurredAt: Date(timeIntervalSince1970: 1_800_000_000),
+            data: ["refresh_token_rotated": "true"])
+        event.sequence = 9_007_199_254_740_993  // above 2^53: must stay exact
+        let body = WebhookMessage.body(of: event)
+        let json = try JSONDecoder().decode(JSONValue.self, from: body)
+        #expect(json["type"]?.stringValue == "token.refreshed")
+        #expect(json["timestamp"]?.stringValue == "2027-01-15T08:00:00Z")
+        #expect(json["data"] == .object(event.jsonFields))
+        #expect(String(decoding: body, as: UTF8.self).contains(#""sequence":9007199254740993"#))
+        #expect(WebhookMessage.body(of: event) == body, "reproducible: keys sorted")
+    }
+
     @Test func badSettingsAreRefusedClearly() {
         for (url, secret) in [
             ("ftp://example.com/hooks", Self.secret), ("/hooks", Self.secret), ("https://example.com", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),

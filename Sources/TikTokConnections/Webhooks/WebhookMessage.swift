@@ -1,4 +1,5 @@
 import Foundation
+import TikTokBusiness
 
 /// One signed webhook request: the Standard Webhooks headers and the JSON body of an event.
 ///
@@ -32,39 +33,14 @@ public struct WebhookMessage: Sendable {
 
     /// The JSON body of an event's webhook (keys sorted, so a body is reproducible).
     public static func body(of event: ConnectionEvent) -> Data {
-        let payload = Payload(
-            type: event.type.rawValue, timestamp: Self.timestamp(event.occurredAt),
-            data: .init(
-                sequence: event.sequence, id: event.id, type: event.type.rawValue, connectionID: event.connectionID,
-                occurredAt: Self.timestamp(event.occurredAt), data: event.data))
+        let payload: JSONValue = .object([
+            "type": .string(event.type.rawValue),
+            "timestamp": .string(event.occurredAt.formatted(.iso8601)),
+            "data": .object(event.jsonFields),
+        ])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding strings, integers and string dictionaries cannot fail.
+        // Strings, integers and objects of them always encode.
         return (try? encoder.encode(payload)) ?? Data("{}".utf8)
-    }
-
-    private static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601)
-    }
-
-    private struct Payload: Encodable {
-        struct EventData: Encodable {
-            var sequence: Int64
-            var id: String
-            var type: String
-            var connectionID: String
-            var occurredAt: String
-            var data: [String: String]
-
-            enum CodingKeys: String, CodingKey {
-                case sequence, id, type, data
-                case connectionID = "connection_id"
-                case occurredAt = "occurred_at"
-            }
-        }
-
-        var type: String
-        var timestamp: String
-        var data: EventData
     }
 }

@@ -34,17 +34,14 @@ public struct WebhookSecret: Sendable, CustomStringConvertible {
 
     /// The `webhook-signature` header value for a message: `v1,<base64 HMAC-SHA256>`.
     public func signature(id: String, timestamp: Int64, body: Data) -> String {
-        var message = Data("\(id).\(timestamp).".utf8)
-        message.append(body)
-        let mac = HMAC<SHA256>.authenticationCode(for: message, using: key)
+        let mac = HMAC<SHA256>.authenticationCode(for: Self.signedContent(id, timestamp, body), using: key)
         return "v1," + Data(mac).base64EncodedString()
     }
 
     /// Whether `header` (one or more space-separated `v1,<signature>` entries) holds a valid signature of the message.
     /// Compared in constant time.
     public func verify(header: String, id: String, timestamp: Int64, body: Data) -> Bool {
-        var message = Data("\(id).\(timestamp).".utf8)
-        message.append(body)
+        let message = Self.signedContent(id, timestamp, body)
         for entry in header.split(separator: " ") {
             let parts = entry.split(separator: ",", maxSplits: 1)
             guard parts.count == 2, parts[0] == "v1", let mac = Data(base64Encoded: String(parts[1])) else { continue }
@@ -54,6 +51,13 @@ public struct WebhookSecret: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "WebhookSecret(redacted)" }
+
+    /// What is signed: `{id}.{timestamp}.{body}`.
+    private static func signedContent(_ id: String, _ timestamp: Int64, _ body: Data) -> Data {
+        var content = Data("\(id).\(timestamp).".utf8)
+        content.append(body)
+        return content
+    }
 }
 
 /// A webhook setting that cannot be used.

@@ -39,14 +39,7 @@ enum ConnectionJSON {
     /// An event; with `webhooks`, its `webhook` delivery state too (`null` when it was never in the outbox, being
     /// older than webhooks on this database).
     static func event(_ event: ConnectionEvent, webhooks: [Int64: WebhookDelivery]? = nil) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "sequence": .number(String(event.sequence)),
-            "id": .string(event.id),
-            "type": .string(event.type.rawValue),
-            "connection_id": .string(event.connectionID),
-            "occurred_at": date(event.occurredAt),
-            "data": .object(event.data.mapValues { .string($0) }),
-        ]
+        var object = event.jsonFields
         if let webhooks {
             object["webhook"] = webhooks[event.sequence].map(delivery) ?? .null
         }
