@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "TikTokConnectionsSQLite", targets: ["TikTokConnectionsSQLite"]),
         .library(name: "TikTokConnectionsPostgres", targets: ["TikTokConnectionsPostgres"]),
         .library(name: "TikTokConnectionsServer", targets: ["TikTokConnectionsServer"]),
+        .library(name: "TikTokBusinessService", targets: ["TikTokBusinessService"]),
         .executable(name: "tiktok-business", targets: ["tiktok-business"]),
     ],
     dependencies: [
@@ -97,8 +98,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "tiktok-business",
+        // The service's composition root: settings, start checks (app identity, key ring), the service group.
+        .target(
+            name: "TikTokBusinessService",
             dependencies: [
                 "TikTokBusiness",
                 "TikTokEmulator",
@@ -106,13 +108,24 @@ let package = Package(
                 "TikTokConnectionsSQLite",
                 "TikTokConnectionsPostgres",
                 "TikTokConnectionsServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "tiktok-business",
+            dependencies: [
+                "TikTokBusiness",
+                "TikTokEmulator",
+                "TikTokConnections",
+                "TikTokBusinessService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -158,6 +171,22 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TikTokBusinessServiceTests",
+            dependencies: [
+                "TikTokBusiness",
+                "TikTokEmulator",
+                "TikTokConnections",
+                "TikTokConnectionsSQLite",
+                "TikTokConnectionsPostgres",
+                "TikTokBusinessService",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -148,5 +148,28 @@ extension PostgresConnectionStore {
                 """,
                 "INSERT INTO tiktok_business_webhook_cursor (id, last_sequence) VALUES (1, NULL)",
             ]),
+        Migration(
+            name: "v2-vault-metadata",
+            statements: [
+                """
+                CREATE TABLE tiktok_business_metadata (
+                    key text PRIMARY KEY,
+                    value text NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE tiktok_business_instances (
+                    id text PRIMARY KEY,
+                    sealing_key_id text NOT NULL,
+                    key_ids text NOT NULL DEFAULT '[]',
+                    seen_at double precision NOT NULL
+                )
+                """,
+                "CREATE INDEX tiktok_business_connections_key_id ON tiktok_business_connections (key_id)",
+                """
+                CREATE INDEX tiktok_business_connections_refresh_key_id
+                ON tiktok_business_connections (refresh_key_id)
+                """,
+            ]),
     ]
 }

@@ -125,6 +125,24 @@ extension SQLiteConnectionStore {
                     """)
         }
 
+        migrator.registerMigration("v2-vault-metadata") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE vault_metadata (
+                        key TEXT NOT NULL PRIMARY KEY,
+                        value TEXT NOT NULL
+                    );
+                    CREATE TABLE vault_instances (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        sealing_key_id TEXT NOT NULL,
+                        key_ids TEXT NOT NULL DEFAULT '[]',
+                        seen_at REAL NOT NULL
+                    );
+                    CREATE INDEX connections_key_id ON connections (key_id);
+                    CREATE INDEX connections_refresh_key_id ON connections (refresh_key_id);
+                    """)
+        }
+
         return migrator
     }()
 }

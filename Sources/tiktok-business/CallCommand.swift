@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TikTokBusinessService
 import Logging
 import TikTokBusiness
 import TikTokConnections

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TikTokBusinessService
+
+/// The CLI's name for the service settings.
+typealias Settings = ServiceSettings
 
 /// Options every command shares.
 struct CommonOptions: ParsableArguments {

@@ -1,49 +1,116 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TikTokBusiness
+import TikTokBusinessService
 import TikTokConnections
 
-/// `tiktok-business keys rotate`: re-seals every token under a new current key.
+/// `tiktok-business keys rotate`: re-seals every token under a new current key, safe while instances run.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Manage the token encryption keys.", subcommands: [Rotate.self])
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Re-encrypt every token under a new key.",
+            abstract: "Re-encrypt every token under a new key (safe while instances run).",
             discussion: """
-                With a generated key file, a new key is generated and put first, every token is re-encrypted under \
-                it, and the old keys are dropped from the file. With TIKTOK_BUSINESS_KEYS, put the new key first in \
-                the variable yourself and run this to re-encrypt under it; then remove the old key.
+                With a key file: a new key is put first in the file, running instances adopt it (they re-read the \
+                file every TIKTOK_BUSINESS_KEY_RELOAD_SECONDS and on SIGHUP; the command waits for them), every \
+                token is re-encrypted under it, and an old key is dropped from the file only when no token and no \
+                running instance uses it. With TIKTOK_BUSINESS_KEYS: put the new key first in the variable of every \
+                instance and restart them, run this, then remove only the keys it reports unused, and restart.
                 """)
         @OptionGroup var options: CommonOptions
+        @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             let settings = try await options.settings()
             try await VaultEnvironment.with(settings: settings, logger: Logger(label: "tiktok-business")) {
                 environment in
-                var environment = environment
-                var newKey: TokenCipher.Key?
-                if let keyFile = environment.keyFile {
-                    let key = try TokenCipher.Key.generate(id: "k" + String(Int(Date().timeIntervalSince1970)))
-                    let ring = try TokenCipher(keys: [key] + environment.cipher.keys.filter { $0.id != key.id })
-                    // The new ring is written first: a crash mid-rotation leaves every token readable.
-                    try SecretFile.write(ring.keys.map(\.exported).joined(separator: ",") + "\n", to: keyFile)
-                    environment = environment.with(cipher: ring)
-                    newKey = key
+                let report = try await CLIOutput.vault {
+                    try await KeyRotation(environment: environment, output: { CLIOutput.note($0) }).run()
                 }
-                let current = environment.cipher.currentKeyID
-                print("Re-encrypting tokens under key \(current)…")
-                let count = try await CLIOutput.vault {
-                    try await environment.manager.rotateKeys(batchSize: 500) { done in
-                        CLIOutput.note("… \(done) connections re-encrypted")
-                    }
+                if json {
+                    CLIOutput.printJSON(
+                        .object([
+                            "current_key_id": .string(report.currentKeyID),
+                            "resealed": .number(String(report.resealed)),
+                            "retired_key_ids": .strings(report.retiredKeyIDs),
+                            "kept_keys": .array(
+                                report.keptKeys.map { .object(["id": .string($0.id), "reason": .string($0.reason)]) }),
+                        ]))
+                    return
                 }
-                if let keyFile = environment.keyFile, let newKey {
-                    // Every token is sealed under the new key now: drop the old ones.
-                    try SecretFile.write(newKey.exported + "\n", to: keyFile)
+                print("Re-encrypted \(report.resealed) connections under key \(report.currentKeyID).")
+                let fromFile = environment.keyFile != nil
+                for id in report.retiredKeyIDs {
+                    print(
+                        fromFile
+                            ? "Dropped key \(id) from the key file: no token uses it."
+                            : "Key \(id) is no longer used by any token: remove it from TIKTOK_BUSINESS_KEYS and restart.")
                 }
-                print("Re-encrypted \(count) connections under key \(current).")
+                for (id, reason) in report.keptKeys {
+                    print("Kept key \(id): \(reason). Run `keys rotate` again later to retire it.")
+                }
+            }
+        }
+    }
+}
+
+/// `tiktok-business app show|move`: the TikTok app a database serves.
+struct AppCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "app", abstract: "Show or change the TikTok app this database serves.",
+        subcommands: [Show.self, Move.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the app the database serves.")
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            let settings = try await options.settings()
+            try await VaultEnvironment.with(
+                settings: settings, checks: .exceptAppIdentity, logger: Logger(label: "tiktok-business")
+            ) { environment in
+                let stored = try await AppIdentityCheck.read(environment.store)
+                print("Database: \(stored.map(\.description) ?? "no app recorded yet")")
+                print("Settings: \(settings.identity)")
+            }
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the app of the current settings as the one this database serves.",
+            discussion: """
+                For a deliberate move: a new TIKTOK_APP_ID, or TIKTOK_API_BASE_URL from TikTok's sandbox host to \
+                production. Stored tokens were issued to the old app: after the move every refresh, liveness check, \
+                revocation and proxied call uses the new settings, and TikTok refuses tokens of another app (the \
+                connections then need re-authorization). Moving into or out of sandbox mode is refused. Stop every \
+                instance first; start them with the new settings after.
+                """)
+        @OptionGroup var options: CommonOptions
+        @Flag(help: "Confirm the move.") var yes = false
+
+        func run() async throws {
+            let settings = try await options.settings()
+            try await VaultEnvironment.with(
+                settings: settings, checks: .exceptAppIdentity, logger: Logger(label: "tiktok-business")
+            ) { environment in
+                let stored = try await AppIdentityCheck.read(environment.store)
+                guard stored != settings.identity else {
+                    print("The database already serves \(settings.identity).")
+                    return
+                }
+                print("Database: \(stored.map(\.description) ?? "no app recorded")")
+                print("Move to:  \(settings.identity)")
+                guard yes else {
+                    throw CLIError(
+                        "Nothing changed. Stored tokens were issued to the recorded app; after the move they are used "
+                            + "with the new one. Run again with --yes to move.")
+                }
+                _ = try await AppIdentityCheck.move(store: environment.store, settings: settings)
+                print("Moved: the database now serves \(settings.identity).")
             }
         }
     }

@@ -12,7 +12,7 @@ struct TikTokBusinessCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, EmulatorCommand.self, LinkCommand.self, ConnectionsCommand.self, CallCommand.self,
-            KeysCommand.self, WebhooksCommand.self, MigrateCommand.self,
+            KeysCommand.self, AppCommand.self, WebhooksCommand.self, MigrateCommand.self,
         ]
     )
 }

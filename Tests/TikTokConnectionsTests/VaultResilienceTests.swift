@@ -96,6 +96,15 @@ final class FaultyStore: ConnectionStore {
         try await base.webhookDeliveries(connectionID: connectionID, limit: limit)
     }
     func webhookDeliveryCounts() async throws -> [WebhookDelivery.State: Int] { try await base.webhookDeliveryCounts() }
+    func vaultIdentity() async throws -> VaultIdentity? { try await base.vaultIdentity() }
+    func recordVaultIdentity(_ identity: VaultIdentity, replacing expected: VaultIdentity?) async throws -> Bool {
+        try await base.recordVaultIdentity(identity, replacing: expected)
+    }
+    func sealedTokenCounts() async throws -> [String: Int] { try await base.sealedTokenCounts() }
+    func hasConnections() async throws -> Bool { try await base.hasConnections() }
+    func recordInstance(_ instance: VaultInstance) async throws { try await base.recordInstance(instance) }
+    func instances(seenSince date: Date) async throws -> [VaultInstance] { try await base.instances(seenSince: date) }
+    func removeInstance(id: String) async throws { try await base.removeInstance(id: id) }
 }
 
 extension FaultyStore {

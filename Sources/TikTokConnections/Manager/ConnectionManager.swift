@@ -20,8 +20,8 @@ public final class ConnectionManager: Sendable {
     public let client: TikTokClient
     /// The store.
     public let store: any ConnectionStore
-    /// The cipher that seals tokens.
-    public let cipher: TokenCipher
+    /// The cipher that seals tokens: the current key ring (see ``useKeyRing(_:)``).
+    public var cipher: TokenCipher { keyRing.withLock { $0 } }
     /// The configuration.
     public let configuration: Configuration
     /// The wall clock. Every time-dependent decision reads it.
@@ -36,6 +36,7 @@ public final class ConnectionManager: Sendable {
         var cachedAt: Date
     }
 
+    let keyRing: Mutex<TokenCipher>
     let tokenCache = Mutex<[String: CachedToken]>([:])
     let eventObservers = Mutex<[@Sendable (ConnectionEvent) -> Void]>([])
     let refreshesInFlight = Mutex<[String: Task<ConnectionRecord, any Error>]>([:])
@@ -54,13 +55,28 @@ public final class ConnectionManager: Sendable {
     ) {
         self.client = client
         self.store = store
-        self.cipher = cipher
+        self.keyRing = Mutex(cipher)
         self.configuration = configuration
         // Whole microseconds: what every store keeps exactly, so a connection reads back equal to what was written.
         self.now = { Date(timeIntervalSince1970: (now().timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000) }
         self.logger = logger
         self.schedule = MaintenanceSchedule(configuration: configuration)
         (workSignals, workSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Adopts a new key ring (a re-read key file): new tokens are sealed under its first key from now on. Keys of
+    /// the old ring that `ring` lacks are kept after its own, so that a running instance never loses a key it can
+    /// open stored tokens with (a restart, which re-reads the ring, drops them).
+    /// - Returns: whether the sealing key or the set of keys changed.
+    @discardableResult
+    public func useKeyRing(_ ring: TokenCipher) -> Bool {
+        keyRing.withLock { current in
+            let kept = current.keys.filter { old in !ring.keys.contains { $0.id == old.id } }
+            guard let merged = try? TokenCipher(keys: ring.keys + kept) else { return false }
+            let changed = merged.keys.map(\.id) != current.keys.map(\.id)
+            current = merged
+            return changed
+        }
     }
 
     /// One connection, never its tokens.

@@ -115,6 +115,30 @@ public protocol ConnectionStore: Sendable {
 
     /// How many deliveries are in each state (states with none may be absent).
     func webhookDeliveryCounts() async throws -> [WebhookDelivery.State: Int]
+
+    // MARK: Vault metadata
+
+    /// The TikTok app this database serves, or `nil` when none is recorded yet.
+    func vaultIdentity() async throws -> VaultIdentity?
+
+    /// Records `identity` if the stored one is still `expected` (`nil`: none recorded). Returns `false` (and changes
+    /// nothing) when another identity is stored meanwhile.
+    func recordVaultIdentity(_ identity: VaultIdentity, replacing expected: VaultIdentity?) async throws -> Bool
+
+    /// How many sealed tokens (access and refresh tokens counted separately) each key id seals.
+    func sealedTokenCounts() async throws -> [String: Int]
+
+    /// Whether any connection exists, in any status.
+    func hasConnections() async throws -> Bool
+
+    /// Records (inserts or replaces) an instance's report.
+    func recordInstance(_ instance: VaultInstance) async throws
+
+    /// Instances that reported at or after `date`.
+    func instances(seenSince date: Date) async throws -> [VaultInstance]
+
+    /// Removes an instance's report (graceful shutdown).
+    func removeInstance(id: String) async throws
 }
 
 /// Which connections to list.

@@ -71,6 +71,11 @@ public enum StoredColumns {
     /// The date of unix seconds.
     public static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 
+    /// A JSON array of strings (empty when the text is not one).
+    public static func stringArray(_ text: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+
     /// Compact JSON text with sorted keys.
     public static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()

@@ -4,53 +4,9 @@ import SystemPackage
 import TikTokBusiness
 import TikTokConnections
 
-/// The service's settings: the environment variables of DESIGN.md, or the same keys in a JSON file (`--config`).
-/// The environment wins over the file.
-struct Settings: Sendable {
-    static let defaultAPIBaseURL = "https://business-api.tiktok.com/open_api/v1.3/"
-    static let defaultAdvertiserAuthURL = "https://business-api.tiktok.com/portal/auth"
-    static let defaultAccountAuthURL = "https://www.tiktok.com/v2/auth/authorize/"
-    static let defaultScopes = "user.info.basic,user.info.stats,video.list"
-    static let defaultDatabaseURL = "sqlite://./.tiktok-business/connections.sqlite"
-
-    var appID: String?
-    var appSecret: String?
-    var apiBaseURL: String
-    var advertiserAuthURL: String
-    var accountAuthURL: String
-    var accountScopes: [String]
-    var publicURL: String
-    var databaseURL: String
-    var keys: String?
-    var apiKey: String?
-    var host: String
-    var port: Int
-    var sandboxPort: Int
-    var webhookURL: String?
-    var webhookSecret: String?
-    var logLevel: String
-    var allowedRedirectOrigins: [String]
-    var rateLimit: Double
-    /// How long one TikTok call may take (`TIKTOK_REQUEST_TIMEOUT_SECONDS`), seconds.
-    var requestTimeout: Double
-    /// PostgreSQL pool settings; `nil` keeps the store's default.
-    var databaseMaximumConnections: Int?
-    var databaseConnectTimeout: Double?
-    var databaseWaitTimeout: Double?
-    /// `ConnectionManager.Configuration.refreshMargin`, seconds.
-    var refreshMargin: Double
-    /// `ConnectionManager.Configuration.leaseDuration`, seconds.
-    var refreshLease: Double
-
-    static let defaultRequestTimeout: Double = 30
-    static let defaultRefreshMargin: Double = 600
-    static let defaultRefreshLease: Double = 120
-
-    /// Sandbox mode: no app credentials, so TikTok is the built-in emulator.
-    var sandbox: Bool { appID == nil }
-
+extension ServiceSettings {
     /// Reads the environment, then the file if one is given.
-    static func load(configFile: String?) async throws -> Settings {
+    public static func load(configFile: String?) async throws -> ServiceSettings {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider()]
         if let configFile {
             guard FileManager.default.fileExists(atPath: configFile) else {
@@ -62,10 +18,11 @@ struct Settings: Sendable {
                 throw SettingsError("The configuration file \(configFile) is not valid JSON: \(error)")
             }
         }
-        return try Settings(reader: ConfigReader(providers: providers))
+        return try ServiceSettings(reader: ConfigReader(providers: providers))
     }
 
-    init(reader config: ConfigReader) throws {
+    /// Reads every setting from `config`, checking each; the first bad one throws a ``SettingsError``.
+    public init(reader config: ConfigReader) throws {
         func text(_ key: String) -> String? {
             let value = config.string(forKey: ConfigKey(key))?.trimmingCharacters(in: .whitespacesAndNewlines)
             return value?.isEmpty == false ? value : nil
@@ -101,8 +58,14 @@ struct Settings: Sendable {
         publicURL = text("TIKTOK_BUSINESS_PUBLIC_URL") ?? "http://127.0.0.1:\(port == 0 ? 8080 : port)"
         sandboxPort = try integer(
             "TIKTOK_BUSINESS_SANDBOX_PORT", default: port == 0 ? 0 : port + 1, range: 0...65_535)
-        databaseURL = text("TIKTOK_BUSINESS_DATABASE_URL") ?? Self.defaultDatabaseURL
+        // Sandbox mode keeps to its own database unless told otherwise, so it never opens a real vault by accident
+        // (and refuses one it is pointed at: see VaultEnvironment's identity check).
+        databaseURL =
+            text("TIKTOK_BUSINESS_DATABASE_URL") ?? (appID == nil ? Self.defaultSandboxDatabaseURL : Self.defaultDatabaseURL)
         keys = text("TIKTOK_BUSINESS_KEYS")
+        keyFile = text("TIKTOK_BUSINESS_KEY_FILE")
+        keyReloadInterval =
+            try seconds("TIKTOK_BUSINESS_KEY_RELOAD_SECONDS", range: 1...3_600) ?? Self.defaultKeyReloadInterval
         apiKey = text("TIKTOK_BUSINESS_API_KEY")
         webhookURL = text("TIKTOK_BUSINESS_WEBHOOK_URL")
         webhookSecret = text("TIKTOK_BUSINESS_WEBHOOK_SECRET")
@@ -154,22 +117,4 @@ struct Settings: Sendable {
             }
         }
     }
-
-    /// A number of seconds without a needless `.0`.
-    static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-    }
-
-    /// The emulator's base URL in sandbox mode: the public URL's scheme and host, on the sandbox port.
-    func sandboxBaseURL(port actualPort: Int? = nil) -> String {
-        let components = URLComponents(string: publicURL)
-        let host = components?.host ?? "127.0.0.1"
-        return "http://\(host):\(actualPort ?? sandboxPort)"
-    }
-}
-
-/// A configuration problem, reported clearly at start.
-struct SettingsError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TikTokBusiness
+import TikTokConnections
+import TikTokConnectionsServer
+import TikTokEmulator
+import UnixSignals
+
+/// The service's composition root: from settings to a running `ServiceGroup` (HTTP server, refresh sweeper, key
+/// ring follower, webhooks, and the emulator in sandbox mode), after every start check of ``VaultEnvironment``.
+/// The CLI's `serve` is a thin wrapper; tests run it in-process.
+public enum ServiceRunner {
+    /// Runs the service until SIGTERM/SIGINT (or `gracefulShutdownSignals`), then shuts down gracefully.
+    /// - Parameters:
+    ///   - output: receives the lines a person must see (the sandbox banner, a generated API key once, the address).
+    ///   - onListening: called with the bound HTTP port once the server listens.
+    public static func run(
+        settings: ServiceSettings,
+        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        output: @escaping @Sendable (String) -> Void,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let logger = Logger(label: "tiktok-business")
+        let webhooks = try webhookConfiguration(settings)
+        var services: [any Service] = []
+        var sandboxBaseURL: String?
+        if settings.sandbox {
+            guard settings.sandboxPort != 0 else {
+                throw SettingsError("Sandbox mode needs a fixed TIKTOK_BUSINESS_SANDBOX_PORT.")
+            }
+            let emulator = TikTokEmulator(
+                configuration: .init(
+                    apps: [
+                        .init(
+                            appID: VaultEnvironment.sandboxAppID, secret: VaultEnvironment.sandboxSecret,
+                            redirectURIs: ConnectionKind.allCases.map { "\(settings.publicURL)/oauth/callback/\($0)" })
+                    ]),
+                logger: Logger(label: "tiktok-business.sandbox"))
+            services.append(EmulatorService(emulator: emulator, host: settings.host, port: settings.sandboxPort))
+            sandboxBaseURL = settings.sandboxBaseURL()
+        }
+        try await VaultEnvironment.with(settings: settings, sandboxBaseURL: sandboxBaseURL, logger: logger) {
+            environment in
+            if let sandboxBaseURL { output(Banner.sandbox(emulatorURL: sandboxBaseURL)) }
+            let (apiKey, generatedAt) = try APIKeyFile.load(settings: settings, directory: environment.dataDirectory)
+            if let generatedAt {
+                output(
+                    """
+                    Generated a management API key (stored in \(generatedAt), shown only this once):
+                        \(apiKey)
+                    """)
+            }
+            let server = TikTokBusinessServer(
+                manager: environment.manager,
+                configuration: .init(
+                    publicURL: settings.publicURL, apiKey: apiKey,
+                    tikTokAPIBaseURL: environment.client.configuration.apiBaseURL, sandbox: settings.sandbox,
+                    allowedRedirectOrigins: settings.allowedRedirectOrigins,
+                    webhookDestination: webhooks?.loggableDestination),
+                logger: Logger(label: "tiktok-business.http"))
+            let publicURL = settings.publicURL
+            let app = server.makeApplication(host: settings.host, port: settings.port) { port in
+                output("tiktok-business listening on \(settings.host):\(port) — open \(publicURL)/")
+                await onListening(port)
+            }
+            var services = services
+            services.append(
+                KeyRingService(
+                    manager: environment.manager, store: environment.store, keyFile: environment.keyFile,
+                    interval: .milliseconds(Int64(settings.keyReloadInterval * 1000)),
+                    logger: Logger(label: "tiktok-business.keys")))
+            services.append(app)
+            services.append(
+                RefreshService(manager: environment.manager, logger: Logger(label: "tiktok-business.refresh")))
+            var webhookClient: HTTPClient?
+            if let webhooks {
+                let client = webhookHTTPClient(webhooks)
+                webhookClient = client
+                let webhookService = WebhookService(
+                    manager: environment.manager, configuration: webhooks,
+                    transport: AsyncHTTPClientTransport(client: client, maximumResponseSize: 64 * 1024),
+                    logger: Logger(label: "tiktok-business.webhooks"))
+                // Start the outbox before the first request, so every event from now on goes out.
+                try await webhookService.prepare()
+                services.append(webhookService)
+            }
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: services.map { .init(service: $0) }, gracefulShutdownSignals: gracefulShutdownSignals,
+                    logger: logger))
+            do {
+                try await group.run()
+            } catch {
+                try? await webhookClient?.shutdown()
+                throw error
+            }
+            try await webhookClient?.shutdown()
+        }
+    }
+
+    /// The HTTP client webhooks go out on: a receiver that refuses connections fails the attempt at once (to be
+    /// retried on the outbox's schedule) instead of being retried inside the client until its connect timeout, and
+    /// redirects are not followed (the signed message goes to the configured URL only).
+    static func webhookHTTPClient(_ webhooks: WebhookConfiguration) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// The webhook settings, or `nil` when webhooks are off; a URL without a secret (or the reverse) is an error.
+    public static func webhookConfiguration(_ settings: ServiceSettings) throws -> WebhookConfiguration? {
+        switch (settings.webhookURL, settings.webhookSecret) {
+        case (nil, nil):
+            return nil
+        case (.some, nil):
+            throw SettingsError(
+                "TIKTOK_BUSINESS_WEBHOOK_SECRET is required with TIKTOK_BUSINESS_WEBHOOK_URL "
+                    + "(a Standard Webhooks secret; `tiktok-business webhooks new-secret` makes one).")
+        case (nil, .some):
+            throw SettingsError("TIKTOK_BUSINESS_WEBHOOK_SECRET is set but TIKTOK_BUSINESS_WEBHOOK_URL is not.")
+        case (.some(let url), .some(let secret)):
+            do {
+                return try WebhookConfiguration(url: url, secret: secret)
+            } catch {
+                throw SettingsError("TIKTOK_BUSINESS_WEBHOOK_URL / _SECRET: \(error.message)")
+            }
+        }
+    }
+}
+
+/// The emulator as a `Service`, for sandbox mode.
+struct EmulatorService: Service {
+    let emulator: TikTokEmulator
+    let host: String
+    let port: Int
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await emulator.run(host: host, port: port)
+        }
+    }
+}
+
+enum Banner {
+    static func sandbox(emulatorURL: String) -> String {
+        """
+        ================================================================================
+         SANDBOX MODE: TIKTOK_APP_ID is not set, so TikTok is the built-in emulator at
+         \(emulatorURL). No real TikTok account is involved.
+        ================================================================================
+        """
+    }
+}
