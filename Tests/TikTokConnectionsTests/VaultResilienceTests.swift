@@ -12,6 +12,8 @@ final class FaultyStore: ConnectionStore {
     let base: any ConnectionStore
     let mode = Mutex<Mode>(.pass)
     let hung = Mutex<Int>(0)
+    /// Fails lease claims too (the database is unreachable for this instance, not only its writes).
+    let failClaims = Mutex<Bool>(false)
 
     init(_ base: any ConnectionStore) { self.base = base }
 
@@ -63,7 +65,8 @@ final class FaultyStore: ConnectionStore {
         try await base.claimDue(now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
     }
     func claim(id: String, now: Date, owner: String, leaseUntil: Date) async throws -> ConnectionRecord? {
-        try await base.claim(id: id, now: now, owner: owner, leaseUntil: leaseUntil)
+        if failClaims.withLock({ $0 }) { throw ConnectionStoreError("injected claim failure") }
+        return try await base.claim(id: id, now: now, owner: owner, leaseUntil: leaseUntil)
     }
     func releaseLease(id: String, owner: String) async throws { try await base.releaseLease(id: id, owner: owner) }
     func nextActionDate() async throws -> Date? { try await base.nextActionDate() }
@@ -259,23 +262,72 @@ struct VaultResilienceTests {
         }
     }
 
-    @Test func persistentWriteFailureLeavesThePreviousTokensUsable() async throws {
+    @Test func aDatabaseOutageLongerThanTheLeaseLosesNoRotatedToken() async throws {
+        var emulatorConfiguration = TikTokEmulatorConfiguration()
+        emulatorConfiguration.rotateRefreshTokens = true
         try await FaultyStore.run(
+            emulatorConfiguration: emulatorConfiguration,
             configure: {
-                $0.storeWriteAttempts = 2
-                $0.leaseDuration = 3
+                $0.leaseDuration = 2
+                $0.storeRetryCap = 0.5
             }
         ) { vault, store in
             let id = try await vault.connectDirect(.creator, user: "stubborn").connection.id
-            store.mode.withLock { $0 = .failUpdates(100) }
-            let error = await #expect(throws: ConnectionError.self) { try await vault.manager.refresh(id: id) }
-            #expect(error?.code == .storeFailure)
-            store.mode.withLock { $0 = .pass }
+            // About 10 s of failed writes against a 2 s lease: the pair TikTok rotated to is kept in memory and
+            // stored when the database takes writes again (it used to be dropped when the lease ended).
+            store.mode.withLock { $0 = .failUpdates(22) }
             let before = try await vault.storedTokens(id)
-            // The stored pair is the previous one and still works, including for the next refresh.
-            _ = try await vault.manager.client.accountTokenInfo(accessToken: before.access!)
+            let refreshed = try await vault.manager.refresh(id: id)
+            #expect(refreshed.status == .active)
+            let after = try await vault.storedTokens(id)
+            #expect(after.access != before.access && after.refresh != before.refresh)
+            _ = try await vault.manager.client.accountTokenInfo(accessToken: after.access!)
+            try vault.advance(3600)
             _ = try await vault.manager.refresh(id: id)
-            #expect(try await vault.storedTokens(id).access != before.access)
+            #expect(try await vault.manager.connection(id: id).status == .active)
+            #expect(vault.emulator.control.counters.refreshFailures == 0)
+        }
+    }
+
+    @Test func aPairStoredAfterAnotherInstanceMarkedTheOldTokenDeadRestoresTheConnection() async throws {
+        var emulatorConfiguration = TikTokEmulatorConfiguration()
+        emulatorConfiguration.rotateRefreshTokens = true
+        try await FaultyStore.run(
+            emulatorConfiguration: emulatorConfiguration,
+            configure: {
+                $0.leaseDuration = 1
+                $0.storeRetryCap = 0.2
+            }
+        ) { vault, store in
+            let id = try await vault.connectDirect(.tiktokAccount, user: "raced").connection.id
+            // This instance's database connection fails for a while after TikTok rotated the refresh token…
+            store.mode.withLock { $0 = .failUpdates(1_000) }
+            let first = Task { try await vault.manager.refresh(id: id) }
+            while vault.emulator.control.counters.refreshes == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            store.failClaims.withLock { $0 = true }
+            try await Task.sleep(for: .seconds(1.5))  // its lease lapses
+            // …while another instance, whose database works, takes the connection over with the old refresh token:
+            // TikTok refuses it (rotated out) and that instance marks the connection.
+            var configuration = vault.manager.configuration
+            configuration.instanceID = "other"
+            let other = ConnectionManager(
+                client: vault.manager.client, store: store.base, cipher: vault.cipher, configuration: configuration,
+                now: { vault.clock.now() })
+            _ = try? await other.refresh(id: id)
+            #expect(try await other.connection(id: id).status == .reauthorizationRequired)
+            // The first instance's database comes back: its pair is the valid one and restores the connection.
+            store.mode.withLock { $0 = .pass }
+            store.failClaims.withLock { $0 = false }
+            let restored = try await first.value
+            #expect(restored.status == .active)
+            let connection = try await vault.manager.connection(id: id)
+            #expect(connection.status == .active && connection.statusReason == nil)
+            let token = try await vault.manager.accessToken(for: id)
+            _ = try await vault.manager.client.accountTokenInfo(accessToken: token)
+            try vault.advance(3600)
+            _ = try await vault.manager.refresh(id: id)
+            let events = try await vault.manager.events(connectionID: id).filter { $0.type == .tokenRefreshed }
+            #expect(events.contains { $0.data["restored_from"] == "reauthorization_required" })
         }
     }
 

@@ -35,8 +35,13 @@ extension ConnectionManager {
         /// Extra TikTok codes that mean a refresh token is definitively unusable, besides 40102, 40104, 40105 and
         /// 40110. TikTok does not document the refresh failure codes; add any your app observes. Default empty.
         public var additionalDefinitiveRefreshCodes: Set<Int>
-        /// How many times a failed store write of freshly refreshed tokens is retried before giving up. Default 5.
+        /// No longer limits anything: a failed store write of freshly refreshed tokens is retried until it is
+        /// stored (see ``storeRetryCap``). Kept for source compatibility.
         public var storeWriteAttempts: Int
+        /// The longest pause between retries of a failed store write of freshly refreshed tokens, seconds. Such a
+        /// write is retried until the database takes it: with rotation, the pair in memory is the only valid one.
+        /// Default 5 s.
+        public var storeRetryCap: TimeInterval = 5
         /// This instance's name in leases. Default a random id.
         public var instanceID: String
 

@@ -196,49 +196,72 @@ extension ConnectionManager {
     }
 
     /// Stores freshly refreshed tokens. Once TikTok has answered, the new pair (and, with rotation, the only valid
-    /// refresh token) exists only in memory until this write succeeds, so:
-    /// - store failures (a database restart, say) are retried, at least ``Configuration/storeWriteAttempts`` times
-    ///   and on until the lease ends (after which another instance may take the connection over);
+    /// refresh token) exists only in memory until this write succeeds, so it is kept until it is stored:
+    /// - store failures (a database restart or a long outage) are retried without a deadline, with backoff capped at
+    ///   ``Configuration/storeRetryCap``; before each retry the lease is renewed when the database answers again, so
+    ///   that another instance does not take the connection over meanwhile;
     /// - a version conflict (a key rotation, a warning, any write that left the tokens alone) re-applies the pair
-    ///   onto the newer record and writes again;
-    /// - only when the stored tokens were replaced meanwhile (a re-authorization) or the connection was revoked is
-    ///   the pair dropped, because the newer write supersedes it.
+    ///   onto the newer record and writes again. So does a conflict with another instance that, after our lease
+    ///   lapsed during an outage, tried the refresh token this pair replaced and marked the connection
+    ///   `reauthorization_required` (TikTok refused a token we had already rotated): the pair restores it;
+    /// - only when the stored tokens were replaced meanwhile (a re-authorization, or another instance's successful
+    ///   refresh) or the connection was revoked is the pair dropped, because the newer write supersedes it.
     private func writeFreshTokens(
         _ grant: AccountTokenGrant, obtainedAt time: Date, usedRefreshToken: String, onto base: ConnectionRecord,
         event: ConnectionEvent, leaseUntil: Date
     ) async throws -> ConnectionRecord {
         var current = base
-        var lastError: (any Error)?
         var failures = 0
         var conflicts = 0
-        let retryDeadline = leaseUntil.addingTimeInterval(-1)
-        while failures < configuration.storeWriteAttempts || now() < retryDeadline, conflicts < 20 {
+        while conflicts < 20 {
             do {
-                if let stored = try await write(try applying(grant, obtainedAt: time, to: current), events: [event]) {
+                if failures > 0 { try? await renewLease(id: base.id) }
+                var next = try applying(grant, obtainedAt: time, to: current)
+                var events = [event]
+                if next.connection.status == .reauthorizationRequired {
+                    next.connection.status = .active
+                    next.connection.statusReason = nil
+                    events[0].data["restored_from"] = ConnectionStatus.reauthorizationRequired.rawValue
+                }
+                if let stored = try await write(next, events: events) {
+                    if failures > 0 {
+                        logger.notice(
+                            "Refreshed tokens stored after database failures",
+                            metadata: metadata(base).merging(["attempts": "\(failures + 1)"], uniquingKeysWith: { $1 }))
+                    }
                     return stored
                 }
                 conflicts += 1
                 let newer = try await loadRecord(id: base.id)
-                let storedRefresh = try? newer.refreshToken.map { try cipher.open($0, connectionID: newer.id, field: .refreshToken) }
-                guard newer.connection.status == .active, storedRefresh == usedRefreshToken else {
+                let storedRefresh = try? newer.refreshToken.map {
+                    try cipher.open($0, connectionID: newer.id, field: .refreshToken)
+                }
+                guard newer.connection.status != .revoked, storedRefresh == usedRefreshToken else {
                     logger.notice(
-                        "Connection re-authorized or revoked during refresh; keeping the newer write",
+                        "Connection re-authorized, refreshed elsewhere or revoked during refresh; keeping the newer write",
                         metadata: metadata(newer))
                     return newer
                 }
                 current = newer
             } catch let error as ConnectionError where error.code == .storeFailure {
                 failures += 1
-                lastError = error
                 logger.error(
-                    "Storing refreshed tokens failed; retrying",
+                    "Storing refreshed tokens failed; retrying until stored",
                     metadata: metadata(base).merging(["attempt": "\(failures)"], uniquingKeysWith: { $1 }))
-                try await Task.sleep(for: .milliseconds(min(2_000, 100 * (1 << min(failures, 6)))))
+                let delay = min(configuration.storeRetryCap, 0.1 * Double(1 << min(failures, 10)))
+                try await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
             }
         }
         throw ConnectionError(
-            .storeFailure, "The refreshed tokens could not be stored; the previous tokens remain.",
-            connectionID: base.id, underlying: lastError)
+            .storeFailure, "The connection kept changing while its refreshed tokens were stored.", connectionID: base.id)
+    }
+
+    /// Takes (or keeps) this instance's lease on a connection, for another lease duration.
+    private func renewLease(id: String) async throws {
+        let time = now()
+        _ = try await store.claim(
+            id: id, now: time, owner: configuration.instanceID,
+            leaseUntil: time.addingTimeInterval(configuration.leaseDuration))
     }
 
     func isDefinitiveRefreshFailure(_ error: TikTokError) -> Bool {
