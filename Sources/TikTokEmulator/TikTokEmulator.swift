@@ -1,7 +1,7 @@
 public import Hummingbird
 public import Logging
 import NIOCore
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// A faithful local TikTok Business API v1.3: consent screens, the token endpoints of both authorization flows, a
 /// seeded set of Marketing, Accounts and Creator Marketplace read endpoints, and a test-control API.
@@ -27,8 +27,9 @@ public final class TikTokEmulator: Sendable {
     let state: EmulatorState
     private let logger: Logger
 
-    /// Creates an emulator that keeps its state in memory only. Nothing runs until ``makeRouter()`` is served,
-    /// ``withRunningServer(host:port:_:)`` or ``run(host:port:onServerRunning:)`` is called.
+    /// Creates an emulator that keeps its state in memory only. Nothing runs until ``makeRouter()`` is served, or
+    /// ``withRunningServer(host:port:_:)``, ``run(host:port:onServerRunning:)`` or
+    /// ``makeService(host:port:onServerRunning:)`` is called.
     ///
     /// - Precondition: `configuration.stateFile` is `nil`; an emulator with a state file is made by
     ///   ``load(configuration:logger:)``, which reads the file.
@@ -105,8 +106,8 @@ public final class TikTokEmulator: Sendable {
     /// Writes the durable state to the state file now if it changed since the last write (changes are otherwise
     /// written a quarter of a second after a burst). Does nothing for an emulator without a state file.
     ///
-    /// A host that serves ``makeRouter()`` itself calls this when it stops; ``run(host:port:onServerRunning:)`` does it
-    /// on its own.
+    /// A host that serves ``makeRouter()`` itself calls this when it stops; ``run(host:port:onServerRunning:)``,
+    /// ``makeService(host:port:onServerRunning:)`` and ``withRunningServer(host:port:_:)`` do it on their own.
     /// - Throws: ``EmulatorStateFileError/Kind/writeFailed`` when the file cannot be written.
     public func flush() async throws(EmulatorStateFileError) {
         try self.state.stateFile?.flush()
@@ -129,7 +130,8 @@ public final class TikTokEmulator: Sendable {
     }
 
     /// Runs the emulator on `host:port` (port 0 picks a free port), calls `body` with the base URL
-    /// (`http://127.0.0.1:PORT`), and shuts the server down when `body` returns or throws.
+    /// (`http://127.0.0.1:PORT`), and shuts the server down when `body` returns or throws (writing the state file, if
+    /// any).
     /// - Returns: what `body` returns.
     /// - Throws: what `body` throws, or the server's error if it cannot start (e.g. the port is taken).
     public func withRunningServer<T: Sendable>(
@@ -138,12 +140,12 @@ public final class TikTokEmulator: Sendable {
         _ body: @Sendable (String) async throws -> T
     ) async throws -> T {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = self.makeApplication(host: host, port: port) { boundPort in
+        let service = self.makeService(host: host, port: port) { boundPort in
             continuation.yield(boundPort)
             continuation.finish()
         }
         let serviceGroup = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: self.logger)
+            configuration: .init(services: [service], gracefulShutdownSignals: [], logger: self.logger)
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -175,7 +177,7 @@ public final class TikTokEmulator: Sendable {
     static let shutdownGracePeriod = Duration.seconds(5)
 
     /// Runs the emulator until the task is cancelled or the process gets SIGINT/SIGTERM (for the CLI), then writes the
-    /// state file (if any).
+    /// state file (if any). Inside a host's `ServiceGroup`, use ``makeService(host:port:onServerRunning:)`` instead.
     /// - Parameters:
     ///   - onServerRunning: called once listening, with the bound port.
     /// - Throws: the server's error (e.g. the port is taken), or ``EmulatorStateFileError`` when the final write fails.
@@ -188,11 +190,50 @@ public final class TikTokEmulator: Sendable {
         do {
             try await app.runService()
         } catch {
-            // The server's error matters most; still save what can be saved.
-            try? await self.flush()
+            await self.flushAfterServerError()
             throw error
         }
         try await self.flush()
+    }
+
+    /// Saves what can be saved once the server has failed: the server's error is the one to report, a write error is
+    /// only logged.
+    func flushAfterServerError() async {
+        do {
+            try await self.flush()
+        } catch {
+            self.logger.error(
+                "cannot write the emulator state file",
+                metadata: ["tiktok.state_file": "\(error.path)", "tiktok.error": "\(error.reason)"]
+            )
+        }
+    }
+
+    /// The emulator's server as a swift-service-lifecycle `Service` that installs no signal handlers: the host's
+    /// `ServiceGroup` alone decides when it stops. Its `run()` serves until the group's graceful shutdown (in-flight
+    /// requests finish) or cancellation, then writes the state file (if any), and returns.
+    ///
+    /// ```swift
+    /// let group = ServiceGroup(configuration: .init(
+    ///     services: [emulator.makeService(host: "127.0.0.1", port: 9000), otherService],
+    ///     gracefulShutdownSignals: [.sigterm], logger: logger))
+    /// try await group.run()
+    /// ```
+    /// - Parameters:
+    ///   - host: the address to listen on.
+    ///   - port: the port; 0 picks a free one, reported to `onServerRunning`.
+    ///   - onServerRunning: called once listening, with the bound port.
+    /// - Returns: a service whose `run()` throws the server's error (e.g. the port is taken), or
+    ///   ``EmulatorStateFileError`` when the final write of the state file fails.
+    public func makeService(
+        host: String,
+        port: Int,
+        onServerRunning: @Sendable @escaping (Int) async -> Void = { _ in }
+    ) -> some Service {
+        EmulatorServerService(
+            application: self.makeApplication(host: host, port: port, onServerRunning: onServerRunning),
+            emulator: self
+        )
     }
 
     private func makeApplication(

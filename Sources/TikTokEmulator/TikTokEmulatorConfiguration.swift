@@ -67,7 +67,8 @@ public struct TikTokEmulatorConfiguration: Sendable {
     /// if it exists (and refuses one it cannot read or parse, leaving it untouched) or creates it. Changes are then
     /// written atomically (a 0600 file in the same folder, renamed over the old one), coalesced into one write a
     /// quarter of a second after a burst, and once more by ``TikTokEmulator/flush()`` and when a server started by
-    /// ``TikTokEmulator/run(host:port:onServerRunning:)`` stops. One emulator at a time may use a given file.
+    /// ``TikTokEmulator/run(host:port:onServerRunning:)`` or ``TikTokEmulator/makeService(host:port:onServerRunning:)``
+    /// stops. One emulator at a time may use a given file.
     public var stateFile: String?
 
     /// Creates a configuration; every parameter has the default documented on its property.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import ServiceLifecycle
 import Testing
 
 @testable import TikTokEmulator
@@ -287,6 +288,48 @@ struct PersistenceTests {
             try emulator.control.advanceClock(bySeconds: 5)
             try await emulator.flush()
             #expect(try StateFile.read(path)?.clockOffsetMilliseconds == 5_000)
+        }
+    }
+
+    @Test("makeService runs in a host's ServiceGroup, stops on its graceful shutdown and flushes the state")
+    func serviceInHostGroup() async throws {
+        try await withTemporaryFolder { folder in
+            let path = folder + "/state.json"
+            let emulator = try loadEmulator(path)
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            let service = emulator.makeService(host: "127.0.0.1", port: 0) { port in
+                continuation.yield(port)
+                continuation.finish()
+            }
+            let group = ServiceGroup(
+                configuration: .init(services: [service], gracefulShutdownSignals: [], logger: Fixture.quietLogger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                var iterator = ports.makeAsyncIterator()
+                let port = try #require(await iterator.next())
+                let code = try emulator.control.mintAuthorizationCode(
+                    flow: .advertiser, appID: Fixture.appID, redirectURI: Fixture.advertiserRedirect, user: "gus")
+                try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                    let body: JSONValue = [
+                        "app_id": .string(Fixture.appID), "secret": .string(Fixture.secret),
+                        "auth_code": .string(code),
+                    ]
+                    let response = try await client.post(
+                        Fixture.api + "/oauth2/access_token/",
+                        headers: [.contentType: "application/json"],
+                        body: ByteBuffer(string: body.serialized)
+                    )
+                    let json = try #require(response.body.flatMap { JSONValue.parse($0.readableBytesView) })
+                    #expect(json["code"] == 0)
+                }
+                // Nothing written yet (the background write waits an hour): only the final flush can save the grant.
+                #expect(try StateFile.read(path)?.authorizations.grants.isEmpty == true)
+                await group.triggerGracefulShutdown()
+                try await tasks.next()
+            }
+            let saved = try #require(try StateFile.read(path))
+            #expect(saved.authorizations.grants.count == 1)
+            #expect(saved.authorizations.grants.first?.user.name == "gus")
         }
     }
 
