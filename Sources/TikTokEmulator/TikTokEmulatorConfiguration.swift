@@ -66,7 +66,8 @@ public struct TikTokEmulatorConfiguration: Sendable {
     /// An emulator with a state file is made by ``TikTokEmulator/load(configuration:logger:)``, which reads the file
     /// if it exists (and refuses one it cannot read or parse, leaving it untouched) or creates it. Changes are then
     /// written atomically (a 0600 file in the same folder, renamed over the old one), coalesced into one write a
-    /// quarter of a second after a burst, and once more by ``TikTokEmulator/flush()`` and when a server started by
+    /// quarter of a second after a burst (for a large state, at least four times as long as the last write took),
+    /// and once more by ``TikTokEmulator/flush()`` and when a server started by
     /// ``TikTokEmulator/run(host:port:onServerRunning:)`` or ``TikTokEmulator/makeService(host:port:onServerRunning:)``
     /// stops. One emulator at a time may use a given file.
     public var stateFile: String?

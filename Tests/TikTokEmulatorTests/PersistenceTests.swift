@@ -354,3 +354,57 @@ struct PersistenceTests {
         }
     }
 }
+
+@Suite("State file under load")
+struct PersistenceLoadTests {
+    @Test("concurrent exchanges and rotating refreshes with background writes: the last state is saved and restored")
+    func concurrentChanges() async throws {
+        try await withTemporaryFolder { folder in try await self.concurrentChanges(folder: folder) }
+    }
+
+    private func concurrentChanges(folder: String) async throws {
+        let path = folder + "/state.json"
+        let configuration = TikTokEmulatorConfiguration(rotateRefreshTokens: true)
+        let first = try loadEmulator(path, configuration, writeDelay: .milliseconds(5))
+        let state = first.state
+        let settings = state.settings
+        let latest = try await withThrowingTaskGroup(of: (String, String).self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    let code = try first.control.mintAuthorizationCode(
+                        flow: .account, appID: Fixture.appID, redirectURI: Fixture.accountRedirect,
+                        user: "user-\(index)", scopes: ["user.info.basic"])
+                    var tokens = try state.authorizations.exchangeAccountCode(
+                        code, appID: Fixture.appID, redirectURI: Fixture.accountRedirect, now: state.now(),
+                        settings: settings)
+                    for _ in 0..<5 {
+                        tokens = try state.authorizations.refresh(
+                            tokens.refreshToken, appID: Fixture.appID, now: state.now(), settings: settings)
+                        await Task.yield()
+                    }
+                    return (tokens.accessToken, tokens.refreshToken)
+                }
+            }
+            return try await group.reduce(into: [(String, String)]()) { $0.append($1) }
+        }
+        try await first.flush()
+        let started = ContinuousClock.now
+        try first.state.stateFile?.writeNow()
+        let writeTime = ContinuousClock.now - started
+        #expect(writeTime < .seconds(5), "one write of 200 grants took \(writeTime)")
+
+        let second = try loadEmulator(path, configuration)
+        #expect(second.state.persistedState() == first.state.persistedState())
+        let restored = second.state
+        for (accessToken, refreshToken) in latest {
+            #expect(throws: Never.self) {
+                _ = try restored.authorizations.authenticate(accessToken, now: restored.now())
+            }
+            #expect(throws: Never.self) {
+                _ = try restored.authorizations.refresh(
+                    refreshToken, appID: Fixture.appID, now: restored.now(), settings: settings)
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["state.json"])
+    }
+}

@@ -20,7 +20,8 @@ struct InvalidPersistedState: Error, Sendable {
 }
 
 /// The emulator's state file: read once at start, then rewritten atomically (temporary file in the same folder,
-/// mode 0600, renamed over the old one) a short delay after changes, so that a burst of changes costs one write.
+/// mode 0600, renamed over the old one) a short delay after changes, so that a burst of changes costs one write (the
+/// delay grows with the time a write takes, for large states).
 ///
 /// The stores call ``changed()`` after each durable change (two atomic operations, never any I/O); a write copies the
 /// stores' state under their locks in O(1) and encodes and writes it outside them. Writes never interleave: each one
@@ -35,6 +36,9 @@ final class StateFile: Sendable {
     static let defaultWriteDelay = Duration.milliseconds(250)
     /// How long after a failed background write it is tried again.
     static let retryDelay = Duration.seconds(1)
+    /// A background write waits at least this many times as long as the last write took, so that writing a large
+    /// state under constant change uses at most about a fifth of a core.
+    static let writeTimeFactor = 4
 
     /// The file's path.
     let path: String
@@ -48,6 +52,8 @@ final class StateFile: Sendable {
     private let writeScheduled = Atomic<Bool>(false)
     /// Whether the last background write failed (so that a failure streak is logged once).
     private let failing = Atomic<Bool>(false)
+    /// How long the last write took, in microseconds.
+    private let lastWriteMicroseconds = Atomic<Int>(0)
     /// What to write: set once, when the emulator state exists.
     private let source = Mutex<(@Sendable () -> PersistedEmulatorState?)?>(nil)
     private let writer = Mutex(Writer())
@@ -66,7 +72,8 @@ final class StateFile: Sendable {
     /// Records a durable change and schedules a background write unless one is already scheduled.
     func changed() {
         self.changes.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        self.scheduleWrite(after: self.writeDelay)
+        let lastWrite = Duration.microseconds(self.lastWriteMicroseconds.load(ordering: .relaxed))
+        self.scheduleWrite(after: max(self.writeDelay, lastWrite * Self.writeTimeFactor))
     }
 
     /// Writes the current state now if anything changed since the last write (waiting for a write in progress).
@@ -121,6 +128,7 @@ final class StateFile: Sendable {
             let changes = self.changes.load(ordering: .sequentiallyConsistent)
             guard force || changes != writer.writtenChanges else { return }
             guard let source = self.source.withLock({ $0 }), let state = source() else { return }
+            let started = ContinuousClock.now
             let data: Data
             do {
                 let encoder = JSONEncoder()
@@ -131,6 +139,9 @@ final class StateFile: Sendable {
             }
             try Self.replaceAtomically(self.path, with: data)
             writer.writtenChanges = changes
+            let elapsed = (ContinuousClock.now - started).components
+            let microseconds = elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000
+            self.lastWriteMicroseconds.store(Int(clamping: microseconds), ordering: .relaxed)
         }
     }
 
