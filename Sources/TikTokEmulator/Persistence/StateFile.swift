@@ -127,8 +127,8 @@ final class StateFile: Sendable {
             // Read the count before the snapshot: a change made meanwhile is in the snapshot or counted as unwritten.
             let changes = self.changes.load(ordering: .sequentiallyConsistent)
             guard force || changes != writer.writtenChanges else { return }
-            guard let source = self.source.withLock({ $0 }), let state = source() else { return }
             let started = ContinuousClock.now
+            guard let source = self.source.withLock({ $0 }), let state = source() else { return }
             let data: Data
             do {
                 let encoder = JSONEncoder()
