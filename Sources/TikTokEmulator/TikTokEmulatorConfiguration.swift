@@ -55,6 +55,22 @@ public struct TikTokEmulatorConfiguration: Sendable {
     public var qpsLimit: Int?
     /// The seed of every generated identifier and data set. Default 1.
     public var seed: UInt64
+    /// A JSON file that keeps the emulator's durable state across restarts, or `nil` (the default) to keep everything
+    /// in memory only.
+    ///
+    /// The durable state is every grant with its access tokens (and their expiries) and refresh tokens (including a
+    /// rotated-out token's grace-period bookkeeping), the grant id counter, the remembered account-flow approvals and
+    /// the emulated clock's offset. Authorization codes, consent screens in progress, scripted consents, faults,
+    /// counters and run-time settings are not kept.
+    ///
+    /// An emulator with a state file is made by ``TikTokEmulator/load(configuration:logger:)``, which reads the file
+    /// if it exists (and refuses one it cannot read or parse, leaving it untouched) or creates it. Changes are then
+    /// written atomically (a 0600 file in the same folder, renamed over the old one), coalesced into one write a
+    /// quarter of a second after a burst (for a large state, at least four times as long as the last write took),
+    /// and once more by ``TikTokEmulator/flush()`` and when a server started by
+    /// ``TikTokEmulator/run(host:port:onServerRunning:)`` or ``TikTokEmulator/makeService(host:port:onServerRunning:)``
+    /// stops. One emulator at a time may use a given file.
+    public var stateFile: String?
 
     /// Creates a configuration; every parameter has the default documented on its property.
     public init(
@@ -66,7 +82,8 @@ public struct TikTokEmulatorConfiguration: Sendable {
         refreshTokenGracePeriod: Int = 0,
         authCodeLifetime: Int = 3_600,
         qpsLimit: Int? = nil,
-        seed: UInt64 = 1
+        seed: UInt64 = 1,
+        stateFile: String? = nil
     ) {
         self.apps = apps
         self.autoConsent = autoConsent
@@ -77,5 +94,6 @@ public struct TikTokEmulatorConfiguration: Sendable {
         self.authCodeLifetime = authCodeLifetime
         self.qpsLimit = qpsLimit
         self.seed = seed
+        self.stateFile = stateFile
     }
 }

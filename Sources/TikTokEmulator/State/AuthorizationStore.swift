@@ -34,8 +34,11 @@ struct AuthenticatedToken: Sendable {
 /// A grant is one authorization of one app by one user: an advertiser grant has a single never-expiring access token;
 /// an account grant has a refresh token (rotating or not), a refresh deadline anchored to the original grant, and the
 /// access tokens issued from it (each valid until its own expiry).
+///
+/// Every change to grants or tokens (not codes) calls `onChange` after the lock is released, so that a state file can
+/// be written later; ``snapshot()`` copies the state under the lock in O(1) (copy on write) and converts it outside.
 final class AuthorizationStore: Sendable {
-    private struct Code {
+    fileprivate struct Code {
         let flow: AuthorizationFlow
         let appID: String
         let redirectURI: String
@@ -45,7 +48,7 @@ final class AuthorizationStore: Sendable {
         let expiresAt: Double
     }
 
-    private struct Grant {
+    fileprivate struct Grant {
         let flow: AuthorizationFlow
         let appID: String
         let user: EmulatedUser
@@ -59,12 +62,12 @@ final class AuthorizationStore: Sendable {
         var accessTokens: [String]
     }
 
-    private struct AccessToken {
+    fileprivate struct AccessToken {
         let grantID: UInt64
         let expiresAt: Double?
     }
 
-    private struct State {
+    fileprivate struct State {
         var codes: [String: Code] = [:]
         var grants: [UInt64: Grant] = [:]
         var accessTokens: [String: AccessToken] = [:]
@@ -104,7 +107,15 @@ final class AuthorizationStore: Sendable {
     /// How many codes are minted between two sweeps of expired codes.
     private static let codeSweepInterval = 1024
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    private let onChange: @Sendable () -> Void
+
+    /// Creates an empty store.
+    /// - Parameter onChange: called after every change to grants or tokens, outside the lock.
+    init(onChange: @escaping @Sendable () -> Void = {}) {
+        self.state = Mutex(State())
+        self.onChange = onChange
+    }
 
     /// Mints a single-use authorization code.
     func mintCode(
@@ -141,7 +152,7 @@ final class AuthorizationStore: Sendable {
     /// Exchanges an advertiser-flow code (40110 when unknown, used, expired, of another app or of the account flow).
     func exchangeAdvertiserCode(_ code: String, appID: String, now: Double) throws(APIError) -> AdvertiserGrant {
         let accessToken = TokenFactory.advertiserAccessToken()
-        return try self.state.withLock { state throws(APIError) in
+        let grant = try self.state.withLock { state throws(APIError) in
             guard let record = state.codes[code], record.flow == .advertiser, record.appID == appID else {
                 throw APIError.invalidAuthCode
             }
@@ -165,6 +176,8 @@ final class AuthorizationStore: Sendable {
             state.accessTokens[accessToken] = AccessToken(grantID: grantID, expiresAt: nil)
             return AdvertiserGrant(accessToken: accessToken, appID: appID, user: record.user, scopeIDs: record.scopeIDs)
         }
+        self.onChange()
+        return grant
     }
 
     /// Exchanges an account-flow code: 40110 when the code is not usable, 40002 when `redirectURI` differs from the
@@ -178,7 +191,7 @@ final class AuthorizationStore: Sendable {
     ) throws(APIError) -> IssuedAccountTokens {
         let accessToken = TokenFactory.accountAccessToken()
         let refreshToken = TokenFactory.refreshToken()
-        return try self.state.withLock { state throws(APIError) in
+        let tokens = try self.state.withLock { state throws(APIError) in
             guard let record = state.codes[code], record.flow == .account, record.appID == appID else {
                 throw APIError.invalidAuthCode
             }
@@ -217,6 +230,8 @@ final class AuthorizationStore: Sendable {
                 scopes: record.scopes
             )
         }
+        self.onChange()
+        return tokens
     }
 
     /// Issues a new access token from a refresh token (40110 when unknown, rotated out, revoked, of another app or past
@@ -235,7 +250,7 @@ final class AuthorizationStore: Sendable {
     ) throws(APIError) -> IssuedAccountTokens {
         let accessToken = TokenFactory.accountAccessToken()
         let rotatedRefreshToken = settings.rotateRefreshTokens ? TokenFactory.refreshToken() : nil
-        return try self.state.withLock { state throws(APIError) in
+        let issued = try self.state.withLock { state throws(APIError) in
             guard let grantID = state.refreshTokens[refreshToken], var grant = state.grants[grantID],
                 grant.appID == appID, let deadline = grant.refreshDeadline
             else {
@@ -283,6 +298,8 @@ final class AuthorizationStore: Sendable {
             tokens.usedGrace = usedGrace
             return tokens
         }
+        self.onChange()
+        return issued
     }
 
     /// The grant behind a valid access token: 40105 when unknown or revoked, 40102 when expired.
@@ -307,7 +324,7 @@ final class AuthorizationStore: Sendable {
     /// Revokes the whole grant of `accessToken` (expired tokens included) when it is a `flow` token of `appID`;
     /// 40105 otherwise.
     func revoke(accessToken: String, appID: String, flow: AuthorizationFlow) throws(APIError) -> AuthenticatedToken {
-        try self.state.withLock { state throws(APIError) in
+        let revoked = try self.state.withLock { state throws(APIError) in
             guard let record = state.accessTokens[accessToken], let grant = state.grants[record.grantID],
                 grant.flow == flow, grant.appID == appID
             else {
@@ -322,12 +339,14 @@ final class AuthorizationStore: Sendable {
                 scopeIDs: grant.scopeIDs
             )
         }
+        self.onChange()
+        return revoked
     }
 
     /// External revocation: the grant of `accessToken` and/or every grant of the user named `user`. Returns how many
     /// grants ended.
     func revokeExternally(accessToken: String?, user: String?) -> Int {
-        self.state.withLock { state in
+        let count = self.state.withLock { state in
             var grantIDs = Set<UInt64>()
             if let accessToken, let record = state.accessTokens[accessToken] {
                 grantIDs.insert(record.grantID)
@@ -340,5 +359,91 @@ final class AuthorizationStore: Sendable {
             }
             return grantIDs.count
         }
+        if count > 0 {
+            self.onChange()
+        }
+        return count
+    }
+
+    // MARK: Persistence
+
+    /// Every grant and the grant id counter. The lock is held only to copy the state (O(1), copy on write).
+    func snapshot() -> Snapshot {
+        let state = self.state.withLock { $0 }
+        let grants = state.grants.sorted { $0.key < $1.key }.map { id, grant in
+            PersistedGrant(
+                id: id,
+                flow: grant.flow.rawValue,
+                appID: grant.appID,
+                user: PersistedUser(grant.user),
+                scopes: grant.scopes,
+                scopeIDs: grant.scopeIDs,
+                refreshDeadline: grant.refreshDeadline,
+                refreshToken: grant.refreshToken,
+                previousRefreshToken: grant.previousRefreshToken,
+                previousRefreshTokenRetiredAt: grant.previousRefreshTokenRetiredAt,
+                accessTokens: grant.accessTokens.map { token in
+                    PersistedAccessToken(token: token, expiresAt: state.accessTokens[token]?.expiresAt)
+                }
+            )
+        }
+        return Snapshot(nextGrantID: state.nextGrantID, grants: grants)
+    }
+
+    /// Replaces every grant and token with those of `snapshot` (before the emulator serves; codes are dropped).
+    /// - Throws: ``InvalidPersistedState`` when `snapshot` is inconsistent (duplicate ids or tokens, unknown flows);
+    ///   the store is then unchanged.
+    func restore(_ snapshot: Snapshot) throws(InvalidPersistedState) {
+        let restored = try State(restoring: snapshot)
+        self.state.withLock { $0 = restored }
+    }
+}
+
+extension AuthorizationStore.State {
+    /// The state holding `snapshot`'s grants, with every index rebuilt.
+    fileprivate init(restoring snapshot: AuthorizationStore.Snapshot) throws(InvalidPersistedState) {
+        self.init()
+        for persisted in snapshot.grants {
+            guard let flow = AuthorizationFlow(rawValue: persisted.flow) else {
+                throw InvalidPersistedState("grant \(persisted.id) has an unknown flow \(persisted.flow)")
+            }
+            guard persisted.id < snapshot.nextGrantID else {
+                throw InvalidPersistedState("grant id \(persisted.id) is not below nextGrantID \(snapshot.nextGrantID)")
+            }
+            guard self.grants[persisted.id] == nil else {
+                throw InvalidPersistedState("grant id \(persisted.id) appears twice")
+            }
+            guard flow == .advertiser || persisted.refreshDeadline != nil else {
+                throw InvalidPersistedState("account grant \(persisted.id) has no refresh deadline")
+            }
+            for token in persisted.accessTokens {
+                guard self.accessTokens[token.token] == nil else {
+                    throw InvalidPersistedState("an access token of grant \(persisted.id) appears twice")
+                }
+                self.accessTokens[token.token] = AuthorizationStore.AccessToken(
+                    grantID: persisted.id, expiresAt: token.expiresAt)
+            }
+            for refreshToken in [persisted.refreshToken, persisted.previousRefreshToken].compactMap({ $0 }) {
+                guard self.refreshTokens[refreshToken] == nil else {
+                    throw InvalidPersistedState("a refresh token of grant \(persisted.id) appears twice")
+                }
+                self.refreshTokens[refreshToken] = persisted.id
+            }
+            let user = persisted.user.user
+            self.grants[persisted.id] = AuthorizationStore.Grant(
+                flow: flow,
+                appID: persisted.appID,
+                user: user,
+                scopes: persisted.scopes,
+                scopeIDs: persisted.scopeIDs,
+                refreshDeadline: persisted.refreshDeadline,
+                refreshToken: persisted.refreshToken,
+                previousRefreshToken: persisted.previousRefreshToken,
+                previousRefreshTokenRetiredAt: persisted.previousRefreshTokenRetiredAt,
+                accessTokens: persisted.accessTokens.map(\.token)
+            )
+            self.grantsByUser[user.name, default: []].insert(persisted.id)
+        }
+        self.nextGrantID = snapshot.nextGrantID
     }
 }

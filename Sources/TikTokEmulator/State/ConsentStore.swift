@@ -17,6 +17,8 @@ struct PendingConsent: Sendable {
 }
 
 /// Pending consent screens, remembered approvals (for account-flow auto-authorization) and scripted consents.
+///
+/// Only the approvals are durable: a new approval calls `onChange` after the lock is released.
 final class ConsentStore: Sendable {
     /// The outcome of entering a verification code.
     enum Verification: Sendable {
@@ -42,7 +44,15 @@ final class ConsentStore: Sendable {
     /// Wrong verification codes accepted before the consent is dropped.
     static let maximumFailedVerifications = 5
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    private let onChange: @Sendable () -> Void
+
+    /// Creates an empty store.
+    /// - Parameter onChange: called after every new approval, outside the lock.
+    init(onChange: @escaping @Sendable () -> Void = {}) {
+        self.state = Mutex(State())
+        self.onChange = onChange
+    }
 
     /// Starts a consent screen.
     func create(
@@ -126,7 +136,15 @@ final class ConsentStore: Sendable {
 
     /// Remembers that `user` approved `scopes` for `appID`.
     func recordApproval(appID: String, user: String, scopes: [String]) {
-        self.state.withLock { $0.approvals[Self.approvalKey(appID, user), default: []].formUnion(scopes) }
+        let changed = self.state.withLock { state in
+            let key = Self.approvalKey(appID, user)
+            let before = state.approvals[key]?.count
+            state.approvals[key, default: []].formUnion(scopes)
+            return state.approvals[key]?.count != before
+        }
+        if changed {
+            self.onChange()
+        }
     }
 
     /// Whether `user` already approved every one of `scopes` for `appID`.
@@ -149,7 +167,28 @@ final class ConsentStore: Sendable {
         }
     }
 
+    /// Every remembered approval. The lock is held only to copy the approvals (O(1), copy on write).
+    func approvalsSnapshot() -> [Approval] {
+        let approvals = self.state.withLock { $0.approvals }
+        return approvals.sorted { $0.key < $1.key }.compactMap { key, scopes in
+            let parts = key.split(separator: Self.approvalSeparator, maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return nil }
+            return Approval(appID: String(parts[0]), user: String(parts[1]), scopes: scopes.sorted())
+        }
+    }
+
+    /// Replaces the remembered approvals with `approvals` (before the emulator serves).
+    func restore(_ approvals: [Approval]) {
+        var restored: [String: Set<String>] = [:]
+        for approval in approvals {
+            restored[Self.approvalKey(approval.appID, approval.user), default: []].formUnion(approval.scopes)
+        }
+        self.state.withLock { $0.approvals = restored }
+    }
+
+    private static let approvalSeparator: Character = "\u{1F}"
+
     private static func approvalKey(_ appID: String, _ user: String) -> String {
-        "\(appID)\u{1F}\(user)"
+        "\(appID)\(Self.approvalSeparator)\(user)"
     }
 }

@@ -6,9 +6,11 @@ final class EmulatorState: Sendable {
     let apps: [String: TikTokEmulatorConfiguration.App]
     let seed: UInt64
     let logger: Logger
-    let clock = EmulatorClock()
-    let authorizations = AuthorizationStore()
-    let consents = ConsentStore()
+    /// Where the durable state is saved, or `nil` for an in-memory emulator.
+    let stateFile: StateFile?
+    let clock: EmulatorClock
+    let authorizations: AuthorizationStore
+    let consents: ConsentStore
     let faults: FaultInjector
     let rateLimiter = RateLimiter()
     let counters = CounterStore()
@@ -18,16 +20,45 @@ final class EmulatorState: Sendable {
     let business: BusinessCatalog
     private let _settings: Mutex<EmulatorSettings>
 
-    init(configuration: TikTokEmulatorConfiguration, logger: Logger) {
+    /// Creates the state; with a `stateFile`, every durable change schedules a write of ``persistedState()`` to it.
+    init(configuration: TikTokEmulatorConfiguration, logger: Logger, stateFile: StateFile? = nil) {
         self.apps = Dictionary(configuration.apps.map { ($0.appID, $0) }, uniquingKeysWith: { first, _ in first })
         self.seed = configuration.seed
         self.logger = logger
+        self.stateFile = stateFile
+        let changed: @Sendable () -> Void
+        if let stateFile {
+            changed = { stateFile.changed() }
+        } else {
+            changed = {}
+        }
+        self.clock = EmulatorClock(onChange: changed)
+        self.authorizations = AuthorizationStore(onChange: changed)
+        self.consents = ConsentStore(onChange: changed)
         self.faults = FaultInjector(seed: configuration.seed)
         self.users = UserDirectory(seed: configuration.seed)
         self.marketing = MarketingCatalog(seed: configuration.seed)
         self.reports = ReportGenerator(catalog: self.marketing)
         self.business = BusinessCatalog(seed: configuration.seed)
         self._settings = Mutex(EmulatorSettings(configuration: configuration))
+        stateFile?.attach { [weak self] in self?.persistedState() }
+    }
+
+    /// The durable state: grants and tokens, remembered approvals and the clock offset.
+    func persistedState() -> PersistedEmulatorState {
+        PersistedEmulatorState(
+            clockOffsetMilliseconds: self.clock.offsetMilliseconds,
+            authorizations: self.authorizations.snapshot(),
+            approvals: self.consents.approvalsSnapshot()
+        )
+    }
+
+    /// Replaces the durable state with `persisted` (before the emulator serves).
+    /// - Throws: ``InvalidPersistedState`` when `persisted` is inconsistent; nothing is changed then.
+    func restore(_ persisted: PersistedEmulatorState) throws(InvalidPersistedState) {
+        try self.authorizations.restore(persisted.authorizations)
+        self.consents.restore(persisted.approvals)
+        self.clock.restore(offsetMilliseconds: persisted.clockOffsetMilliseconds)
     }
 
     /// The current run-time settings.
