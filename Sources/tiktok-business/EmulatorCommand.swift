@@ -69,6 +69,11 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "The log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(
+        name: .customLong("state-file"),
+        help: "Keep grants and tokens in this JSON file (0600) across restarts (in memory when omitted).")
+    var stateFile: String?
+
     /// The redirect URIs to register: the ones given, else the defaults.
     var effectiveRedirectURIs: [String] {
         self.redirectURIs.isEmpty ? Self.defaultRedirectURIs : self.redirectURIs
@@ -119,14 +124,20 @@ struct EmulatorCommand: AsyncParsableCommand {
             rotateRefreshTokens: self.rotateRefreshTokens,
             refreshTokenGracePeriod: self.refreshTokenGrace,
             qpsLimit: self.qpsLimit,
-            seed: self.seed
+            seed: self.seed,
+            stateFile: self.stateFile
         )
     }
 
     func run() async throws {
         var logger = Logger(label: "tiktok-business.emulator")
         logger.logLevel = Logger.Level(rawValue: self.logLevel.lowercased()) ?? .info
-        let emulator = TikTokEmulator(configuration: self.emulatorConfiguration, logger: logger)
+        let emulator: TikTokEmulator
+        do {
+            emulator = try TikTokEmulator.load(configuration: self.emulatorConfiguration, logger: logger)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let displayHost = self.host == "0.0.0.0" || self.host == "::" ? "127.0.0.1" : self.host
         let appID = self.appID
         let autoConsent = self.autoConsent

@@ -31,15 +31,26 @@ public enum ServiceRunner {
             guard settings.sandboxPort != 0 else {
                 throw SettingsError("Sandbox mode needs a fixed TIKTOK_BUSINESS_SANDBOX_PORT.")
             }
-            let emulator = TikTokEmulator(
-                configuration: .init(
-                    apps: [
-                        .init(
-                            appID: VaultEnvironment.sandboxAppID, secret: VaultEnvironment.sandboxSecret,
-                            redirectURIs: ConnectionKind.allCases.map { "\(settings.publicURL)/oauth/callback/\($0)" })
-                    ]),
-                logger: Logger(label: "tiktok-business.sandbox"))
-            services.append(EmulatorService(emulator: emulator, host: settings.host, port: settings.sandboxPort))
+            // The sandbox emulator keeps its grants and tokens beside the sandbox database, so sandbox connections
+            // keep working, refreshing and revoking across restarts.
+            let emulator: TikTokEmulator
+            do {
+                emulator = try TikTokEmulator.load(
+                    configuration: .init(
+                        apps: [
+                            .init(
+                                appID: VaultEnvironment.sandboxAppID, secret: VaultEnvironment.sandboxSecret,
+                                redirectURIs: ConnectionKind.allCases.map {
+                                    "\(settings.publicURL)/oauth/callback/\($0)"
+                                })
+                        ],
+                        stateFile: try sandboxStateFile(settings)),
+                    logger: Logger(label: "tiktok-business.sandbox"))
+            } catch let error as EmulatorStateFileError {
+                throw SettingsError("The sandbox emulator's state could not be loaded: \(error)")
+            }
+            // The host's service group alone decides when the emulator stops (it installs no signal handlers).
+            services.append(emulator.makeService(host: settings.host, port: settings.sandboxPort))
             sandboxBaseURL = settings.sandboxBaseURL()
         }
         try await VaultEnvironment.with(settings: settings, sandboxBaseURL: sandboxBaseURL, logger: logger) {
@@ -112,6 +123,24 @@ public enum ServiceRunner {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Where the sandbox emulator keeps its state: `sandbox-emulator.json` beside the SQLite database (created with
+    /// its folder); sandbox mode on PostgreSQL keeps it in the working directory's `.tiktok-business/`.
+    static func sandboxStateFile(_ settings: ServiceSettings) throws -> String {
+        var directory = ".tiktok-business"
+        if settings.databaseURL.hasPrefix("sqlite://") {
+            let path = String(settings.databaseURL.dropFirst("sqlite://".count))
+            let folder = (path as NSString).deletingLastPathComponent
+            directory = folder.isEmpty ? "." : folder
+        }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw SettingsError("The folder \(directory) for the sandbox emulator's state could not be created.")
+        }
+        return directory + "/sandbox-emulator.json"
+    }
+
     /// The webhook settings, or `nil` when webhooks are off; a URL without a secret (or the reverse) is an error.
     public static func webhookConfiguration(_ settings: ServiceSettings) throws -> WebhookConfiguration? {
         switch (settings.webhookURL, settings.webhookSecret) {
@@ -129,19 +158,6 @@ public enum ServiceRunner {
             } catch {
                 throw SettingsError("TIKTOK_BUSINESS_WEBHOOK_URL / _SECRET: \(error.message)")
             }
-        }
-    }
-}
-
-/// The emulator as a `Service`, for sandbox mode.
-struct EmulatorService: Service {
-    let emulator: TikTokEmulator
-    let host: String
-    let port: Int
-
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await emulator.run(host: host, port: port)
         }
     }
 }

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import TikTokBusinessService
+import TikTokConnections
+
+/// Key files are never replaced by accident, and a database never opens without the keys its tokens need.
+@Suite("Key and API key files")
+struct KeyFileTests {
+    /// Makes a vault with one sealed connection; returns the key file's bytes.
+    static func vaultWithToken(_ folder: TemporaryFolder) async throws -> Data {
+        let settings = try ServiceTestSupport.realApp(folder)
+        try await VaultEnvironment.with(settings: settings, logger: ServiceTestSupport.logger) {
+            _ = try await ServiceTestSupport.storeConnection($0)
+        }
+        return try Data(contentsOf: URL(fileURLWithPath: folder.file("keys")))
+    }
+
+    @Test func anUnreadableKeyFileIsAnErrorAndIsNeverReplaced() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try await Self.vaultWithToken(folder)
+        let settings = try ServiceTestSupport.realApp(folder)
+        let cases: [(Data, String)] = [
+            (Data([0xFF, 0xFE, 0x00, 0x41]), "is not UTF-8 text"),
+            (Data(), "is empty"),
+            (Data("k1:not-base64!!".utf8), "is not a valid key ring"),
+        ]
+        for (bytes, expected) in cases {
+            try bytes.write(to: URL(fileURLWithPath: folder.file("keys")))
+            let message = try #require(await ServiceTestSupport.open(settings))
+            #expect(message.contains(folder.file("keys")) && message.contains(expected), "\(message)")
+            // The bad file is still there as it was: nothing generated a key over it.
+            #expect(try Data(contentsOf: URL(fileURLWithPath: folder.file("keys"))) == bytes)
+        }
+        // A folder where the file should be.
+        try FileManager.default.removeItem(atPath: folder.file("keys"))
+        try FileManager.default.createDirectory(atPath: folder.file("keys"), withIntermediateDirectories: false)
+        #expect(try #require(await ServiceTestSupport.open(settings)).contains("is not a regular file"))
+    }
+
+    @Test func aMissingKeyFileIsGeneratedOnlyWhenNoTokenIsSealed() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let original = try await Self.vaultWithToken(folder)
+        let settings = try ServiceTestSupport.realApp(folder)
+        try FileManager.default.removeItem(atPath: folder.file("keys"))
+        let message = try #require(await ServiceTestSupport.open(settings))
+        #expect(message.contains("does not exist, but the database holds tokens sealed with key"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("keys")))
+        // Put back, it opens again.
+        try original.write(to: URL(fileURLWithPath: folder.file("keys")))
+        #expect(await ServiceTestSupport.open(settings) == nil)
+        // A fresh database gets a new key file, 0600.
+        let fresh = try TemporaryFolder()
+        defer { fresh.remove() }
+        #expect(await ServiceTestSupport.open(try ServiceTestSupport.realApp(fresh)) == nil)
+        let attributes = try FileManager.default.attributesOfItem(atPath: fresh.file("keys"))
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func aRingWithoutAKeyInUseIsRefusedNamingIt() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let original = String(decoding: try await Self.vaultWithToken(folder), as: UTF8.self)
+        let usedID = String(original.prefix { $0 != ":" })
+        let other = try TokenCipher.Key.generate(id: "k-other").exported
+        // The environment's ring lacks the key the tokens are sealed with.
+        let settings = try ServiceTestSupport.realApp(folder, extra: ["TIKTOK_BUSINESS_KEYS": other])
+        let message = try #require(await ServiceTestSupport.open(settings))
+        #expect(message.contains("key \(usedID) (2 tokens)") && message.contains("k-other"), "\(message)")
+        #expect(!message.contains(String(other.drop { $0 != ":" }.dropFirst())), "a key is echoed: \(message)")
+        // With both, it opens.
+        let both = try ServiceTestSupport.realApp(
+            folder, extra: ["TIKTOK_BUSINESS_KEYS": other + "," + original.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(await ServiceTestSupport.open(both) == nil)
+    }
+
+    @Test func aTokenWhoseKeyIsGoneIsAnErrorNamingTheKeyAndChangesNoStatus() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        _ = try await Self.vaultWithToken(folder)
+        let settings = try ServiceTestSupport.realApp(folder)
+        try await VaultEnvironment.with(settings: settings, logger: ServiceTestSupport.logger) { environment in
+            let id = try await ServiceTestSupport.storeConnection(environment)
+            // This process's ring loses the key (say, a bad reload): the token cannot be opened.
+            let usedID = environment.cipher.currentKeyID
+            let manager = ConnectionManager(
+                client: environment.client, store: environment.store,
+                cipher: try TokenCipher(keys: [.generate(id: "k-new")]), configuration: environment.manager.configuration)
+            let error = await #expect(throws: ConnectionError.self) { try await manager.accessToken(for: id) }
+            #expect(error?.code == .tokenUnreadable)
+            #expect(error?.message.contains("No key \(usedID)") == true, "\(String(describing: error))")
+            // Due for refresh: the sweep fails it without touching the connection.
+            var record = try #require(try await environment.store.record(id: id))
+            record.connection.accessTokenExpiresAt = Date().addingTimeInterval(-10)
+            record.connection.refreshTokenExpiresAt = Date().addingTimeInterval(86_400)
+            record.nextActionAt = Date().addingTimeInterval(-10)
+            #expect(try await environment.store.update(record, events: []))
+            let report = try await manager.sweep()
+            #expect(report.failed == 1 && report.reauthorizationRequired == 0)
+            let after = try #require(try await environment.store.record(id: id))
+            #expect(after.connection.status == .active)
+            #expect(after.refreshToken == record.refreshToken)
+        }
+    }
+
+    @Test func anUnreadableAPIKeyFileIsAnErrorAndIsNeverReplaced() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let settings = try ServiceTestSupport.realApp(folder)
+        let (key, generatedAt) = try APIKeyFile.load(settings: settings, directory: folder.path)
+        #expect(generatedAt == folder.file("api-key") && key.hasPrefix("tbk_"))
+        #expect(try APIKeyFile.load(settings: settings, directory: folder.path) == (key, nil))
+        let bad = Data([0xC3, 0x28])
+        try bad.write(to: URL(fileURLWithPath: folder.file("api-key")))
+        #expect(throws: SettingsError.self) { try APIKeyFile.load(settings: settings, directory: folder.path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder.file("api-key"))) == bad)
+    }
+}
