@@ -181,6 +181,7 @@ extension ConnectionManager {
             switch kind {
             case .advertiser, .tcmAccount:
                 let grant = try await client.exchangeAdvertiserAuthCode(code)
+                noteTikTokOutcome(nil)
                 var tokens = ExchangedTokens(
                     accessToken: grant.accessToken, advertiserIDs: grant.advertiserIDs,
                     scopes: grant.scope.map(String.init))
@@ -197,12 +198,14 @@ extension ConnectionManager {
                 return tokens
             case .tiktokAccount, .creator:
                 let grant = try await client.exchangeAccountAuthCode(code, redirectURI: redirectURI)
+                noteTikTokOutcome(nil)
                 return ExchangedTokens(
                     accessToken: grant.accessToken, refreshToken: grant.refreshToken,
                     accessTokenExpiresIn: grant.expiresIn, refreshTokenExpiresIn: grant.refreshTokenExpiresIn,
                     openID: grant.openID, scopes: grant.scopes)
             }
         } catch let error as TikTokError {
+            noteTikTokOutcome(error)
             throw ConnectionError(
                 error.category.isRetryable ? .tikTokUnavailable : .exchangeFailed,
                 "TikTok refused the authorization code exchange: \(error.message)", tikTokError: error)

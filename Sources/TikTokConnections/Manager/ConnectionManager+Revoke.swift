@@ -26,7 +26,9 @@ extension ConnectionManager {
                     } else {
                         try await client.revokeAccountToken(token)
                     }
+                    noteTikTokOutcome(nil)
                 } catch let error as TikTokError {
+                    noteTikTokOutcome(error)
                     let tikTok: Logger.Metadata = [
                         "tiktok.code": "\(error.code.map(String.init) ?? "-")",
                         "tiktok.request_id": "\(error.requestID ?? "-")",
