@@ -10,8 +10,11 @@ extension PostgresConnectionStore {
             .map(ConnectionRecord.init(postgresRow:)).first
     }
 
-    /// The id of the connection of `kind` with the latest `updatedAt` among those that have any of `identities`.
-    public func connectionID(kind: ConnectionKind, matchingAnyOf identities: [String]) async throws -> String? {
+    /// The id of the connection of `kind` and of the end user `endUserID` (`nil` matches only connections without
+    /// one) with the latest `updatedAt` among those that have any of `identities`.
+    public func connectionID(kind: ConnectionKind, endUserID: String?, matchingAnyOf identities: [String])
+        async throws -> String?
+    {
         guard !identities.isEmpty else { return nil }
         // Equal update times: the connection whose identities were written last wins.
         let rows = try await rows(
@@ -20,6 +23,7 @@ extension PostgresConnectionStore {
             SELECT c.id FROM tiktok_business_connection_identities i
             JOIN tiktok_business_connections c ON c.id = i.connection_id
             WHERE i.kind = \(kind.rawValue) AND i.identity = ANY(\(identities))
+            AND c.end_user_id IS NOT DISTINCT FROM \(endUserID)
             ORDER BY c.updated_at DESC, i.position DESC LIMIT 1
             """)
         return try rows.first.map { try RowReader($0, table: "tiktok_business_connections").value("id") }

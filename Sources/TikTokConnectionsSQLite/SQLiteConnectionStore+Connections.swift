@@ -10,8 +10,11 @@ extension SQLiteConnectionStore {
         }
     }
 
-    /// The id of the connection of `kind` with the latest `updatedAt` among those that have any of `identities`.
-    public func connectionID(kind: ConnectionKind, matchingAnyOf identities: [String]) async throws -> String? {
+    /// The id of the connection of `kind` and of the end user `endUserID` (`nil` matches only connections without
+    /// one) with the latest `updatedAt` among those that have any of `identities`.
+    public func connectionID(kind: ConnectionKind, endUserID: String?, matchingAnyOf identities: [String])
+        async throws -> String?
+    {
         guard !identities.isEmpty else { return nil }
         return try await read("look up a connection by identity") { db in
             // Equal update times: the connection whose identities were written last wins.
@@ -21,6 +24,7 @@ extension SQLiteConnectionStore {
                     literal: """
                         SELECT c.id FROM connection_identities i JOIN connections c ON c.id = i.connection_id
                         WHERE i.kind = \(kind.rawValue) AND i.identity IN \(identities)
+                        AND c.end_user_id IS \(endUserID)
                         ORDER BY c.updated_at DESC, i.rowid DESC LIMIT 1
                         """))
         }

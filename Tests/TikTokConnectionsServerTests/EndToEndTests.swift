@@ -27,7 +27,7 @@ struct EndToEndTests {
         // All four kinds through the real redirect chain, cookies kept.
         var firstCallback: String?
         for kind in ["advertiser", "tiktok_account", "tcm_account", "creator"] {
-            let chain = try await browser.follow(serveURL + "/connect/\(kind)?end_user_id=e2e-\(kind)")
+            let chain = try await browser.follow(serveURL + "/connect/\(kind)")
             #expect(chain.status == 200, "\(kind): \(chain.body)")
             #expect(chain.body.contains("Connected"), "\(kind)")
             #expect(chain.visited.count == 2, "\(kind): \(chain.visited)")

@@ -177,7 +177,7 @@ struct RouteTests {
     @Test func browserFlowSetsABoundCookieAndShowsResultPages() async throws {
         try await ServerHarness.run { harness in
             try await harness.application.test(.router) { client in
-                let start = try await client.execute(uri: "/connect/advertiser?end_user_id=u9", method: .get)
+                let start = try await client.execute(uri: "/connect/advertiser", method: .get)
                 #expect(start.status == .found)
                 let location = try #require(start.headers[.location])
                 #expect(location.hasPrefix(harness.emulatorURL + "/portal/auth?app_id="))

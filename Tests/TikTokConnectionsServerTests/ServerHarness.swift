@@ -20,6 +20,8 @@ struct ServerHarness: Sendable {
     let emulatorURL: String
     let manager: ConnectionManager
     let server: TikTokBusinessServer
+    /// The vault's transport to the emulator: rules on it answer in TikTok's place.
+    let transport: OverridingTransport
 
     /// Runs `body` with a fresh harness; `webhookDestination` turns on the webhook parts of the pages and API.
     static func run(
@@ -32,12 +34,14 @@ struct ServerHarness: Sendable {
             let store = try SQLiteConnectionStore(path: directory + "/connections.sqlite")
             try await store.migrate()
             let app = TikTokEmulatorConfiguration.App.default
+            let transport = OverridingTransport()
             let client = TikTokClient(
                 configuration: .init(
                     appID: app.appID, secret: app.secret, apiBaseURL: emulatorURL + "/open_api/v1.3/",
                     advertiserAuthorizationURL: emulatorURL + "/portal/auth",
                     accountAuthorizationURL: emulatorURL + "/v2/auth/authorize/",
-                    retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(10)), rateGovernor: nil))
+                    retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(10)), rateGovernor: nil),
+                transport: transport)
             let manager = ConnectionManager(
                 client: client, store: store, cipher: try TokenCipher(keys: [.generate(id: "k1")]),
                 configuration: .init(redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: publicURL)))
@@ -47,7 +51,9 @@ struct ServerHarness: Sendable {
                     publicURL: publicURL, apiKey: apiKey, tikTokAPIBaseURL: client.configuration.apiBaseURL,
                     sandbox: true, allowedRedirectOrigins: ["https://app.example"],
                     webhookDestination: webhookDestination))
-            try await body(ServerHarness(emulator: emulator, emulatorURL: emulatorURL, manager: manager, server: server))
+            try await body(
+                ServerHarness(
+                    emulator: emulator, emulatorURL: emulatorURL, manager: manager, server: server, transport: transport))
         }
     }
 

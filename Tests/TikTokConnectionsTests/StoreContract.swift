@@ -49,7 +49,7 @@ struct ConnectionStoreContract: Sendable {
         }
         #expect(try await store.record(id: "conn_1") == F.stored(original))
         #expect(try await store.events(after: 0, connectionID: nil, limit: 10).count == 1)
-        #expect(try await store.connectionID(kind: .creator, matchingAnyOf: ["open-x"]) == nil)
+        #expect(try await store.connectionID(kind: .creator, endUserID: nil, matchingAnyOf: ["open-x"]) == nil)
 
         var versioned = F.record("conn_2")
         versioned.version = 1
@@ -166,32 +166,70 @@ struct ConnectionStoreContract: Sendable {
             F.record("conn_t", kind: .tcmAccount, identities: ["A1"], updatedAt: F.at(9)), events: [])
         try await store.insert(F.record("conn_o", kind: .tiktokAccount, identities: ["open-1"]), events: [])
 
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["A1"]) == "conn_a")
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["A2"]) == "conn_b")
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["A1", "A3"]) == "conn_b")
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["X", "A1"]) == "conn_a")
-        #expect(try await store.connectionID(kind: .tcmAccount, matchingAnyOf: ["A1", "A2"]) == "conn_t")
-        #expect(try await store.connectionID(kind: .tiktokAccount, matchingAnyOf: ["open-1"]) == "conn_o")
-        #expect(try await store.connectionID(kind: .creator, matchingAnyOf: ["open-1"]) == nil)
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["nope"]) == nil)
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: []) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A1"]) == "conn_a")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A2"]) == "conn_b")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A1", "A3"]) == "conn_b")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["X", "A1"]) == "conn_a")
+        #expect(try await store.connectionID(kind: .tcmAccount, endUserID: nil, matchingAnyOf: ["A1", "A2"]) == "conn_t")
+        #expect(try await store.connectionID(kind: .tiktokAccount, endUserID: nil, matchingAnyOf: ["open-1"]) == "conn_o")
+        #expect(try await store.connectionID(kind: .creator, endUserID: nil, matchingAnyOf: ["open-1"]) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["nope"]) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: []) == nil)
 
         // An update replaces the identities, and a later updatedAt wins.
         var a = try #require(try await store.record(id: "conn_a"))
         a.connection.advertiserIDs = ["A2", "A4"]
         a.connection.updatedAt = F.at(10)
         #expect(try await store.update(a, events: []))
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["A1"]) == nil)
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["A4"]) == "conn_a")
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["A2"]) == "conn_a")
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["A3"]) == "conn_b")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A1"]) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A4"]) == "conn_a")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A2"]) == "conn_a")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A3"]) == "conn_b")
 
         // A failed update leaves the identities alone.
         var stale = a
         stale.connection.advertiserIDs = ["A9"]
         #expect(try await store.update(stale, events: []) == false)
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["A9"]) == nil)
-        #expect(try await store.connectionID(kind: .advertiser, matchingAnyOf: ["A4"]) == "conn_a")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A9"]) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A4"]) == "conn_a")
+    }
+
+    func identitiesMatchOnlyTheSameEndUser() async throws {
+        try await store.insert(
+            F.record("conn_u1", endUserID: "u1", identities: ["A", "B"], updatedAt: F.at(0)), events: [])
+        try await store.insert(
+            F.record("conn_u2", endUserID: "u2", identities: ["B", "C"], updatedAt: F.at(5)), events: [])
+        try await store.insert(F.record("conn_none", identities: ["B", "D"], updatedAt: F.at(9)), events: [])
+        try await store.insert(
+            F.record("conn_o1", kind: .tiktokAccount, endUserID: "u1", identities: ["open-1"]), events: [])
+        try await store.insert(
+            F.record("conn_o2", kind: .tiktokAccount, endUserID: "u2", identities: ["open-1"]), events: [])
+
+        // The same identity under another end user never matches, however recently updated.
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: "u1", matchingAnyOf: ["B"]) == "conn_u1")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: "u2", matchingAnyOf: ["B"]) == "conn_u2")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: "u1", matchingAnyOf: ["C"]) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: "u2", matchingAnyOf: ["A", "X"]) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: "u3", matchingAnyOf: ["A", "B", "C"]) == nil)
+        // nil matches only connections without an end user, and an end user never matches those.
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A", "B"]) == "conn_none")
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A", "C"]) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: "u1", matchingAnyOf: ["D"]) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: "", matchingAnyOf: ["B"]) == nil)
+        // Account kinds: one open_id, two end users, two connections.
+        #expect(
+            try await store.connectionID(kind: .tiktokAccount, endUserID: "u1", matchingAnyOf: ["open-1"]) == "conn_o1")
+        #expect(
+            try await store.connectionID(kind: .tiktokAccount, endUserID: "u2", matchingAnyOf: ["open-1"]) == "conn_o2")
+        #expect(try await store.connectionID(kind: .tiktokAccount, endUserID: nil, matchingAnyOf: ["open-1"]) == nil)
+
+        // An end user moved by an update is matched under the new one only.
+        var moved = try #require(try await store.record(id: "conn_u1"))
+        moved.connection.endUserID = "u3"
+        moved.connection.updatedAt = F.at(20)
+        #expect(try await store.update(moved, events: []))
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: "u1", matchingAnyOf: ["A", "B"]) == nil)
+        #expect(try await store.connectionID(kind: .advertiser, endUserID: "u3", matchingAnyOf: ["A"]) == "conn_u1")
     }
 
     // MARK: Listing and counts

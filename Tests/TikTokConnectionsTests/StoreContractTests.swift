@@ -33,6 +33,11 @@ struct StoreContractTests {
         try await factory.run { try await $0.identitiesFindTheMostRecentlyUpdatedConnection() }
     }
 
+    @Test("identities match only connections of the same end user", arguments: StoreFactory.all)
+    func identitiesMatchOnlyTheSameEndUser(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.identitiesMatchOnlyTheSameEndUser() }
+    }
+
     @Test("list pages by id and filters by kind, status and end user", arguments: StoreFactory.all)
     func listPagesAndFilters(_ factory: StoreFactory) async throws {
         try await factory.run { try await $0.listPagesAndFilters() }

@@ -42,8 +42,8 @@ struct VaultFlowTests {
                 _ = try await client.businessAccount(businessID: user.openID, accessToken: token)
             }
 
-            // Authorizing the same advertiser again updates the same connection.
-            let again = try await vault.connect(.advertiser, user: "alice")
+            // The same end user authorizing the same advertiser again updates the same connection.
+            let again = try await vault.connect(.advertiser, user: "alice", options: .init(endUserID: "u-1"))
             #expect(!again.created)
             #expect(again.connection.id == advertiser.connection.id)
             let events = try await vault.manager.events(connectionID: advertiser.connection.id)

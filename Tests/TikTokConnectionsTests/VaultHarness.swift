@@ -55,6 +55,8 @@ struct VaultHarness: Sendable {
     let cipher: TokenCipher
     let logs: LogCapture
     let http: HTTPClient
+    /// The vault's transport to the emulator: rules on it answer in TikTok's place.
+    let transport: OverridingTransport
 
     static let publicURL = "http://127.0.0.1:8080"
 
@@ -73,6 +75,7 @@ struct VaultHarness: Sendable {
         do {
             try await emulator.withRunningServer { baseURL in
                 let clock = TestClock()
+                let transport = OverridingTransport()
                 let store = try SQLiteConnectionStore(path: directory + "/connections.sqlite", logger: logs.logger("store"))
                 try await store.migrate()
                 let cipher = try TokenCipher(keys: [.generate(id: "k1")])
@@ -87,13 +90,13 @@ struct VaultHarness: Sendable {
                         accountAuthorizationURL: baseURL + "/v2/auth/authorize/",
                         retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(20)),
                         rateGovernor: nil, requestTimeout: .seconds(5), now: { clock.now() }),
-                    logger: logs.logger("sdk"))
+                    transport: transport, logger: logs.logger("sdk"))
                 let manager = ConnectionManager(
                     client: client, store: storeWrapper(store), cipher: cipher, configuration: configuration,
                     now: { clock.now() }, logger: logs.logger("vault"))
                 let harness = VaultHarness(
                     emulator: emulator, baseURL: baseURL, clock: clock, directory: directory, store: store,
-                    manager: manager, cipher: cipher, logs: logs, http: http)
+                    manager: manager, cipher: cipher, logs: logs, http: http, transport: transport)
                 try await body(harness)
             }
             try await http.shutdown()

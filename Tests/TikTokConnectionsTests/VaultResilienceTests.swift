@@ -24,8 +24,10 @@ final class FaultyStore: ConnectionStore {
     func consumeState(hash: String, now: Date) async throws -> Bool { try await base.consumeState(hash: hash, now: now) }
     func deleteStates(expiredBefore date: Date) async throws -> Int { try await base.deleteStates(expiredBefore: date) }
     func record(id: String) async throws -> ConnectionRecord? { try await base.record(id: id) }
-    func connectionID(kind: ConnectionKind, matchingAnyOf identities: [String]) async throws -> String? {
-        try await base.connectionID(kind: kind, matchingAnyOf: identities)
+    func connectionID(kind: ConnectionKind, endUserID: String?, matchingAnyOf identities: [String]) async throws
+        -> String?
+    {
+        try await base.connectionID(kind: kind, endUserID: endUserID, matchingAnyOf: identities)
     }
     func insert(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws { try await base.insert(record, events: events) }
     func update(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> Bool {

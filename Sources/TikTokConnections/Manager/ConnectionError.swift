@@ -18,6 +18,7 @@ public struct ConnectionError: Error, Sendable, CustomStringConvertible {
             case reauthorizationRequired = "reauthorization_required"
             case revoked
             case refreshFailed = "refresh_failed"
+            case revokeFailed = "revoke_failed"
             case tikTokUnavailable = "tiktok_unavailable"
             case storeFailure = "store_failure"
             case tokenUnreadable = "token_unreadable"
@@ -50,6 +51,10 @@ public struct ConnectionError: Error, Sendable, CustomStringConvertible {
         public static let revoked = Code(base: .revoked)
         /// TikTok refused the refresh definitively.
         public static let refreshFailed = Code(base: .refreshFailed)
+        /// TikTok refused a revocation without confirming that the token is dead (a permission or parameter error,
+        /// an unknown code, a page that is not TikTok's JSON): the grant may live on at TikTok, so the connection and its
+        /// tokens were kept. ``ConnectionError/tikTokError`` has TikTok's answer; try again.
+        public static let revokeFailed = Code(base: .revokeFailed)
         /// TikTok could not be reached or answered with a transient failure; nothing changed, try again.
         public static let tikTokUnavailable = Code(base: .tikTokUnavailable)
         /// The store failed; nothing was lost, try again.

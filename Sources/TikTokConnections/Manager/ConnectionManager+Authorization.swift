@@ -96,7 +96,12 @@ extension ConnectionManager {
     }
 
     /// Completes an authorization from TikTok's redirect: verifies the state, exchanges the code, stores the
-    /// connection (updating the existing one for the same advertiser or open id) and records an event.
+    /// connection and records an event.
+    ///
+    /// A grant replaces an existing connection only when the link was a reconnect link for it, or when it is the same
+    /// identity for the same end user: same kind, same end user id (`nil` only matching `nil`), and an advertiser id,
+    /// TTCM account id or open id in common. Otherwise it is a new connection: in an agency several people authorize
+    /// the same advertiser, and one person's grant never overwrites another's.
     ///
     /// Rejected states change nothing. A state is consumed before the exchange, so a replayed callback never reaches
     /// TikTok.
@@ -176,6 +181,7 @@ extension ConnectionManager {
             switch kind {
             case .advertiser, .tcmAccount:
                 let grant = try await client.exchangeAdvertiserAuthCode(code)
+                noteTikTokOutcome(nil)
                 var tokens = ExchangedTokens(
                     accessToken: grant.accessToken, advertiserIDs: grant.advertiserIDs,
                     scopes: grant.scope.map(String.init))
@@ -192,18 +198,22 @@ extension ConnectionManager {
                 return tokens
             case .tiktokAccount, .creator:
                 let grant = try await client.exchangeAccountAuthCode(code, redirectURI: redirectURI)
+                noteTikTokOutcome(nil)
                 return ExchangedTokens(
                     accessToken: grant.accessToken, refreshToken: grant.refreshToken,
                     accessTokenExpiresIn: grant.expiresIn, refreshTokenExpiresIn: grant.refreshTokenExpiresIn,
                     openID: grant.openID, scopes: grant.scopes)
             }
         } catch let error as TikTokError {
+            noteTikTokOutcome(error)
             throw ConnectionError(
                 error.category.isRetryable ? .tikTokUnavailable : .exchangeFailed,
                 "TikTok refused the authorization code exchange: \(error.message)", tikTokError: error)
         }
     }
 
+    /// Stores an exchanged grant: onto the reconnect link's connection, onto the same end user's connection of this
+    /// kind that shares an identity, or as a new connection.
     func upsert(kind: ConnectionKind, state: AuthorizationState, tokens: ExchangedTokens, grantedScopes: [String])
         async throws -> AuthorizationResult
     {
@@ -221,7 +231,7 @@ extension ConnectionManager {
                 existingID = nil
             } else {
                 existingID = try await storeCall {
-                    try await self.store.connectionID(kind: kind, matchingAnyOf: identities)
+                    try await self.store.connectionID(kind: kind, endUserID: state.endUserID, matchingAnyOf: identities)
                 }
             }
             let time = now()

@@ -154,7 +154,9 @@ extension ConnectionManager {
             default:
                 current = try await client.tcmAccountIDs(accessToken: token)
             }
+            noteTikTokOutcome(nil)
         } catch let error as TikTokError {
+            noteTikTokOutcome(error)
             if error.category == .accessTokenInvalid {
                 let stored = try await markReauthorizationRequired(
                     record, reason: "access_token_revoked", tikTokError: error)

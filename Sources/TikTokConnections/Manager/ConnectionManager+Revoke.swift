@@ -4,8 +4,15 @@ import TikTokBusiness
 
 extension ConnectionManager {
     /// Revokes the connection at TikTok (the right endpoint for its kind), then marks it revoked and erases its
-    /// tokens. Revoking a revoked connection does nothing. A token TikTok already considers invalid is still marked
-    /// revoked; a transient failure changes nothing and throws ``ConnectionError/Code/tikTokUnavailable``.
+    /// tokens. Revoking a revoked connection does nothing.
+    ///
+    /// The tokens are erased only when TikTok confirms the revocation, or answers that the token is already dead
+    /// (40102/40104/40105, ``TikTokError/Category/accessTokenInvalid``). Any other answer leaves the connection and its
+    /// tokens as they were (erasing them would leave the grant alive at TikTok with nothing left to revoke it with).
+    ///
+    /// - Throws: ``ConnectionError/Code/tikTokUnavailable`` on a transient failure (rate limit, 5xx, timeout), or
+    ///   ``ConnectionError/Code/revokeFailed`` when TikTok refused otherwise (40001, 40002, 40101, an unknown code, a
+    ///   non-JSON 4xx page); both carry TikTok's error and can be retried.
     @discardableResult
     public func revoke(id: String) async throws -> Connection {
         for _ in 0..<10 {
@@ -19,15 +26,28 @@ extension ConnectionManager {
                     } else {
                         try await client.revokeAccountToken(token)
                     }
+                    noteTikTokOutcome(nil)
                 } catch let error as TikTokError {
-                    if error.category.isRetryable || error.category == .appCredentials {
+                    noteTikTokOutcome(error)
+                    let tikTok: Logger.Metadata = [
+                        "tiktok.code": "\(error.code.map(String.init) ?? "-")",
+                        "tiktok.request_id": "\(error.requestID ?? "-")",
+                        "tiktok.error_category": "\(error.category)",
+                        "tiktok.http_status": "\(error.httpStatus.map(String.init) ?? "-")",
+                    ]
+                    guard error.category == .accessTokenInvalid else {
+                        logger.warning(
+                            "TikTok did not revoke the token; the connection and its tokens are kept",
+                            metadata: metadata(record).merging(tikTok, uniquingKeysWith: { $1 }))
                         throw ConnectionError(
-                            .tikTokUnavailable, "TikTok did not revoke the token: \(error.message)", connectionID: id,
-                            tikTokError: error)
+                            error.category.isRetryable ? .tikTokUnavailable : .revokeFailed,
+                            "TikTok did not revoke the token (\(Self.describe(error))); the connection and its tokens "
+                                + "are kept. Try again.",
+                            connectionID: id, tikTokError: error)
                     }
                     logger.notice(
-                        "TikTok refused the revocation; the token is unusable anyway",
-                        metadata: metadata(record).merging(["tiktok.code": "\(error.code ?? 0)"], uniquingKeysWith: { $1 }))
+                        "TikTok reports the token already invalid; marking the connection revoked",
+                        metadata: metadata(record).merging(tikTok, uniquingKeysWith: { $1 }))
                 }
             }
             var revoked = record
@@ -46,6 +66,14 @@ extension ConnectionManager {
             }
         }
         throw ConnectionError(.storeFailure, "The connection kept changing while it was being revoked.", connectionID: id)
+    }
+
+    /// TikTok's answer in a few words, for an error message: its code and message, or the HTTP status of a page that
+    /// was not TikTok's JSON. Never a token or secret (TikTok's messages carry neither).
+    static func describe(_ error: TikTokError) -> String {
+        if let code = error.code { return "TikTok code \(code): \(error.message)" }
+        if let status = error.httpStatus { return "HTTP \(status): \(error.message)" }
+        return error.message
     }
 
     /// Re-seals every token under the cipher's current key, `batchSize` connections at a time, reporting progress

@@ -299,11 +299,14 @@ extension ConnectionManager {
     }
 
     /// Records a transient failure: status unchanged, a retry scheduled with backoff, an event for the log.
+    /// TikTok rejecting the app's own credentials (40101) is the instance's fault, not the connection's: it does not
+    /// count as a failure of the connection, so its backoff does not grow (the retry comes as soon as after a first
+    /// failure, ready for when the configuration is fixed).
     func recordTransientFailure(_ leased: ConnectionRecord, error: TikTokError) async throws {
         var record = leased
         let time = now()
-        record.failureCount += 1
-        let retryAt = time.addingTimeInterval(schedule.failureBackoff(failures: record.failureCount))
+        if error.category != .appCredentials { record.failureCount += 1 }
+        let retryAt = time.addingTimeInterval(schedule.failureBackoff(failures: max(1, record.failureCount)))
         record.nextActionAt = retryAt
         var data = ["reason": error.category.description, "definitive": "false", "attempts": String(record.failureCount)]
         if let code = error.code { data["tiktok_code"] = String(code) }

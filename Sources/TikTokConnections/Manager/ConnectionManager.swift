@@ -40,6 +40,8 @@ public final class ConnectionManager: Sendable {
     let tokenCache = Mutex<[String: CachedToken]>([:])
     let eventObservers = Mutex<[@Sendable (ConnectionEvent) -> Void]>([])
     let refreshesInFlight = Mutex<[String: Task<ConnectionRecord, any Error>]>([:])
+    /// TikTok's last word on this instance's app credentials (see ``configurationFault``).
+    let configurationFaultState = Mutex<ConfigurationFaultState>(ConfigurationFaultState())
     let workSignal: AsyncStream<Void>.Continuation
     /// Yields whenever new work may be due sooner than the sweeper planned (a new connection, a failure backoff).
     let workSignals: AsyncStream<Void>

@@ -31,9 +31,12 @@ public protocol ConnectionStore: Sendable {
     /// The connection with this id.
     func record(id: String) async throws -> ConnectionRecord?
 
-    /// The id of the most recently updated connection of `kind` that has any of `identities` (advertiser ids, TTCM
-    /// account ids, open id).
-    func connectionID(kind: ConnectionKind, matchingAnyOf identities: [String]) async throws -> String?
+    /// The id of the most recently updated connection of `kind` that belongs to the end user `endUserID` and has any
+    /// of `identities` (advertiser ids, TTCM account ids, open id). `endUserID` is compared exactly: `nil` matches
+    /// only connections without an end user. Connections of other end users never match, even on the same
+    /// identities (in an agency several people authorize the same advertiser, each with their own grant).
+    func connectionID(kind: ConnectionKind, endUserID: String?, matchingAnyOf identities: [String]) async throws
+        -> String?
 
     /// Inserts a new connection (version must be 0; stored as 1) and appends `events`.
     func insert(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws

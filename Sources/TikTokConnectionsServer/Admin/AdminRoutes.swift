@@ -337,6 +337,13 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
 
     private func common(_ session: AdminSessions.Session?) -> [String: Any] {
         var context: [String: Any] = ["sandbox": configuration.sandbox, "signedIn": session != nil]
+        if let fault = manager.configurationFault {
+            var text = "TikTok rejects this instance's app id or secret"
+            if let code = fault.tikTokCode { text += " (code \(code)" + (fault.requestID.map { ", request id \($0)" } ?? "") + ")" }
+            text += " since \(ConnectionJSON.timestamp(fault.firstSeenAt)): check TIKTOK_APP_ID and TIKTOK_APP_SECRET."
+            text += " No connection is marked for it."
+            context["configurationFault"] = text
+        }
         if let session { context["csrf"] = session.csrfToken }
         return context
     }

@@ -15,13 +15,22 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public var message: String
     /// TikTok's request id, when TikTok answered.
     public var tikTokRequestID: String?
+    /// TikTok's envelope code, when TikTok answered with one.
+    public var tikTokCode: Int?
+    /// The HTTP status of TikTok's answer, when it was not TikTok's JSON (a gateway page).
+    public var tikTokHTTPStatus: Int?
 
     /// Creates an error.
-    public init(_ status: HTTPResponse.Status, code: String, message: String, tikTokRequestID: String? = nil) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, tikTokRequestID: String? = nil,
+        tikTokCode: Int? = nil, tikTokHTTPStatus: Int? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.tikTokRequestID = tikTokRequestID
+        self.tikTokCode = tikTokCode
+        self.tikTokHTTPStatus = tikTokHTTPStatus
     }
 
     public var description: String { "APIError(\(status.code) \(code): \(message))" }
@@ -29,6 +38,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
         if let tikTokRequestID { error["tiktok_request_id"] = .string(tikTokRequestID) }
+        if let tikTokCode { error["tiktok_code"] = .number(String(tikTokCode)) }
+        if let tikTokHTTPStatus { error["tiktok_http_status"] = .number(String(tikTokHTTPStatus)) }
         return JSONResponse.make(["error": .object(error)], status: status)
     }
 
@@ -46,13 +57,15 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .browserMismatch: status = .forbidden
         case .stateReplayed, .reauthorizationRequired, .revoked: status = .conflict
         case .stateExpired: status = .gone
-        case .exchangeFailed, .refreshFailed: status = .badGateway
+        case .exchangeFailed, .refreshFailed, .revokeFailed: status = .badGateway
         case .tikTokUnavailable, .storeFailure: status = .serviceUnavailable
         default: status = .internalServerError
         }
+        // A gateway's page (no envelope code) is told by its HTTP status.
+        let tikTok = error.tikTokError
         return APIError(
-            status, code: error.code.description, message: error.message,
-            tikTokRequestID: error.tikTokError?.requestID)
+            status, code: error.code.description, message: error.message, tikTokRequestID: tikTok?.requestID,
+            tikTokCode: tikTok?.code, tikTokHTTPStatus: tikTok?.code == nil ? tikTok?.httpStatus : nil)
     }
 }
 

@@ -119,6 +119,7 @@ enum OpenAPIDocument {
             "operationId": "revokeConnection",
             "tags": ["connections"],
             "summary": "Revoke at TikTok, then mark revoked",
+            "description": "The connection is marked revoked and its tokens erased only when TikTok confirms the revocation or answers that the token is already invalid (40102/40104/40105). Any other answer keeps the connection and its tokens unchanged: 502 `revoke_failed` when TikTok refused (40001, 40002, 40101, an unknown code, a non-JSON page), 503 `tiktok_unavailable` on a transient failure; the error carries `tiktok_code` (or `tiktok_http_status`) and `tiktok_request_id`. Retry later.",
             "responses": {
               "200": {
                 "description": "The revoked connection.",
@@ -332,9 +333,11 @@ enum OpenAPIDocument {
                 "type": "object",
                 "required": ["code", "message"],
                 "properties": {
-                  "code": { "type": "string", "examples": ["unauthorized", "invalid_request", "invalid_id", "invalid_json", "not_found", "not_refreshable", "revoked", "reauthorization_required", "body_too_large", "method_not_allowed", "tiktok_unreachable"] },
+                  "code": { "type": "string", "examples": ["unauthorized", "invalid_request", "invalid_id", "invalid_json", "not_found", "not_refreshable", "revoked", "revoke_failed", "reauthorization_required", "body_too_large", "method_not_allowed", "tiktok_unreachable"] },
                   "message": { "type": "string" },
-                  "tiktok_request_id": { "type": "string", "description": "TikTok's request id, when TikTok answered." }
+                  "tiktok_request_id": { "type": "string", "description": "TikTok's request id, when TikTok answered." },
+                  "tiktok_code": { "type": "integer", "description": "TikTok's envelope code, when TikTok answered with one (e.g. 40001)." },
+                  "tiktok_http_status": { "type": "integer", "description": "The HTTP status of TikTok's answer when it was not TikTok's JSON (a gateway page)." }
                 }
               }
             }

@@ -31,6 +31,7 @@ extension Pages {
         *{box-sizing:border-box} body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:var(--bg);color:var(--ink)}
         a{color:#0b57d0;text-decoration:none} a:hover{text-decoration:underline}
         .sandbox{background:#ffb020;color:#1b1d21;padding:.5rem 1rem;font-weight:600;text-align:center}
+        .fault{background:var(--badbg);color:var(--bad);padding:.5rem 1rem;font-weight:600;text-align:center}
         header{display:flex;align-items:center;gap:1rem;flex-wrap:wrap;padding:.75rem 1.25rem;background:var(--brand);color:#fff}
         header .brand{font-weight:700;color:#fff;margin-right:auto} header form{margin:0}
         header button{background:transparent;color:#fff;border:1px solid #fff6}
@@ -65,6 +66,7 @@ extension Pages {
         }
         </style></head><body>
         {{#sandbox}}<div class="sandbox">Sandbox mode: TikTok is the built-in emulator. No real accounts are connected.</div>{{/sandbox}}
+        {{#signedIn}}{{#configurationFault}}<div class="fault" id="configuration-fault">{{configurationFault}}</div>{{/configurationFault}}{{/signedIn}}
         <header><a class="brand" href="/">tiktok-business</a>{{#signedIn}}<a href="/" style="color:#fff">Connections</a>
         <form method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sign out</button></form>{{/signedIn}}</header>
         <main>{{$body}}{{/body}}</main>

@@ -7,6 +7,8 @@ import TikTokConnections
 
 /// The browser flow: `GET /connect/{kind}` starts an authorization bound to a cookie, and
 /// `GET /oauth/callback/{kind}` completes it and shows a result page (or redirects to `redirect_after`).
+/// `/connect/{kind}` is anonymous, so it never takes an end user (`?end_user_id=` is refused with 400): connections it
+/// starts have none.
 struct ConnectRoutes<Context: RequestContext>: Sendable {
     static var bindingCookie: String { "tiktok_business_oauth" }
 
@@ -26,9 +28,13 @@ struct ConnectRoutes<Context: RequestContext>: Sendable {
         if let redirectAfter, !configuration.allowsRedirect(to: redirectAfter) {
             throw APIError.badRequest("redirect_after must point to an allowed origin.", code: "redirect_not_allowed")
         }
-        let endUser = query["end_user_id"].map(String.init)
-        if let endUser, endUser.isEmpty || endUser.count > 256 {
-            throw APIError.badRequest("end_user_id must be 1 to 256 characters.")
+        // Anyone can open this address: an end user named in its query string would let a stranger attach their
+        // grant to someone else's account. End users come only from links the service issued.
+        if query["end_user_id"] != nil {
+            throw APIError.badRequest(
+                "end_user_id is not accepted on /connect/{kind}. End users are attached only through links the service "
+                    + "issues: POST /v1/connect-links with end_user_id (API key required), or the admin page's link form.",
+                code: "end_user_id_not_accepted")
         }
         let forceConsent = ["1", "true", "yes"].contains(query["force_consent"].map { $0.lowercased() } ?? "")
         // Reuse the browser's binding so several tabs can connect at once.
@@ -38,7 +44,7 @@ struct ConnectRoutes<Context: RequestContext>: Sendable {
             link = try await manager.authorizationLink(
                 for: kind,
                 options: .init(
-                    endUserID: endUser, forceConsent: forceConsent, expiresIn: configuration.browserFlowLifetime,
+                    forceConsent: forceConsent, expiresIn: configuration.browserFlowLifetime,
                     browserBinding: binding, redirectAfter: redirectAfter))
         } catch let error as ConnectionError {
             throw APIError.from(error)

@@ -6,7 +6,8 @@ import Prometheus
 import TikTokBusiness
 import TikTokConnections
 
-/// `/healthz` (the process answers), `/readyz` (the database answers) and `/metrics` (Prometheus text).
+/// `/healthz` (the process answers), `/readyz` (the database answers and TikTok accepts the app's credentials) and
+/// `/metrics` (Prometheus text).
 struct HealthRoutes<Context: RequestContext>: Sendable {
     let manager: ConnectionManager
     let metrics: ServerMetrics
@@ -18,12 +19,16 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
         router.get("readyz") { _, _ in
             do {
                 try await withTimeout(.seconds(2)) { try await manager.store.ping() }
-                return JSONResponse.make(["status": "ready"])
             } catch {
                 return JSONResponse.make(
                     ["status": "unavailable", "error": ["code": "database_unavailable", "message": "The database does not answer."]],
                     status: .serviceUnavailable)
             }
+            if let fault = manager.configurationFault {
+                return JSONResponse.make(
+                    ["status": "unavailable", "error": Self.json(fault)], status: .serviceUnavailable)
+            }
+            return JSONResponse.make(["status": "ready"])
         }
         router.get("metrics") { _, _ in
             if let counts = try? await manager.store.counts() {
@@ -38,6 +43,25 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
                 status: .ok, headers: headers,
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }
+    }
+}
+
+extension HealthRoutes {
+    /// The `/readyz` error for a configuration fault: what is wrong and TikTok's own words, never a secret.
+    static func json(_ fault: ConfigurationFault) -> JSONValue {
+        var error: [String: JSONValue] = [
+            "code": .string(fault.code),
+            "message": .string(
+                "TikTok rejects this instance's app id or secret; check TIKTOK_APP_ID and TIKTOK_APP_SECRET."),
+            "tiktok_message": .string(fault.message),
+            "first_seen_at": ConnectionJSON.date(fault.firstSeenAt),
+            "last_seen_at": ConnectionJSON.date(fault.lastSeenAt),
+            "occurrences": .number(String(fault.occurrences)),
+        ]
+        if let code = fault.tikTokCode { error["tiktok_code"] = .number(String(code)) }
+        if let requestID = fault.requestID { error["tiktok_request_id"] = .string(requestID) }
+        if let endpoint = fault.endpoint { error["tiktok_endpoint"] = .string(endpoint) }
+        return .object(error)
     }
 }
 
