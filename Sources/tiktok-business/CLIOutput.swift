@@ -17,7 +17,15 @@ enum CLIOutput {
         do {
             return try await body()
         } catch let error as ConnectionError {
-            throw CLIError("\(error.code): \(error.message)")
+            var text = "\(error.code): \(error.message)"
+            if let tikTok = error.tikTokError {
+                var parts: [String] = []
+                if let code = tikTok.code { parts.append("TikTok code \(code)") }
+                if let status = tikTok.httpStatus { parts.append("HTTP \(status)") }
+                if let requestID = tikTok.requestID { parts.append("request_id \(requestID)") }
+                if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }
+            }
+            throw CLIError(text)
         }
     }
 

@@ -149,7 +149,9 @@ extension ConnectionManager {
         let grant: AccountTokenGrant
         do {
             grant = try await client.refreshAccountToken(refreshToken)
+            noteTikTokOutcome(nil)
         } catch let error as TikTokError {
+            noteTikTokOutcome(error)
             if isDefinitiveRefreshFailure(error) {
                 logger.warning(
                     "TikTok refused the refresh token", metadata: metadata(record).merging(
