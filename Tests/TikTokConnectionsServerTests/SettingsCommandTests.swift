@@ -15,45 +15,11 @@ struct SettingsCommandTests {
         return CLI(binary: try ProcessHarness.binary(), environment: environment)
     }
 
-    @Test func badSettingsStopTheServiceWithAClearMessage() throws {
-        let cases: [([String: String], String)] = [
-            (["TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS": "20"], "TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS must be at least 70"),
-            (
-                ["TIKTOK_REQUEST_TIMEOUT_SECONDS": "5", "TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS": "30"],
-                "TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS must be at least 32"
-            ),
-            (["TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS": "soon"], "TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS must be a number"),
-            (["TIKTOK_REQUEST_TIMEOUT_SECONDS": "0"], "TIKTOK_REQUEST_TIMEOUT_SECONDS must be a number of seconds from 1"),
-            (
-                ["TIKTOK_BUSINESS_DATABASE_MAX_CONNECTIONS": "5"],
-                "TIKTOK_BUSINESS_DATABASE_MAX_CONNECTIONS applies only to a PostgreSQL"
-            ),
-            (
-                [
-                    "TIKTOK_BUSINESS_DATABASE_URL": "postgres://u@127.0.0.1:1/db",
-                    "TIKTOK_BUSINESS_DATABASE_WAIT_TIMEOUT_SECONDS": "-1",
-                ],
-                "TIKTOK_BUSINESS_DATABASE_WAIT_TIMEOUT_SECONDS must be a number of seconds"
-            ),
-            (["TIKTOK_BUSINESS_WEBHOOK_URL": "https://hooks.example/in"], "TIKTOK_BUSINESS_WEBHOOK_SECRET is required"),
-            (
-                ["TIKTOK_BUSINESS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
-                "TIKTOK_BUSINESS_WEBHOOK_URL is not"
-            ),
-            (
-                [
-                    "TIKTOK_BUSINESS_WEBHOOK_URL": "https://hooks.example/in",
-                    "TIKTOK_BUSINESS_WEBHOOK_SECRET": "whsec_c2VjcmV0LXRvby1zaG9ydA==",
-                ],
-                "TIKTOK_BUSINESS_WEBHOOK_URL / _SECRET"
-            ),
-        ]
-        for (environment, message) in cases {
-            let (status, output) = try Self.cli(environment).run(["serve"])
-            #expect(status != 0, "\(environment) was accepted")
-            #expect(output.contains(message), "\(environment): \(output)")
-            #expect(!output.contains("c2VjcmV0LXRvby1zaG9ydA"), "a secret is echoed: \(output)")
-        }
+    /// One bad setting through the real binary (the rest are checked in-process, in TikTokBusinessServiceTests).
+    @Test func aBadSettingStopsTheBinaryWithAClearMessage() throws {
+        let (status, output) = try Self.cli(["TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS": "20"]).run(["serve"])
+        #expect(status != 0)
+        #expect(output.contains("TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS must be at least 70"), "\(output)")
     }
 
     @Test func newSecretMakesAUsableStandardWebhooksSecret() throws {
