@@ -93,6 +93,16 @@ extension PostgresConnectionStore {
         }
     }
 
+    /// Removes the reports of instances not seen since `date`.
+    public func removeInstances(seenBefore date: Date) async throws -> Int {
+        try await rows(
+            "remove stale instances",
+            """
+            DELETE FROM tiktok_business_instances WHERE seen_at < \(PostgresColumns.seconds(date)) RETURNING id
+            """
+        ).count
+    }
+
     /// Removes an instance's report.
     public func removeInstance(id: String) async throws {
         _ = try await rows("remove an instance", "DELETE FROM tiktok_business_instances WHERE id = \(id)")

@@ -149,7 +149,7 @@ extension PostgresConnectionStore {
                 "INSERT INTO tiktok_business_webhook_cursor (id, last_sequence) VALUES (1, NULL)",
             ]),
         Migration(
-            name: "v2-vault-metadata",
+            name: "v3-vault-metadata",
             statements: [
                 """
                 CREATE TABLE tiktok_business_metadata (

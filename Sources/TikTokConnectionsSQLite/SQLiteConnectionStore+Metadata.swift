@@ -88,6 +88,15 @@ extension SQLiteConnectionStore {
         }
     }
 
+    /// Removes the reports of instances not seen since `date`.
+    public func removeInstances(seenBefore date: Date) async throws -> Int {
+        let before = SQLiteColumns.seconds(date)
+        return try await write("remove stale instances") { db in
+            try db.execute(literal: "DELETE FROM vault_instances WHERE seen_at < \(before)")
+            return db.changesCount
+        }
+    }
+
     /// Removes an instance's report.
     public func removeInstance(id: String) async throws {
         try await write("remove an instance") { db in

@@ -125,7 +125,7 @@ extension SQLiteConnectionStore {
                     """)
         }
 
-        migrator.registerMigration("v2-vault-metadata") { db in
+        migrator.registerMigration("v3-vault-metadata") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE vault_metadata (

@@ -430,6 +430,54 @@ struct ConnectionStoreContract: Sendable {
         #expect(try await store.nextActionDate() == F.at(300.5))
     }
 
+    func vaultMetadata() async throws {
+        // The app identity: recorded once, replaced only from the expected value.
+        #expect(try await store.vaultIdentity() == nil)
+        let first = VaultIdentity(appID: "app-1", apiBaseURL: "https://business-api.tiktok.com/open_api/v1.3/", sandbox: false)
+        let second = VaultIdentity(appID: "app-2", apiBaseURL: "https://business-api.tiktok.com/open_api/v1.3/", sandbox: false)
+        #expect(try await store.recordVaultIdentity(first, replacing: nil))
+        #expect(try await store.vaultIdentity() == first)
+        #expect(try await !store.recordVaultIdentity(second, replacing: nil))
+        #expect(try await !store.recordVaultIdentity(second, replacing: second))
+        #expect(try await store.recordVaultIdentity(second, replacing: first))
+        #expect(try await openStore().vaultIdentity() == second)
+
+        // Sealed tokens counted per key, access and refresh tokens apart.
+        #expect(try await !store.hasConnections())
+        #expect(try await store.sealedTokenCounts().isEmpty)
+        var records = [
+            F.record("conn_a", kind: .tiktokAccount, identities: ["o1"], key: "k1"),
+            F.record("conn_b", kind: .advertiser, key: "k2"),
+            F.record("conn_none", key: nil),
+        ]
+        var mixed = F.record("conn_mixed", kind: .creator, identities: ["o2"], key: "k2")
+        mixed.refreshToken = F.sealed(key: "k1", seed: 5)
+        records.append(mixed)
+        var expected: [String: Int] = [:]
+        for record in records {
+            try await store.insert(record, events: [])
+            if let access = record.accessToken { expected[access.keyID, default: 0] += 1 }
+            if let refresh = record.refreshToken { expected[refresh.keyID, default: 0] += 1 }
+        }
+        #expect(try await store.hasConnections())
+        #expect(try await store.sealedTokenCounts() == expected)
+
+        // Instances' reports: replaced per id, listed by recency, removed.
+        let now = F.at(1_000)
+        try await store.recordInstance(VaultInstance(id: "i-1", sealingKeyID: "k1", keyIDs: ["k1"], seenAt: now))
+        try await store.recordInstance(
+            VaultInstance(id: "i-old", sealingKeyID: "k0", keyIDs: ["k0"], seenAt: now.addingTimeInterval(-100)))
+        #expect(try await store.instances(seenSince: now.addingTimeInterval(-10)).map(\.id) == ["i-1"])
+        try await store.recordInstance(VaultInstance(id: "i-1", sealingKeyID: "k2", keyIDs: ["k2", "k1"], seenAt: now))
+        let reported = try await store.instances(seenSince: now.addingTimeInterval(-10))
+        #expect(reported == [VaultInstance(id: "i-1", sealingKeyID: "k2", keyIDs: ["k2", "k1"], seenAt: now)])
+        try await store.removeInstance(id: "i-1")
+        #expect(try await store.instances(seenSince: now.addingTimeInterval(-10)).isEmpty)
+        #expect(try await store.instances(seenSince: now.addingTimeInterval(-1_000)).map(\.id) == ["i-old"])
+        #expect(try await store.removeInstances(seenBefore: now.addingTimeInterval(-50)) == 1)
+        #expect(try await store.instances(seenSince: now.addingTimeInterval(-1_000)).isEmpty)
+    }
+
     func recordsNotSealedWithAKey() async throws {
         try await store.insert(F.record("conn_new", kind: .tiktokAccount, identities: ["o1"], key: "k2"), events: [])
         try await store.insert(F.record("conn_old1", kind: .advertiser, key: "k1"), events: [])

@@ -83,6 +83,11 @@ struct StoreContractTests {
         try await factory.run { try await $0.nextActionDateIsTheEarliest() }
     }
 
+    @Test("app identity, sealed-token counts and instance reports", arguments: StoreFactory.all)
+    func vaultMetadata(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.vaultMetadata() }
+    }
+
     @Test("records(notSealedWith:) finds tokens sealed with other keys", arguments: StoreFactory.all)
     func recordsNotSealedWithAKey(_ factory: StoreFactory) async throws {
         try await factory.run { try await $0.recordsNotSealedWithAKey() }

@@ -110,6 +110,7 @@ final class FaultyStore: ConnectionStore {
     func recordInstance(_ instance: VaultInstance) async throws { try await base.recordInstance(instance) }
     func instances(seenSince date: Date) async throws -> [VaultInstance] { try await base.instances(seenSince: date) }
     func removeInstance(id: String) async throws { try await base.removeInstance(id: id) }
+    func removeInstances(seenBefore date: Date) async throws -> Int { try await base.removeInstances(seenBefore: date) }
 }
 
 extension FaultyStore {

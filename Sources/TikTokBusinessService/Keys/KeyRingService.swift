@@ -46,6 +46,8 @@ public struct KeyRingService: Service {
                 }
             }
             await report()
+            // Crashed instances leave their reports behind: forget those not seen for a day.
+            _ = try? await store.removeInstances(seenBefore: manager.now().addingTimeInterval(-86_400))
             for await _ in wakes.cancelOnGracefulShutdown() {
                 reload()
                 await report()

@@ -142,6 +142,9 @@ public protocol ConnectionStore: Sendable {
 
     /// Removes an instance's report (graceful shutdown).
     func removeInstance(id: String) async throws
+
+    /// Removes the reports of instances not seen since `date` (crashed ones); returns how many.
+    func removeInstances(seenBefore date: Date) async throws -> Int
 }
 
 /// Which connections to list.
