@@ -130,6 +130,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test support shared by the test targets (not a product).
+        .target(
+            name: "TikTokTestSupport",
+            dependencies: ["TikTokBusiness"],
+            path: "Tests/TikTokTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TikTokBusinessTests",
             dependencies: [
@@ -144,6 +151,7 @@ let package = Package(
         .testTarget(
             name: "TikTokConnectionsTests",
             dependencies: [
+                "TikTokTestSupport",
                 "TikTokBusiness",
                 "TikTokEmulator",
                 "TikTokConnections",
@@ -160,6 +168,7 @@ let package = Package(
         .testTarget(
             name: "TikTokConnectionsServerTests",
             dependencies: [
+                "TikTokTestSupport",
                 "TikTokBusiness",
                 "TikTokEmulator",
                 "TikTokConnections",

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TikTokBusiness
+import TikTokTestSupport
 import TikTokConnections
 @testable import TikTokConnectionsServer
 import TikTokEmulator

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import TikTokBusiness
+import TikTokTestSupport
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokConnectionsServer

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TikTokBusiness
+import TikTokTestSupport
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator

@@ -5,6 +5,7 @@ import NIOHTTP1
 import Logging
 import Synchronization
 import TikTokBusiness
+import TikTokTestSupport
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator

@@ -1,31 +1,31 @@
 import Foundation
 import Synchronization
-import TikTokBusiness
+public import TikTokBusiness
 
 /// The real transport, except where the current rule answers first: TikTok answers the emulator cannot give (a
 /// gateway's HTML 403, a given code on a given endpoint, an exchange with chosen advertiser ids), or a request changed
 /// on its way (a wrong app secret, which the emulator answers with 40101).
-final class OverridingTransport: TikTokTransport {
+public final class OverridingTransport: TikTokTransport {
     /// Sees each request (and may change it); returns a response to answer in TikTok's place, or `nil` to send it on.
-    typealias Rule = @Sendable (inout TikTokHTTPRequest) -> TikTokHTTPResponse?
+    public typealias Rule = @Sendable (inout TikTokHTTPRequest) -> TikTokHTTPResponse?
 
     private let base: any TikTokTransport
     private let rule = Mutex<Rule?>(nil)
     private let answered = Mutex<[String]>([])
 
-    init(base: any TikTokTransport = AsyncHTTPClientTransport()) {
+    public init(base: any TikTokTransport = AsyncHTTPClientTransport()) {
         self.base = base
     }
 
     /// Replaces the rule (`nil`: everything goes to the emulator).
-    func set(_ rule: Rule?) {
+    public func set(_ rule: Rule?) {
         self.rule.withLock { $0 = rule }
     }
 
     /// The API paths the rule answered, in order.
-    var answeredPaths: [String] { answered.withLock { $0 } }
+    public var answeredPaths: [String] { answered.withLock { $0 } }
 
-    func send(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokHTTPResponse {
+    public func send(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokHTTPResponse {
         var request = request
         if let rule = rule.withLock({ $0 }), let response = rule(&request) {
             answered.withLock { $0.append(Self.apiPath(request)) }
@@ -35,26 +35,26 @@ final class OverridingTransport: TikTokTransport {
     }
 
     /// The path below `/open_api/v1.3`, e.g. `/oauth2/revoke_token/`.
-    static func apiPath(_ request: TikTokHTTPRequest) -> String {
+    public static func apiPath(_ request: TikTokHTTPRequest) -> String {
         let path = URLComponents(string: request.url)?.path ?? request.url
         guard let range = path.range(of: "/open_api/v1.3") else { return path }
         return String(path[range.upperBound...])
     }
 
     /// Answers `response` to calls of the API paths ending with `suffix`; everything else goes on.
-    static func answer(_ suffix: String, with response: TikTokHTTPResponse) -> Rule {
+    public static func answer(_ suffix: String, with response: TikTokHTTPResponse) -> Rule {
         { request in apiPath(request).hasSuffix(suffix) ? response : nil }
     }
 
     /// TikTok's JSON envelope with HTTP 200.
-    static func envelope(code: Int, message: String, requestID: String, data: String = "{}") -> TikTokHTTPResponse {
+    public static func envelope(code: Int, message: String, requestID: String, data: String = "{}") -> TikTokHTTPResponse {
         let body = #"{"code":\#(code),"message":"\#(message)","request_id":"\#(requestID)","data":\#(data)}"#
         return TikTokHTTPResponse(
             status: 200, headers: [("Content-Type", "application/json")], body: Data(body.utf8))
     }
 
     /// A gateway's HTML page, not TikTok's JSON.
-    static func html(status: Int) -> TikTokHTTPResponse {
+    public static func html(status: Int) -> TikTokHTTPResponse {
         TikTokHTTPResponse(
             status: status, headers: [("Content-Type", "text/html")],
             body: Data("<html><body><h1>\(status) Forbidden</h1>cloudfront</body></html>".utf8))
@@ -62,7 +62,7 @@ final class OverridingTransport: TikTokTransport {
 
     /// Sends every call on with `secret` replaced by `wrong` (in the query and the JSON body): the emulator answers
     /// 40101, as TikTok does for a wrong app secret.
-    static func wrongSecret(_ secret: String, becomes wrong: String = "not-the-secret") -> Rule {
+    public static func wrongSecret(_ secret: String, becomes wrong: String = "not-the-secret") -> Rule {
         { request in
             request.url = request.url.replacingOccurrences(of: "secret=" + secret, with: "secret=" + wrong)
             if let body = request.body, let text = String(data: body, encoding: .utf8) {
