@@ -26,7 +26,9 @@ struct ServerHarness: Sendable {
 
     /// Runs `body` with a fresh harness; `webhookDestination` turns on the webhook parts of the pages and API.
     static func run(
-        webhookDestination: String? = nil, _ body: @Sendable (ServerHarness) async throws -> Void
+        webhookDestination: String? = nil,
+        configure: @Sendable (inout ConnectionManager.Configuration) -> Void = { _ in },
+        _ body: @Sendable (ServerHarness) async throws -> Void
     ) async throws {
         let emulator = TikTokEmulator(configuration: .init(autoConsent: true))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)").path
@@ -43,9 +45,12 @@ struct ServerHarness: Sendable {
                     accountAuthorizationURL: emulatorURL + "/v2/auth/authorize/",
                     retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(10)), rateGovernor: nil),
                 transport: transport)
+            var configuration = ConnectionManager.Configuration(
+                redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: publicURL))
+            configure(&configuration)
             let manager = ConnectionManager(
                 client: client, store: store, cipher: try TokenCipher(keys: [.generate(id: "k1")]),
-                configuration: .init(redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: publicURL)))
+                configuration: configuration)
             let server = TikTokBusinessServer(
                 manager: manager,
                 configuration: .init(

@@ -19,6 +19,18 @@ extension TikTokClient {
         method: String, path: String, rawQuery: String?, headers: [(name: String, value: String)] = [],
         body: Data?, accessToken: String?, retry: RetryMode?
     ) async throws -> TikTokHTTPResponse {
+        try await forwardReadingEnvelope(
+            method: method, path: path, rawQuery: rawQuery, headers: headers, body: body, accessToken: accessToken,
+            retry: retry
+        ).response
+    }
+
+    /// ``forward(method:path:rawQuery:headers:body:accessToken:retry:)``, also returning the head of TikTok's
+    /// envelope, read once (never the whole `data` tree), or `nil` when the answer is not an envelope.
+    public func forwardReadingEnvelope(
+        method: String, path: String, rawQuery: String?, headers: [(name: String, value: String)] = [],
+        body: Data?, accessToken: String?, retry: RetryMode?
+    ) async throws -> (response: TikTokHTTPResponse, envelope: TikTokEnvelopeHead?) {
         var request = try makeRequest(method, path, query: [:], body: nil, accessToken: accessToken)
         if let rawQuery, !rawQuery.isEmpty {
             request.url += "?" + rawQuery
@@ -36,12 +48,15 @@ extension TikTokClient {
                 try await governor.acquire()
             }
             let failure: TikTokError
-            var answer: TikTokHTTPResponse?
+            var answer: (response: TikTokHTTPResponse, envelope: TikTokEnvelopeHead?)?
             do {
                 let response = try await transport.send(request, timeout: configuration.requestTimeout)
-                guard let error = Self.retryableFailure(in: response, endpoint: path) else { return response }
+                let head = TikTokEnvelopeHead(json: response.body)
+                guard let error = TikTokEnvelopeHead.failure(of: head, status: response.status, endpoint: path),
+                    error.category.isRetryable
+                else { return (response, head) }
                 failure = error
-                answer = response
+                answer = (response, head)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
@@ -65,15 +80,4 @@ extension TikTokClient {
         }
     }
 
-    /// The retryable failure a raw response carries, if any: a 40100/50000/50002 envelope or a 5xx.
-    static func retryableFailure(in response: TikTokHTTPResponse, endpoint: String) -> TikTokError? {
-        do {
-            let _: TikTokResponse<JSONValue> = try TikTokResponse.decode(response, endpoint: endpoint)
-            return nil
-        } catch let error as TikTokError {
-            return error.category.isRetryable ? error : nil
-        } catch {
-            return nil
-        }
-    }
 }

@@ -32,6 +32,11 @@ extension ConnectionManager {
         public var leaseDuration: TimeInterval
         /// How long a decrypted access token is served from memory before the store is read again. Default 30 s.
         public var tokenCacheTTL: TimeInterval
+        /// After TikTok refuses a current access token as expired or invalid (a proxied call answered 40102/40105),
+        /// the connection is refreshed only if its last refresh is older than this: a token refused right after it
+        /// was issued is not expired (an endpoint that answers 40105 about a token in the request body, say), and
+        /// refreshing again would let any caller force refreshes. Default 60 s.
+        public var refusalRefreshInterval: TimeInterval = 60
         /// Extra TikTok codes that mean a refresh token is definitively unusable, besides 40102, 40104, 40105 and
         /// 40110. TikTok does not document the refresh failure codes; add any your app observes. Default empty.
         public var additionalDefinitiveRefreshCodes: Set<Int>

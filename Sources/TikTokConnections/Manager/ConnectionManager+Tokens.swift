@@ -69,8 +69,39 @@ extension ConnectionManager {
     }
 
     /// One refresh in flight per connection in this process; across processes, the store lease decides.
-    func refreshSharingFlight(id: String, force: Bool) async throws -> ConnectionRecord {
-        try await sharedFlight(id: id) { try await self.refreshUnderLease(id: id, force: force) }
+    /// - Parameter refusedToken: refresh only while this is still the stored access token (a refusal by TikTok of a
+    ///   token that has been replaced meanwhile needs no refresh).
+    func refreshSharingFlight(id: String, force: Bool, refusedToken: String? = nil) async throws -> ConnectionRecord {
+        try await sharedFlight(id: id) {
+            try await self.refreshUnderLease(id: id, force: force, refusedToken: refusedToken)
+        }
+    }
+
+    /// A token to retry with after TikTok refused `refusedToken` of connection `id` as expired or invalid
+    /// (40102/40105), or `nil` when there is nothing better to try (a never-expiring kind: its token is what it is).
+    ///
+    /// The connection is refreshed only while `refusedToken` is still its current access token, its last refresh
+    /// is older than ``Configuration/refusalRefreshInterval``, and concurrent refusals share one refresh: 50 calls
+    /// refused at once make one refresh, and no caller can force refreshes (with a stale token, or an endpoint that
+    /// refuses a token in the request body).
+    public func accessToken(for id: String, afterRefusalOf refusedToken: String) async throws -> String? {
+        let record = try await loadRecord(id: id)
+        try ensureUsable(record)
+        guard record.connection.kind.hasExpiringTokens else { return nil }
+        let current = try open(record.accessToken, of: record, field: .accessToken)
+        guard current == refusedToken else { return current }
+        if let last = record.connection.lastRefreshedAt,
+            now().timeIntervalSince(last) < configuration.refusalRefreshInterval
+        {
+            logger.notice(
+                "TikTok refused a token issued moments ago; not refreshing again", metadata: metadata(record))
+            return nil
+        }
+        invalidateCache(id: id)
+        let refreshed = try await refreshSharingFlight(id: id, force: true, refusedToken: refusedToken)
+        try ensureUsable(refreshed)
+        let token = try open(refreshed.accessToken, of: refreshed, field: .accessToken)
+        return token == refusedToken ? nil : token
     }
 
     /// Runs `operation` unless a refresh of the same connection is already running in this process, in which case
@@ -98,7 +129,9 @@ extension ConnectionManager {
 
     /// Takes the connection's lease, then refreshes it unless another instance already did. Waits for the holder
     /// when another instance holds the lease.
-    private func refreshUnderLease(id: String, force: Bool) async throws -> ConnectionRecord {
+    private func refreshUnderLease(id: String, force: Bool, refusedToken: String? = nil) async throws
+        -> ConnectionRecord
+    {
         let owner = configuration.instanceID
         let startVersion = try await loadRecord(id: id).version
         let deadline = ContinuousClock.now + .seconds(configuration.leaseDuration + 5)
@@ -112,7 +145,10 @@ extension ConnectionManager {
                     $0.timeIntervalSince(time) > skew(record.connection)
                 } ?? true
                 // Another caller refreshed (or revoked) while we waited for the lease: use its result.
-                if record.connection.status != .active || (record.version != startVersion && fresh) || (!force && fresh) {
+                let replaced = try refusedToken.map { try open(record.accessToken, of: record, field: .accessToken) != $0 }
+                if record.connection.status != .active || (record.version != startVersion && fresh) || (!force && fresh)
+                    || replaced == true
+                {
                     try? await store.releaseLease(id: id, owner: owner)
                     return record
                 }
@@ -218,13 +254,15 @@ extension ConnectionManager {
         while conflicts < 20 {
             do {
                 if failures > 0 { try? await renewLease(id: base.id) }
-                var next = try applying(grant, obtainedAt: time, to: current)
+                var base = current
                 var events = [event]
-                if next.connection.status == .reauthorizationRequired {
-                    next.connection.status = .active
-                    next.connection.statusReason = nil
+                if base.connection.status == .reauthorizationRequired {
+                    // Restored before the pair is applied, so that the schedule sees an active connection.
+                    base.connection.status = .active
+                    base.connection.statusReason = nil
                     events[0].data["restored_from"] = ConnectionStatus.reauthorizationRequired.rawValue
                 }
+                let next = try applying(grant, obtainedAt: time, to: base)
                 if let stored = try await write(next, events: events) {
                     if failures > 0 {
                         logger.notice(

@@ -9,8 +9,10 @@ import TikTokConnections
 /// `ANY /v1/proxy/{id}/{path…}`: relays a call to the TikTok API with the connection's `Access-Token`.
 ///
 /// Only paths below the configured API base URL are reachable (no other host, no `..`). Idempotent requests are
-/// retried on 40100/50000/50002/5xx under the app's QPS governor. An expired or invalid access token on an
-/// account/creator connection is refreshed once and the call retried; otherwise TikTok's answer is relayed as is.
+/// retried on 40100/50000/50002/5xx under the app's QPS governor. When TikTok refuses the access token of an
+/// account/creator connection as expired or invalid, the call is retried once with a renewed token (refreshed only if
+/// the refused token is still the current one, one refresh shared by concurrent refusals); otherwise TikTok's answer
+/// is relayed as is. The envelope's head is read once per answer, never the whole `data` tree.
 struct ProxyRoutes<Context: RequestContext>: Sendable {
     let manager: ConnectionManager
     let configuration: ServerConfiguration
@@ -41,18 +43,19 @@ struct ProxyRoutes<Context: RequestContext>: Sendable {
         let method = request.method.rawValue
         let idempotent = ["GET", "HEAD"].contains(method)
         let data = body.readableBytes > 0 ? Data(body.readableBytesView) : nil
-        let connection = try await vault { try await manager.connection(id: id) }
 
-        var token = try await vault { try await manager.accessToken(for: id) }
-        var response = try await forward(method, path, request: request, headers: headers, body: data, token: token, idempotent: idempotent)
-        var code = Self.envelopeCode(response)
-        if let current = code, [40102, 40105].contains(current), connection.kind.hasExpiringTokens {
-            context.logger.info("Access token refused; refreshing once", metadata: ["connection.id": "\(id)"])
-            _ = try await vault { try await manager.refresh(id: id) }
-            token = try await vault { try await manager.accessToken(for: id) }
-            response = try await forward(method, path, request: request, headers: headers, body: data, token: token, idempotent: idempotent)
-            code = Self.envelopeCode(response)
+        // A cached token costs no database read; only a refusal reads the connection.
+        let token = try await vault { try await manager.accessToken(for: id) }
+        var (response, envelope) = try await forward(
+            method, path, request: request, headers: headers, body: data, token: token, idempotent: idempotent)
+        if let code = envelope?.code, TikTokError.Category.of(code: code) == .accessTokenInvalid,
+            let retryToken = try await vault({ try await manager.accessToken(for: id, afterRefusalOf: token) })
+        {
+            context.logger.info("Access token refused; retrying with a renewed one", metadata: ["connection.id": "\(id)"])
+            (response, envelope) = try await forward(
+                method, path, request: request, headers: headers, body: data, token: retryToken, idempotent: idempotent)
         }
+        let code = envelope?.code
         metrics.proxied(method: method, status: response.status, tikTokCode: code, duration: ContinuousClock.now - started)
         var outgoing = HTTPFields()
         for header in response.headers where ["content-type", "x-tt-logid"].contains(header.name.lowercased()) {
@@ -67,9 +70,9 @@ struct ProxyRoutes<Context: RequestContext>: Sendable {
     private func forward(
         _ method: String, _ path: String, request: Request, headers: [(name: String, value: String)], body: Data?,
         token: String, idempotent: Bool
-    ) async throws -> TikTokHTTPResponse {
+    ) async throws -> (TikTokHTTPResponse, TikTokEnvelopeHead?) {
         do {
-            return try await manager.client.forward(
+            return try await manager.client.forwardReadingEnvelope(
                 method: method, path: path, rawQuery: request.uri.query, headers: headers, body: body,
                 accessToken: token, retry: idempotent ? .idempotent : .rateLimitOnly)
         } catch let error as TikTokError {
@@ -91,11 +94,6 @@ struct ProxyRoutes<Context: RequestContext>: Sendable {
             throw APIError.badRequest("Not a TikTok API path.", code: "invalid_path")
         }
         return "/" + segments.joined(separator: "/") + "/"
-    }
-
-    static func envelopeCode(_ response: TikTokHTTPResponse) -> Int? {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: response.body) else { return nil }
-        return value["code"]?.intValue
     }
 
     private func vault<T>(_ body: () async throws -> T) async throws -> T {

@@ -1,0 +1,74 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+import TikTokBusiness
+import TikTokConnections
+import TikTokEmulator
+import TikTokTestSupport
+
+/// The proxy refreshes only when the refused token is the current one, once for any number of concurrent refusals,
+/// and never because a caller made TikTok refuse a fresh token.
+@Suite("Proxy: refusals and refreshes")
+struct ProxyRefreshTests {
+    @Test func fiftyConcurrentCallsOnATokenTikTokCallsExpiredMakeOneRefresh() async throws {
+        try await ServerHarness.run(configure: { $0.refusalRefreshInterval = 0 }) { harness in
+            let connection = try await harness.connect(.tiktokAccount, user: "busy")
+            let openID = try #require(connection.openID)
+            try await harness.application.test(.router) { client in
+                // Warm the vault's token cache, then let the token expire at TikTok only.
+                #expect(try await client.api("/v1/connections/\(connection.id)/access-token").status == .ok)
+                try harness.emulator.control.advanceClock(bySeconds: 86_401)
+                let codes = try await withThrowingTaskGroup(of: Int?.self) { group in
+                    for _ in 0..<50 {
+                        group.addTask {
+                            try await client.api("/v1/proxy/\(connection.id)/business/get/?business_id=\(openID)")
+                                .json["code"]?.intValue
+                        }
+                    }
+                    return try await group.reduce(into: [Int?]()) { $0.append($1) }
+                }
+                #expect(codes.allSatisfy { $0 == 0 }, "\(codes)")
+                #expect(harness.emulator.control.counters.refreshes == 1)
+            }
+        }
+    }
+
+    @Test func aRefusalOfAFreshTokenForcesNoRefresh() async throws {
+        try await ServerHarness.run { harness in
+            let connection = try await harness.connect(.creator, user: "bait")
+            let openID = try #require(connection.openID)
+            // An endpoint that answers 40105 whatever we send (say, about a token in the request body).
+            harness.transport.set { request in
+                request.url.contains("/business/get/")
+                    ? OverridingTransport.envelope(code: 40105, message: "Access token is incorrect", requestID: "r-1")
+                    : nil
+            }
+            try await harness.application.test(.router) { client in
+                for _ in 0..<5 {
+                    let answer = try await client.api("/v1/proxy/\(connection.id)/business/get/?business_id=\(openID)")
+                    #expect(answer.json["code"]?.intValue == 40105)
+                }
+            }
+            #expect(harness.emulator.control.counters.refreshes == 0)
+            #expect(try await harness.manager.connection(id: connection.id).status == .active)
+        }
+    }
+
+    @Test func aStaleTokenIsNotRefreshedAgain() async throws {
+        try await ServerHarness.run(configure: { $0.refusalRefreshInterval = 0 }) { harness in
+            let connection = try await harness.connect(.tiktokAccount, user: "late")
+            let stale = try await harness.manager.accessToken(for: connection.id)
+            _ = try await harness.manager.refresh(id: connection.id)
+            let current = try await harness.manager.accessToken(for: connection.id)
+            #expect(current != stale)
+            // A refusal of the old token hands out the current one without another refresh.
+            #expect(try await harness.manager.accessToken(for: connection.id, afterRefusalOf: stale) == current)
+            #expect(harness.emulator.control.counters.refreshes == 1)
+            // A never-expiring kind has nothing better to offer.
+            let advertiser = try await harness.connect(.advertiser, user: "adv")
+            let token = try await harness.manager.accessToken(for: advertiser.id)
+            #expect(try await harness.manager.accessToken(for: advertiser.id, afterRefusalOf: token) == nil)
+        }
+    }
+}
