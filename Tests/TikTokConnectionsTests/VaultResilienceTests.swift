@@ -334,6 +334,29 @@ struct VaultResilienceTests {
         }
     }
 
+    @Test func aCancelledSweepReleasesTheLeasesOfWorkItNeverStarted() async throws {
+        try await VaultHarness.run { vault in
+            for index in 0..<10 {
+                _ = try await vault.connectDirect(.tiktokAccount, user: "queued-\(index)")
+            }
+            try vault.advance(86_400 - 60)
+            // A graceful shutdown cancels the sweep while its claimed connections wait their turn.
+            let sweep = Task { try await vault.manager.sweep(limit: 10, concurrency: 1, jitter: .seconds(30)) }
+            let other = "other-instance"
+            try await Task.sleep(for: .seconds(1))  // the sweep has claimed all ten (one claim, at once)
+            let meanwhile = try await vault.store.claimDue(
+                now: vault.clock.now(), limit: 100, owner: other, leaseUntil: vault.clock.now().addingTimeInterval(60))
+            #expect(meanwhile.isEmpty, "the sweep holds the leases")
+            sweep.cancel()
+            _ = try? await sweep.value
+            // Another instance takes all ten over at once, not after the 120 s leases lapse.
+            let takenOver = try await vault.store.claimDue(
+                now: vault.clock.now(), limit: 100, owner: other, leaseUntil: vault.clock.now().addingTimeInterval(60))
+            #expect(takenOver.count == 10)
+            #expect(vault.emulator.control.counters.refreshes == 0)
+        }
+    }
+
     @Test func killedBetweenTikToksAnswerAndTheCommit() async throws {
         try await FaultyStore.run { vault, store in
             let id = try await vault.connectDirect(.tiktokAccount, user: "crash").connection.id

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TikTokBusiness
 
 /// What one sweep did.
@@ -35,29 +36,53 @@ extension ConnectionManager {
         var report = SweepReport()
         report.claimed = claimed.count
         guard !claimed.isEmpty else { return report }
-        try await withThrowingTaskGroup(of: SweepReport.self) { group in
-            var pending = claimed[...]
-            func startNext() {
-                guard let record = pending.popFirst() else { return }
-                group.addTask {
-                    if jitter > .zero {
-                        let nanos = Int64.random(in: 0...jitter.components.seconds * 1_000_000_000 + jitter.components.attoseconds / 1_000_000_000)
-                        try await Task.sleep(for: .nanoseconds(nanos))
+        // Claimed connections whose work has not started: if the sweep is cancelled (a graceful shutdown), their
+        // leases are released, so that another instance takes them over now rather than when the leases lapse.
+        let unstarted = UnstartedClaims(claimed.map(\.id))
+        do {
+            try await withThrowingTaskGroup(of: SweepReport.self) { group in
+                var pending = claimed[...]
+                func startNext() {
+                    guard let record = pending.popFirst() else { return }
+                    group.addTask {
+                        if jitter > .zero {
+                            let nanos = Int64.random(
+                                in: 0...jitter.components.seconds * 1_000_000_000 + jitter.components.attoseconds
+                                    / 1_000_000_000)
+                            try await Task.sleep(for: .nanoseconds(nanos))
+                        }
+                        guard unstarted.start(record.id) else { return SweepReport() }
+                        return await self.processDue(record)
                     }
-                    return await self.processDue(record)
+                }
+                for _ in 0..<max(1, concurrency) { startNext() }
+                while let partial = try await group.next() {
+                    report.refreshed += partial.refreshed
+                    report.checked += partial.checked
+                    report.warned += partial.warned
+                    report.reauthorizationRequired += partial.reauthorizationRequired
+                    report.failed += partial.failed
+                    if !Task.isCancelled { startNext() }
                 }
             }
-            for _ in 0..<max(1, concurrency) { startNext() }
-            while let partial = try await group.next() {
-                report.refreshed += partial.refreshed
-                report.checked += partial.checked
-                report.warned += partial.warned
-                report.reauthorizationRequired += partial.reauthorizationRequired
-                report.failed += partial.failed
-                startNext()
-            }
+        } catch {
+            await releaseUnstarted(unstarted, owner: owner)
+            throw error
         }
+        if Task.isCancelled { await releaseUnstarted(unstarted, owner: owner) }
         return report
+    }
+
+    /// Releases the leases of claimed connections whose work never started, in a task of its own (the sweep's task
+    /// may be cancelled, and a cancelled task's database calls may not run).
+    private func releaseUnstarted(_ unstarted: UnstartedClaims, owner: String) async {
+        let ids = unstarted.takeAll()
+        guard !ids.isEmpty else { return }
+        await Task {
+            for id in ids { try? await self.store.releaseLease(id: id, owner: owner) }
+        }.value
+        logger.info(
+            "Released the leases of connections claimed but not started", metadata: ["count": "\(ids.count)"])
     }
 
     /// Does whatever is due for one leased record. Never throws: failures are recorded, and the lease lapses if
@@ -210,5 +235,23 @@ extension ConnectionManager {
         }
         _ = try await checkLiveness(record)
         return try await loadRecord(id: id).connection
+    }
+}
+
+/// The claimed connections of a sweep whose work has not started.
+final class UnstartedClaims: Sendable {
+    private let ids: Mutex<Set<String>>
+
+    init(_ ids: [String]) { self.ids = Mutex(Set(ids)) }
+
+    /// Marks `id` started; `false` when it was already taken (released after a cancellation).
+    func start(_ id: String) -> Bool { ids.withLock { $0.remove(id) != nil } }
+
+    /// Every id not started, leaving none.
+    func takeAll() -> Set<String> {
+        ids.withLock { ids in
+            defer { ids.removeAll() }
+            return ids
+        }
     }
 }

@@ -79,7 +79,9 @@ extension ConnectionManager {
     /// Re-seals every token under the cipher's current key, `batchSize` connections at a time, reporting progress
     /// (connections re-sealed so far). Returns how many were re-sealed.
     @discardableResult
-    public func rotateKeys(batchSize: Int = 500, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
+    public func rotateKeys(
+        batchSize: Int = 500, concurrency: Int = 8, progress: @Sendable (Int) -> Void = { _ in }
+    ) async throws -> Int {
         let current = cipher.currentKeyID
         var done = 0
         while true {
@@ -87,28 +89,42 @@ extension ConnectionManager {
                 try await self.store.records(notSealedWith: current, limit: max(1, batchSize))
             }
             if batch.isEmpty { return done }
-            var progressed = false
-            for original in batch {
-                var record = original
-                for _ in 0..<10 {
-                    record.accessToken = try record.accessToken.map {
-                        try seal(open($0, of: record, field: .accessToken), connectionID: record.id, field: .accessToken)
-                    }
-                    record.refreshToken = try record.refreshToken.map {
-                        try seal(open($0, of: record, field: .refreshToken), connectionID: record.id, field: .refreshToken)
-                    }
-                    if try await write(record, events: []) != nil {
-                        done += 1
-                        progressed = true
-                        break
-                    }
-                    record = try await loadRecord(id: record.id)
+            // Several writes at once: each is one small transaction, and the database is the limit.
+            let resealed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                var pending = batch[...]
+                var count = 0
+                for _ in 0..<max(1, concurrency) {
+                    guard let record = pending.popFirst() else { break }
+                    group.addTask { try await self.reseal(record) }
                 }
+                while let ok = try await group.next() {
+                    if ok { count += 1 }
+                    if let record = pending.popFirst() { group.addTask { try await self.reseal(record) } }
+                }
+                return count
             }
+            done += resealed
             progress(done)
-            if !progressed {
+            if resealed == 0 {
                 throw ConnectionError(.storeFailure, "Key rotation made no progress; connections keep changing.")
             }
         }
+    }
+
+    /// Re-seals one record's tokens under the current key (re-reading it when another write got in first); whether
+    /// it was written.
+    private func reseal(_ original: ConnectionRecord) async throws -> Bool {
+        var record = original
+        for _ in 0..<10 {
+            record.accessToken = try record.accessToken.map {
+                try seal(open($0, of: record, field: .accessToken), connectionID: record.id, field: .accessToken)
+            }
+            record.refreshToken = try record.refreshToken.map {
+                try seal(open($0, of: record, field: .refreshToken), connectionID: record.id, field: .refreshToken)
+            }
+            if try await write(record, events: []) != nil { return true }
+            record = try await loadRecord(id: record.id)
+        }
+        return false
     }
 }
