@@ -5,13 +5,21 @@ Python 3 standard library only. Usually run through scripts/multi-instance-test.
 
 Phases (each fails loudly, with a non-zero exit and a clear message):
   setup     its own PostgreSQL cluster (scripts/postgres.sh), the emulator (short access-token lifetime, refresh-token
-            rotation on, no grace), three serve instances sharing the database, the public URL and the key ring;
+            rotation on, no grace), three serve instances sharing the database, the public URL and one key file
+            (TIKTOK_BUSINESS_KEY_FILE, re-read every 2 s), which the instances, started together, generate;
   create    10,000 tiktok_account connections, each through a shareable link of one instance, a code minted at the
             emulator for a distinct user, and the callback on another instance;
   phase A   three refresh cycles without faults, each connection on its own clock from its creation: by the
             emulator's record of every refresh per open_id, each connection is refreshed once per cycle (each refresh
             at least half a cycle after its previous token, at most a token lifetime after it), none failed and no
             rotated-out refresh token was used;
+  keys      under the same refresh load (each run started as many connections fall due) and request load,
+            `tiktok-business keys rotate --json` twice in a row: each exits 0, retires the previous key and keeps
+            none, leaves exactly the new key in the key file and no token sealed with another key in the database;
+            then every instance is restarted, one at a time (SIGTERM, exit 0, start: none refuses its key ring); no
+            refresh failed, no rotated-out token was used, no token went unrefreshed past its lifetime, every
+            connection is active, and proxied calls on 300 of them work on the restarted instances (which hold only
+            the new key);
   chaos     with the emulator's refresh-token grace on, during further refresh cycles one instance at a time is killed
             with SIGKILL (preferably while refreshes are running) and restarted, at least 10 times; then every
             connection is refreshed again, none is lost or needs re-authorization, no refresh failed;
@@ -21,14 +29,15 @@ Phases (each fails loudly, with a non-zero exit and a clear message):
   verify    every connection works: a proxied /business/get/ call for each of the 10,000 succeeds.
 
 The measurements go to $TIKTOK_BUSINESS_TEST_ARTIFACTS/multi-instance/summary.json (default artifacts/), with the
-processes' logs beside it. Every process and the cluster are stopped on any exit.
+processes' logs beside it (and the key file, and `keys rotate`'s progress in keys-rotate.log). Every process and
+the cluster are stopped on any exit.
 
 Environment (all optional): TIKTOK_BUSINESS_BINARY (default: .build/debug/tiktok-business), MI_CONNECTIONS (10000),
 MI_ACCESS_TOKEN_LIFETIME (seconds), MI_REFRESH_MARGIN, MI_KILLS (12), MI_THREADS (24).
 """
 
 import atexit
-import base64
+import bisect
 import http.client
 import json
 import os
@@ -36,6 +45,7 @@ import random
 import secrets
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -68,6 +78,10 @@ LEASE = 70
 # refreshes again with the previous refresh token once the lease lapses, which the grace must cover.
 GRACE = 300
 KILLS = int(os.environ.get("MI_KILLS", "12"))
+# How often the instances re-read the key file (TIKTOK_BUSINESS_KEY_RELOAD_SECONDS; `keys rotate` waits for them).
+KEY_RELOAD = 2
+# After the rotations, a proxied call on this many connections (a random sample; verify later calls every one).
+KEY_CHECK_CALLS = 300
 APP_ID = "multi-instance-app"
 APP_SECRET = "multi-instance-secret"
 API_KEY = "mi-" + secrets.token_hex(16)
@@ -243,6 +257,17 @@ class Instance:
         self.process.wait()
         PROCESSES.forget(self.process)
 
+    def stop(self, timeout=60):
+        """SIGTERM, then a clean exit (status 0) within `timeout` seconds."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            fail(f"serve-{self.index} did not exit within {timeout} s of SIGTERM; see {self.log_path}")
+        PROCESSES.forget(self.process)
+        if code != 0:
+            fail(f"serve-{self.index} exited with {code} after SIGTERM; see {self.log_path}")
+
 
 # MARK: The test
 
@@ -266,7 +291,7 @@ class Test:
     def setup(self):
         os.makedirs(ARTIFACTS, exist_ok=True)
         for name in os.listdir(ARTIFACTS):
-            if name.endswith(".log") or name == "summary.json":
+            if name.endswith(".log") or name == "summary.json" or name.startswith("keys"):
                 os.remove(os.path.join(ARTIFACTS, name))
         if not os.access(BINARY, os.X_OK):
             fail(f"no executable at {BINARY}; build with `swift build --product tiktok-business`")
@@ -295,7 +320,9 @@ class Test:
                                                 os.path.join(ARTIFACTS, "emulator.log"))
         wait_until("the emulator", lambda: HTTP.request("GET", self.emulator_base + "/_emulator/clock")[0] == 200, 60)
 
-        key = base64.b64encode(secrets.token_bytes(32)).decode()
+        # One key file for every instance and the CLI (as on a shared volume); it does not exist yet, so the
+        # instances, which start together, generate it (one of them wins; the others read its key).
+        self.key_file = os.path.join(ARTIFACTS, "keys")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TIKTOK_")}
         env.update({
             "TIKTOK_APP_ID": APP_ID, "TIKTOK_APP_SECRET": APP_SECRET,
@@ -303,7 +330,8 @@ class Test:
             "TIKTOK_ACCOUNT_AUTH_URL": f"{self.emulator_base}/v2/auth/authorize/",
             "TIKTOK_ADVERTISER_AUTH_URL": f"{self.emulator_base}/portal/auth",
             "TIKTOK_BUSINESS_DATABASE_URL": self.database_url,
-            "TIKTOK_BUSINESS_KEYS": f"mi1:{key}",
+            "TIKTOK_BUSINESS_KEY_FILE": self.key_file,
+            "TIKTOK_BUSINESS_KEY_RELOAD_SECONDS": str(KEY_RELOAD),
             "TIKTOK_BUSINESS_API_KEY": API_KEY,
             "TIKTOK_BUSINESS_PUBLIC_URL": public_url,
             "TIKTOK_BUSINESS_HOST": "127.0.0.1",
@@ -316,6 +344,7 @@ class Test:
             "TIKTOK_BUSINESS_DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
             "LOG_LEVEL": "notice",
         })
+        self.env = env      # the instances' environment, for the CLI
         for index, port in enumerate(ports):
             instance = Instance(index, env)
             instance.port = port
@@ -326,7 +355,12 @@ class Test:
             instance.start()
         for instance in self.instances:
             instance.wait_ready()
-        log(f"emulator at {self.emulator_base}, instances at {', '.join(i.base for i in self.instances)}")
+        key_ids = self.key_file_ids()
+        if len(key_ids) != 1:
+            fail(f"setup: the generated key file {self.key_file} holds keys {key_ids}, not one")
+        self.summary["settings"]["initial_key_id"] = key_ids[0]
+        log(f"emulator at {self.emulator_base}, instances at {', '.join(i.base for i in self.instances)}, "
+            f"key {key_ids[0]} generated in {self.key_file}")
 
     # Create
 
@@ -462,7 +496,7 @@ class Test:
 
     def start_load(self, name, threads=3):
         """Background requests: one connection's access token or a proxied call, on a random live instance."""
-        stats = {"ok": 0, "statuses": {}, "errors": 0, "stop": False, "latencies": []}
+        stats = {"ok": 0, "statuses": {}, "errors": 0, "stop": False, "latencies": [], "server_errors": []}
         lock = threading.Lock()
         ids = list(self.open_ids.items())
 
@@ -473,7 +507,7 @@ class Test:
                 url = f"{instance.base}/v1/proxy/{connection_id}/business/get/?business_id={open_id}"
                 began = time.time()
                 try:
-                    status, _ = HTTP.request("GET", url, headers=auth(), timeout=60)
+                    status, body = HTTP.request("GET", url, headers=auth(), timeout=60)
                 except OSError:
                     with lock:
                         stats["errors"] += 1
@@ -482,6 +516,11 @@ class Test:
                 with lock:
                     stats["statuses"][status] = stats["statuses"].get(status, 0) + 1
                     stats["latencies"].append(time.time() - began)
+                    if status >= 500 and status != 503 and len(stats["server_errors"]) < 5:
+                        stats["server_errors"].append(
+                            {"at": time.strftime("%H:%M:%S", time.localtime(began)) + f"{began % 1:.3f}"[1:],
+                             "instance": instance.index, "connection": connection_id, "status": status,
+                             "body": body[:300].decode(errors="replace")})
                 time.sleep(0.01)
 
         workers = [threading.Thread(target=worker, name=f"{name}-{i}", daemon=True) for i in range(threads)]
@@ -496,10 +535,261 @@ class Test:
         for worker_thread in stats["threads"]:
             worker_thread.join(timeout=90)
         latencies = sorted(stats["latencies"])
-        return {"statuses": {str(k): v for k, v in sorted(stats["statuses"].items())},
-                "connection_errors": stats["errors"],
-                "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
-                "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1) if latencies else None}
+        summary = {"statuses": {str(k): v for k, v in sorted(stats["statuses"].items())},
+                   "connection_errors": stats["errors"],
+                   "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
+                   "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1) if latencies else None}
+        if stats["server_errors"]:
+            summary["first_server_errors"] = stats["server_errors"]
+        return summary
+
+    @staticmethod
+    def first_server_error(load_summary):
+        """The first 5xx (other than 503) of a load summary, for a failure message."""
+        errors = load_summary.get("first_server_errors")
+        if not errors:
+            return ""
+        first = errors[0]
+        return (f"; first at {first['at']} on serve-{first['instance']} for {first['connection']}: "
+                f"{first['body']}")
+
+    # Keys
+
+    def sql(self, query):
+        """Rows of a query (psql, unaligned), each a list of column texts."""
+        result = subprocess.run(["psql", self.database_url, "-Atc", query], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+        if result.returncode != 0:
+            fail(f"psql failed ({result.returncode}) on {query!r}: {result.stderr.strip()}")
+        return [line.split("|") for line in result.stdout.splitlines()]
+
+    def key_file_ids(self):
+        """The key ids in the key file (`kid:base64key,…`), first (sealing) key first; the file must be 0600."""
+        mode = stat.S_IMODE(os.stat(self.key_file).st_mode)
+        if mode != 0o600:
+            fail(f"the key file {self.key_file} has mode {mode:o}, not 600")
+        with open(self.key_file) as handle:
+            text = handle.read().strip()
+        return [entry.split(":", 1)[0].strip() for entry in text.split(",") if entry.strip()]
+
+    def sealed_counts(self):
+        """(key_id, refresh_key_id) -> connections holding tokens sealed with them."""
+        return {(key_id, refresh_key_id): int(count) for key_id, refresh_key_id, count in self.sql(
+            "SELECT key_id, refresh_key_id, count(*) FROM tiktok_business_connections "
+            "WHERE access_token IS NOT NULL GROUP BY 1, 2")}
+
+    def reported_instances(self):
+        """The instances that reported in the last few reload intervals: id -> (sealing key id, key ids)."""
+        return {instance_id: (sealing, json.loads(key_ids)) for instance_id, sealing, key_ids in self.sql(
+            "SELECT id, sealing_key_id, key_ids FROM tiktok_business_instances "
+            f"WHERE seen_at > extract(epoch FROM now()) - {3 * KEY_RELOAD + 2}")}
+
+    def rotate_keys(self, number):
+        """`tiktok-business keys rotate --json` with the instances' environment: its report, how long it took, and
+        when (seconds after its start) it began re-sealing, i.e. when every instance had adopted the new key."""
+        log_path = os.path.join(ARTIFACTS, "keys-rotate.log")
+        started = time.time()
+        # The instances' environment, but a longer wait for a database connection: the instances' 1 s (for quick
+        # 503s while PostgreSQL is down) can be shorter than a one-shot process's first connection on a loaded machine.
+        env = dict(self.env, TIKTOK_BUSINESS_DATABASE_WAIT_TIMEOUT_SECONDS="15")
+        process = subprocess.Popen([BINARY, "keys", "rotate", "--json"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        lines = []
+
+        def read_stderr():
+            for line in process.stderr:
+                lines.append((time.time() - started, line.rstrip("\n")))
+
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
+        try:
+            output = process.stdout.read()
+            code = process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            fail(f"keys: rotation {number} did not finish within 300 s; see {log_path}")
+        finally:
+            reader.join(timeout=10)
+            with open(log_path, "a") as handle:
+                handle.write(f"==== {time.strftime('%H:%M:%S', time.localtime(started))} rotation {number}: "
+                             f"exit {process.returncode}\n")
+                handle.writelines(f"[+{at:6.2f} s] {line}\n" for at, line in lines)
+                handle.write(f"stdout: {output}\n")
+        duration = time.time() - started
+        if code != 0:
+            last = lines[-1][1] if lines else "(no output)"
+            fail(f"keys: rotation {number} exited with {code}: {last} (see {log_path})")
+        try:
+            report = json.loads(output)
+        except ValueError:
+            fail(f"keys: rotation {number} printed no JSON report: {output[:300]!r} (see {log_path})")
+        resealing = next((at for at, line in lines if line.startswith("Re-encrypting")), None)
+        return report, duration, resealing
+
+    def await_refreshes(self, lead=1.5, window=6.0):
+        """Waits (at most a cycle) until a rotation started now would re-seal while many connections are due for
+        their refresh: `lead` seconds after it starts (when the instances have adopted the new key), and for `window`
+        seconds. With few connections, created within seconds of each other, refreshes come in waves; with many they
+        never stop and this returns at once. Returns the seconds waited."""
+        times = self.refresh_times()
+        now = time.time()
+        dues = sorted(max([created] + times.get(open_id, [])) + CYCLE for open_id, created in self.created.items())
+        starts = [now + step / 2 for step in range(2 * CYCLE)]
+        counts = [bisect.bisect_right(dues, s + lead + window) - bisect.bisect_left(dues, s + lead) for s in starts]
+        best = max(counts)
+        start = next(s for s, count in zip(starts, counts) if count >= 0.8 * best)
+        time.sleep(max(0.0, start - time.time()))
+        return time.time() - now
+
+    def keys(self):
+        """Two key rotations under the refresh load of the three instances, then a restart of every instance, which
+        then holds only the newest key."""
+        before = self.emulator("GET", "/counters")
+        started = time.time()
+        load = self.start_load("keys")
+        rotations = []
+        for number in (1, 2):
+            previous = self.key_file_ids()
+            if len(previous) != 1:
+                fail(f"keys: the key file holds {previous} before rotation {number}, not one key")
+            waited = self.await_refreshes()
+            refreshes_before = self.emulator("GET", "/counters")["refreshes"]
+            report, duration, resealing_after = self.rotate_keys(number)
+            refreshes_during = self.emulator("GET", "/counters")["refreshes"] - refreshes_before
+            current = report["current_key_id"]
+            if current in previous:
+                fail(f"keys: rotation {number} reports current key {current}, which the key file already had "
+                     f"({previous})")
+            if report["kept_keys"]:
+                fail(f"keys: rotation {number} kept keys: "
+                     + "; ".join(f"{k['id']}: {k['reason']}" for k in report["kept_keys"]))
+            if sorted(report["retired_key_ids"]) != sorted(previous):
+                fail(f"keys: rotation {number} retired {report['retired_key_ids']}, not the previous key {previous}")
+            in_file = self.key_file_ids()
+            if in_file != [current]:
+                fail(f"keys: after rotation {number} the key file holds {in_file}, not just the new key {current}")
+            sealed = self.sealed_counts()
+            stale = {f"{k}/{r}": n for (k, r), n in sealed.items() if (k, r) != (current, current)}
+            if stale:
+                fail(f"keys: after rotation {number} the database holds tokens sealed with other keys than {current} "
+                     f"(access key/refresh key: connections): {stale}")
+            if sealed.get((current, current), 0) != CONNECTIONS:
+                fail(f"keys: after rotation {number}, {sealed.get((current, current), 0)} of {CONNECTIONS} "
+                     f"connections hold tokens sealed with {current}")
+            not_adopted = {i: k for i, (k, _) in self.reported_instances().items() if k != current}
+            if not_adopted:
+                fail(f"keys: after rotation {number} instances still seal with other keys: {not_adopted}")
+            rotations.append({"key_id": current, "previous_key_ids": previous, "duration_s": round(duration, 2),
+                              "instances_adopted_after_s": round(resealing_after, 2) if resealing_after else None,
+                              "resealed": report["resealed"], "retired_key_ids": report["retired_key_ids"],
+                              "refreshes_during": refreshes_during, "waited_for_refreshes_s": round(waited, 1)})
+            log(f"keys: rotation {number} to {current} in {duration:.1f} s (instances sealing with it after "
+                f"{resealing_after or 0:.1f} s), {report['resealed']} connections re-sealed, {refreshes_during} "
+                f"refreshes meanwhile, retired {', '.join(report['retired_key_ids'])}")
+        current = rotations[-1]["key_id"]
+
+        # Restart every instance, one at a time (the others keep refreshing and answering): a fresh start reads only
+        # the key file's one key and refuses to start if the database holds a token sealed with another.
+        restarts = []
+        for instance in self.instances:
+            began = time.time()
+            pid = instance.process.pid
+            instance.stop()
+            stopped = time.time()
+            # Leases the stopped instance left behind (its id is host-pid-random): their connections wait for the
+            # lease to lapse before another instance refreshes them.
+            leased = self.sql("SELECT id, round((lease_until - extract(epoch FROM now()))::numeric, 1), "
+                              "round((next_action_at - extract(epoch FROM now()))::numeric, 1) "
+                              "FROM tiktok_business_connections WHERE lease_until > extract(epoch FROM now()) "
+                              f"AND lease_owner LIKE '%-{pid}-%' ORDER BY lease_until")
+            left = (len(leased), float(leased[-1][1]) if leased else 0.0)
+            instance.start()
+            try:
+                instance.wait_ready()
+            except Failure as failure:
+                with open(instance.log_path, errors="replace") as handle:
+                    last = [line.strip() for line in handle.readlines()[-20:] if "not in" in line or "error" in line]
+                fail(f"keys: serve-{instance.index} did not start again after the rotations: {failure}"
+                     + (f" ({last[-1][:400]})" if last else ""))
+            restarts.append({"instance": instance.index, "stop_s": round(stopped - began, 2),
+                             "start_s": round(time.time() - stopped, 2), "leases_left": left[0],
+                             "leases_left_lapse_in_s": round(left[1], 1),
+                             "leases_left_first": [{"connection": row[0], "lease_lapses_in_s": float(row[1]),
+                                                    "was_due_s_ago": -float(row[2]) if row[2] else None}
+                                                   for row in leased[:3]]})
+            log(f"keys: restarted serve-{instance.index} (exit 0 after SIGTERM in {stopped - began:.1f} s, ready "
+                f"{time.time() - stopped:.1f} s after its start, {left[0]} leases left behind)")
+        deadline = time.time() + 3 * KEY_RELOAD + 5
+        while True:
+            reported = self.reported_instances()
+            if len(reported) == INSTANCES and all(v == (current, [current]) for v in reported.values()):
+                break
+            if time.time() > deadline:
+                fail(f"keys: the restarted instances report (sealing key, key ids) {reported}, expected "
+                     f"{INSTANCES} instances with only {current}")
+            time.sleep(0.5)
+
+        # Access tokens opened by the restarted instances, which know only the newest key.
+        sample = random.sample(list(self.open_ids.items()), min(CONNECTIONS, KEY_CHECK_CALLS))
+        calls_started = time.time()
+        failures, latencies, slow = self.proxied_calls(sample)
+        calls_duration = time.time() - calls_started
+        load_summary = self.stop_load(load)
+        after = self.emulator("GET", "/counters")
+        # No token lapsed during the phase: by the emulator's record, every connection got a new token within a
+        # token lifetime of the previous one (as in phase A), including across the restarts.
+        times = self.refresh_times()
+        now = time.time()
+        gaps, lapses = [], []
+        for open_id, created in self.created.items():
+            points = [created] + times.get(open_id, [])
+            for before_at, after_at in zip(points, points[1:]):
+                if after_at > started:
+                    gaps.append(after_at - before_at)
+                    if after_at - before_at > LIFETIME:
+                        lapses.append((after_at - before_at, open_id, before_at))
+            if now - points[-1] > LIFETIME + 5:     # the current token, with 5 s of slack as in phase A
+                lapses.append((now - points[-1], open_id, points[-1]))
+        lapses.sort(reverse=True)
+        sealed = self.sealed_counts()
+        self.summary["keys"] = {
+            "rotations": rotations, "restarts": restarts,
+            "proxied_calls": {"calls": len(sample), "failures": len(failures), "duration_s": round(calls_duration, 1),
+                              "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
+                              "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1) if latencies else None,
+                              "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
+                              "slower_than_5_s": slow},
+            "longest_gap_between_tokens_s": round(max(gaps), 1) if gaps else None,
+            "lapsed_tokens": len(lapses),
+            "duration_s": round(time.time() - started, 1),
+            "refreshes": after["refreshes"] - before["refreshes"], "refresh_failures": after["refresh_failures"],
+            "grace_uses": after["refresh_grace_uses"] - before["refresh_grace_uses"],
+            "load": load_summary,
+        }
+        if failures:
+            fail(f"keys: {len(failures)} of {len(sample)} proxied calls failed after the restart; first: {failures[0]}")
+        if after["refresh_failures"]:
+            fail(f"keys: {after['refresh_failures']} refreshes failed at the emulator")
+        if after["refresh_grace_uses"] - before["refresh_grace_uses"]:
+            fail("keys: a rotated-out refresh token was used (the grace is off, and nothing was killed)")
+        if lapses:
+            gap, open_id, since = lapses[0]
+            left = {f"serve-{r['instance']}": r["leases_left"] for r in restarts if r["leases_left"]}
+            fail(f"keys: {len(lapses)} connections went longer than their {LIFETIME} s token life without a new token "
+                 f"(worst: {open_id}, {gap:.1f} s from {time.strftime('%H:%M:%S', time.localtime(since))})"
+                 + (f"; the instances stopped with SIGTERM left leases behind ({left}), which hold off every other "
+                    f"instance's refresh of those connections for up to {LEASE} s" if left else ""))
+        self.check_all_active("keys")
+        if list(sealed) != [(current, current)]:
+            fail(f"keys: at the end of the phase tokens are sealed with {sealed}, not only with {current}")
+        if "500" in load_summary["statuses"]:
+            fail(f"keys: the proxy answered 500 {load_summary['statuses']['500']} times"
+                 + self.first_server_error(load_summary))
+        log(f"keys passed: 2 rotations ({', '.join(str(r['duration_s']) for r in rotations)} s, "
+            f"{' + '.join(str(r['resealed']) for r in rotations)} re-sealed), every instance restarted with key "
+            f"{current} only, {len(sample)} proxied calls in {calls_duration:.1f} s, "
+            f"{self.summary['keys']['refreshes']} refreshes, none failed, no token lapsed")
 
     # Chaos
 
@@ -564,7 +854,8 @@ class Test:
             "load": load_summary,
         }
         if "500" in load_summary["statuses"]:
-            fail(f"chaos: the proxy answered 500 {load_summary['statuses']['500']} times")
+            fail(f"chaos: the proxy answered 500 {load_summary['statuses']['500']} times"
+                 + self.first_server_error(load_summary))
         log(f"chaos passed: {len(kills)} kills, {refreshes} refreshes, "
             f"{self.summary['chaos']['grace_uses']} grace uses, nothing lost")
 
@@ -643,7 +934,8 @@ class Test:
         if after["refresh_failures"]:
             fail(f"postgres: {after['refresh_failures']} refreshes failed at the emulator")
         if "500" in load_summary["statuses"]:
-            fail(f"postgres: the proxy answered 500 {load_summary['statuses']['500']} times")
+            fail(f"postgres: the proxy answered 500 {load_summary['statuses']['500']} times"
+                 + self.first_server_error(load_summary))
         self.check_all_active("postgres")
         log(f"postgres passed: 503s in {latencies[len(latencies) // 2] * 1000:.0f} ms (p50) while down, "
             f"/readyz back within {worst:.2f} s")
@@ -674,13 +966,14 @@ class Test:
 
     # Verify
 
-    def verify(self):
-        started = time.time()
+    def proxied_calls(self, items):
+        """A proxied /business/get/ call for each (open_id, connection_id) of `items`, spread over the instances;
+        returns the failures (messages), the latencies (seconds, sorted) and the calls slower than 5 s (slowest
+        first, at most 5)."""
         failures = []
         lock = threading.Lock()
-        items = list(self.open_ids.items())
-
         latencies = []
+        slow = []
 
         def call(index):
             open_id, connection_id = items[index]
@@ -694,8 +987,12 @@ class Test:
                 with lock:
                     failures.append(f"{connection_id} on serve-{instance.index}: no answer ({error!r})")
                 return
+            took = time.time() - began
             with lock:
-                latencies.append(time.time() - began)
+                latencies.append(took)
+                if took > 5:
+                    slow.append({"connection": connection_id, "instance": instance.index, "seconds": round(took, 1),
+                                 "at": time.strftime("%H:%M:%S", time.localtime(began))})
             ok = status == 200 and json.loads(body).get("code") == 0
             if not ok:
                 with lock:
@@ -705,6 +1002,13 @@ class Test:
         with ThreadPoolExecutor(VERIFY_THREADS) as pool:
             list(pool.map(call, range(len(items))))
         latencies.sort()
+        slow.sort(key=lambda call: -call["seconds"])
+        return failures, latencies, slow[:5]
+
+    def verify(self):
+        started = time.time()
+        items = list(self.open_ids.items())
+        failures, latencies, _ = self.proxied_calls(items)
         duration = time.time() - started
         counters = self.emulator("GET", "/counters")
         self.summary["verify"] = {"calls": len(items), "failures": len(failures), "duration_s": round(duration, 1),
@@ -723,7 +1027,8 @@ class Test:
         log(f"verify passed: {len(items)} proxied calls in {duration:.1f} s")
 
     def run(self):
-        steps = [("setup", self.setup), ("create", self.create), ("phase_a", self.phase_a), ("chaos", self.chaos),
+        steps = [("setup", self.setup), ("create", self.create), ("phase_a", self.phase_a), ("keys", self.keys),
+                 ("chaos", self.chaos),
                  ("postgres_restart", self.postgres_restart), ("verify", self.verify)]
         try:
             for name, step in steps:
