@@ -117,3 +117,47 @@ struct KeyFileTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: folder.file("api-key"))) == bad)
     }
 }
+
+/// The documented procedure with `TIKTOK_BUSINESS_KEYS`: add the new key, restart, rotate, remove the old key,
+/// restart — checked at each step, so a key still in use is never accepted as removed.
+@Suite("Key rotation with TIKTOK_BUSINESS_KEYS")
+struct EnvironmentKeyRotationTests {
+    @Test func eachStepOfTheProcedureIsChecked() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let old = try TokenCipher.Key.generate(id: "k-old").exported
+        let new = try TokenCipher.Key.generate(id: "k-new").exported
+        func settings(_ ring: String) throws -> ServiceSettings {
+            try ServiceTestSupport.realApp(folder, extra: ["TIKTOK_BUSINESS_KEYS": ring])
+        }
+        let id = try await VaultEnvironment.with(settings: try settings(old), logger: ServiceTestSupport.logger) {
+            try await ServiceTestSupport.storeConnection($0)
+        }
+        // Removing the old key before rotating is refused.
+        #expect(try #require(await ServiceTestSupport.open(try settings(new))).contains("key k-old (2 tokens)"))
+
+        // New key first, old after it: a running instance that still seals with the old key blocks the rotation.
+        try await VaultEnvironment.with(settings: try settings(new + "," + old), logger: ServiceTestSupport.logger) {
+            environment in
+            try await environment.store.recordInstance(
+                VaultInstance(id: "not-restarted", sealingKeyID: "k-old", keyIDs: ["k-old"], seenAt: Date()))
+            let rotation = KeyRotation(environment: environment, output: { _ in })
+            let error = await #expect(throws: SettingsError.self) { try await rotation.run() }
+            #expect(error?.description.contains("not-restarted (key k-old)") == true, "\(String(describing: error))")
+            try await environment.store.removeInstance(id: "not-restarted")
+
+            let report = try await rotation.run()
+            #expect(report.currentKeyID == "k-new" && report.resealed == 1)
+            #expect(report.retiredKeyIDs == ["k-old"] && report.keptKeys.isEmpty)
+            #expect(try await environment.store.sealedTokenCounts() == ["k-new": 2])
+        }
+        // Now the old key may go, and the token opens with the new one alone.
+        try await VaultEnvironment.with(settings: try settings(new), logger: ServiceTestSupport.logger) {
+            environment in
+            let record = try #require(try await environment.store.record(id: id))
+            let token = try environment.cipher.open(
+                try #require(record.refreshToken), connectionID: id, field: .refreshToken)
+            #expect(token == "rft.secret-refresh")
+        }
+    }
+}

@@ -83,48 +83,65 @@ extension ConnectionManager {
         batchSize: Int = 500, concurrency: Int = 8, progress: @Sendable (Int) -> Void = { _ in }
     ) async throws -> Int {
         let current = cipher.currentKeyID
+        // Re-sealing takes each connection's lease first, like a refresh: a write here must never release the lease
+        // of an instance that is refreshing the connection (another instance would then spend the refresh token it
+        // is replacing). Leased connections are skipped and retried until their leases end.
+        let owner = "key-rotation-" + RandomID.hex(bytes: 6)
+        let busyDeadline = ContinuousClock.now + .seconds(configuration.leaseDuration + 10)
         var done = 0
         while true {
             let batch = try await storeCall {
                 try await self.store.records(notSealedWith: current, limit: max(1, batchSize))
             }
             if batch.isEmpty { return done }
-            // Several writes at once: each is one small transaction, and the database is the limit.
-            let resealed = try await withThrowingTaskGroup(of: Bool.self) { group in
+            let outcomes = try await withThrowingTaskGroup(of: ResealOutcome.self) { group in
                 var pending = batch[...]
-                var count = 0
+                var outcomes: [ResealOutcome] = []
                 for _ in 0..<max(1, concurrency) {
                     guard let record = pending.popFirst() else { break }
-                    group.addTask { try await self.reseal(record) }
+                    group.addTask { try await self.reseal(record, owner: owner) }
                 }
-                while let ok = try await group.next() {
-                    if ok { count += 1 }
-                    if let record = pending.popFirst() { group.addTask { try await self.reseal(record) } }
+                while let outcome = try await group.next() {
+                    outcomes.append(outcome)
+                    if let record = pending.popFirst() { group.addTask { try await self.reseal(record, owner: owner) } }
                 }
-                return count
+                return outcomes
             }
+            let resealed = outcomes.filter { $0 == .resealed }.count
             done += resealed
             progress(done)
             if resealed == 0 {
-                throw ConnectionError(.storeFailure, "Key rotation made no progress; connections keep changing.")
+                guard outcomes.contains(.busy), ContinuousClock.now < busyDeadline else {
+                    throw ConnectionError(.storeFailure, "Key rotation made no progress; connections keep changing.")
+                }
+                try await Task.sleep(for: .milliseconds(500))
             }
         }
     }
 
-    /// Re-seals one record's tokens under the current key (re-reading it when another write got in first); whether
-    /// it was written.
-    private func reseal(_ original: ConnectionRecord) async throws -> Bool {
-        var record = original
+    enum ResealOutcome: Sendable { case resealed, busy, conflicted }
+
+    /// Re-seals one record's tokens under the current key, under a lease of its own (re-reading it when another
+    /// write got in first).
+    private func reseal(_ original: ConnectionRecord, owner: String) async throws -> ResealOutcome {
         for _ in 0..<10 {
+            let time = now()
+            guard
+                var record = try await storeCall({
+                    try await self.store.claim(
+                        id: original.id, now: time, owner: owner, leaseUntil: time.addingTimeInterval(30))
+                })
+            else { return .busy }
             record.accessToken = try record.accessToken.map {
                 try seal(open($0, of: record, field: .accessToken), connectionID: record.id, field: .accessToken)
             }
             record.refreshToken = try record.refreshToken.map {
                 try seal(open($0, of: record, field: .refreshToken), connectionID: record.id, field: .refreshToken)
             }
-            if try await write(record, events: []) != nil { return true }
-            record = try await loadRecord(id: record.id)
+            // The write releases this lease.
+            if try await write(record, events: []) != nil { return .resealed }
         }
-        return false
+        try? await store.releaseLease(id: original.id, owner: owner)
+        return .conflicted
     }
 }
