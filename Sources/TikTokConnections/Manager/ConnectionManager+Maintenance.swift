@@ -28,17 +28,25 @@ extension ConnectionManager {
     public func sweep(limit: Int = 100, concurrency: Int = 8, jitter: Duration = .zero) async throws -> SweepReport {
         let time = now()
         let owner = configuration.instanceID
-        let claimed = try await storeCall {
-            try await self.store.claimDue(
-                now: time, limit: limit, owner: owner,
-                leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
-        }
+        // The claim runs in a task of its own: cancelled halfway (a graceful shutdown), it could commit leases whose
+        // rows never reach us, and nobody would release them before they lapse.
+        let claimed = try await Task {
+            try await self.storeCall {
+                try await self.store.claimDue(
+                    now: time, limit: limit, owner: owner,
+                    leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
+            }
+        }.value
         var report = SweepReport()
         report.claimed = claimed.count
         guard !claimed.isEmpty else { return report }
         // Claimed connections whose work has not started: if the sweep is cancelled (a graceful shutdown), their
         // leases are released, so that another instance takes them over now rather than when the leases lapse.
         let unstarted = UnstartedClaims(claimed.map(\.id))
+        if Task.isCancelled {
+            await releaseUnstarted(unstarted, owner: owner)
+            throw CancellationError()
+        }
         do {
             try await withThrowingTaskGroup(of: SweepReport.self) { group in
                 var pending = claimed[...]
@@ -52,7 +60,9 @@ extension ConnectionManager {
                             try await Task.sleep(for: .nanoseconds(nanos))
                         }
                         guard unstarted.start(record.id) else { return SweepReport() }
-                        return await self.processDue(record)
+                        // Once started, a connection's work runs to its end in a task of its own (a cancelled
+                        // database call could leave a lease behind, or a refresh's answer unstored).
+                        return await Task { await self.processDue(record) }.value
                     }
                 }
                 for _ in 0..<max(1, concurrency) { startNext() }
@@ -81,7 +91,7 @@ extension ConnectionManager {
         await Task {
             for id in ids { try? await self.store.releaseLease(id: id, owner: owner) }
         }.value
-        logger.info(
+        logger.notice(
             "Released the leases of connections claimed but not started", metadata: ["count": "\(ids.count)"])
     }
 
