@@ -327,10 +327,15 @@ struct VaultResilienceTests {
             #expect(connection.status == .active && connection.statusReason == nil)
             let token = try await vault.manager.accessToken(for: id)
             _ = try await vault.manager.client.accountTokenInfo(accessToken: token)
-            try vault.advance(3600)
-            _ = try await vault.manager.refresh(id: id)
             let events = try await vault.manager.events(connectionID: id).filter { $0.type == .tokenRefreshed }
             #expect(events.contains { $0.data["restored_from"] == "reauthorization_required" })
+            // Restored, it is scheduled like any refreshed connection: the sweeper refreshes it when due (it used to
+            // be left without a next action, never swept again; found by PostgresOutageTests).
+            let record = try #require(try await store.base.record(id: id))
+            #expect(record.nextActionAt != nil)
+            try vault.advance(86_400)
+            #expect(try await vault.sweepUntilIdle().refreshed == 1)
+            #expect(vault.emulator.control.counters.refreshesByOpenID.values.first == 2)
         }
     }
 
