@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -71,4 +72,37 @@ struct ProxyRefreshTests {
             #expect(try await harness.manager.accessToken(for: advertiser.id, afterRefusalOf: token) == nil)
         }
     }
+}
+
+/// The query string reaches TikTok byte for byte as the caller sent it.
+@Suite("Proxy: exact query strings")
+struct ProxyQueryTests {
+    @Test func rawBracketsAndQuotesReachTikTokAsSent() async throws {
+        try await ServerHarness.run { harness in
+            let connection = try await harness.connect(.advertiser, user: "brackets")
+            let advertiser = try #require(connection.advertiserIDs.first)
+            let seen = SeenQueries()
+            harness.transport.set { request in
+                seen.record(request.url)
+                return nil
+            }
+            try await harness.application.test(.router) { client in
+                for query in [
+                    "advertiser_ids=[%22\(advertiser)%22]",  // TikTok's own documented curl form
+                    "advertiser_ids=%5B%22\(advertiser)%22%5D",
+                    "advertiser_ids=[\"\(advertiser)\"]&fields=[\"name\",\"status\"]",
+                ] {
+                    let answer = try await client.api("/v1/proxy/\(connection.id)/advertiser/info/?\(query)")
+                    #expect(answer.json["code"]?.intValue == 0, "\(query): \(answer.text)")
+                    #expect(seen.last?.hasSuffix("/advertiser/info/?" + query) == true, "\(query) became \(seen.last ?? "-")")
+                }
+            }
+        }
+    }
+}
+
+final class SeenQueries: Sendable {
+    private let urls = Mutex<[String]>([])
+    func record(_ url: String) { urls.withLock { $0.append(url) } }
+    var last: String? { urls.withLock { $0.last } }
 }

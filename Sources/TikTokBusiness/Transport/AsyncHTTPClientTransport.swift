@@ -27,7 +27,7 @@ public struct AsyncHTTPClientTransport: TikTokTransport {
     }
 
     public func send(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokHTTPResponse {
-        var outgoing = HTTPClientRequest(url: request.url)
+        var outgoing = HTTPClientRequest(url: Self.escapingQuery(request.url))
         outgoing.method = HTTPMethod(rawValue: request.method)
         for header in request.headers {
             outgoing.headers.add(name: header.name, value: header.value)
@@ -56,6 +56,37 @@ public struct AsyncHTTPClientTransport: TikTokTransport {
             defer { group.cancelAll() }
             return try await group.next()!
         }
+    }
+}
+
+extension AsyncHTTPClientTransport {
+    /// Characters a URL's query may hold as they are (RFC 3986: unreserved, sub-delims, `:`, `@`, `/`, `?`, and `%`
+    /// of existing escapes).
+    private static let queryCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%".utf8)
+
+    /// `url` with the characters of its query that a URL may not hold as they are (`[`, `]`, `"`, spaces, …)
+    /// percent-encoded, and nothing else changed: existing `%XX` escapes stay as they are. TikTok's own examples send
+    /// `advertiser_ids=["…"]` raw; Foundation's URL parser would otherwise re-encode the whole query, `%` included,
+    /// and `[%22…%22]` would reach TikTok as `%5B%2522…`.
+    static func escapingQuery(_ url: String) -> String {
+        guard let mark = url.firstIndex(of: "?") else { return url }
+        let query = url[url.index(after: mark)...].utf8
+        guard !query.allSatisfy(queryCharacters.contains) else { return url }
+        var escaped = String(url[...mark])
+        for byte in query {
+            if queryCharacters.contains(byte) {
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                escaped += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return escaped
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
 
