@@ -20,8 +20,9 @@ enum CLIOutput {
             var text = "\(error.code): \(error.message)"
             if let tikTok = error.tikTokError {
                 var parts: [String] = []
-                if let code = tikTok.code { parts.append("TikTok code \(code)") }
-                if let status = tikTok.httpStatus { parts.append("HTTP \(status)") }
+                // Only what the message does not say already.
+                if let code = tikTok.code, !text.contains("TikTok code \(code)") { parts.append("TikTok code \(code)") }
+                if let status = tikTok.httpStatus, !text.contains("HTTP \(status)") { parts.append("HTTP \(status)") }
                 if let requestID = tikTok.requestID { parts.append("request_id \(requestID)") }
                 if !parts.isEmpty { text += " (" + parts.joined(separator: ", ") + ")" }
             }

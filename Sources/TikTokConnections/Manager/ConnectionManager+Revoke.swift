@@ -76,8 +76,9 @@ extension ConnectionManager {
         return error.message
     }
 
-    /// Re-seals every token under the cipher's current key, `batchSize` connections at a time, reporting progress
-    /// (connections re-sealed so far). Returns how many were re-sealed.
+    /// Re-seals every token under the cipher's current key, `batchSize` connections at a time and `concurrency` of
+    /// them at once, each under a lease of its own (a connection being refreshed is retried once its lease ends),
+    /// reporting progress (connections re-sealed so far). Returns how many were re-sealed.
     @discardableResult
     public func rotateKeys(
         batchSize: Int = 500, concurrency: Int = 8, progress: @Sendable (Int) -> Void = { _ in }
