@@ -34,6 +34,15 @@ public final class OverridingTransport: TikTokTransport {
         return try await base.send(request, timeout: timeout)
     }
 
+    public func stream(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokStreamedResponse {
+        var request = request
+        if let rule = rule.withLock({ $0 }), let response = rule(&request) {
+            answered.withLock { $0.append(Self.apiPath(request)) }
+            return TikTokStreamedResponse(response)
+        }
+        return try await base.stream(request, timeout: timeout)
+    }
+
     /// The path below `/open_api/v1.3`, e.g. `/oauth2/revoke_token/`.
     public static func apiPath(_ request: TikTokHTTPRequest) -> String {
         let path = URLComponents(string: request.url)?.path ?? request.url

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 
 extension TikTokClient {
     /// Sends a raw API request and returns TikTok's raw response, for proxies that relay it.
@@ -31,6 +32,32 @@ extension TikTokClient {
         method: String, path: String, rawQuery: String?, headers: [(name: String, value: String)] = [],
         body: Data?, accessToken: String?, retry: RetryMode?
     ) async throws -> (response: TikTokHTTPResponse, envelope: TikTokEnvelopeHead?) {
+        var (streamed, head) = try await forwardStreaming(
+            method: method, path: path, rawQuery: rawQuery, headers: headers, body: body, accessToken: accessToken,
+            retry: retry)
+        do {
+            return (try await streamed.collect(upTo: Self.maximumForwardedBody), head)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw TikTokError(
+                category: .transient, message: "The response did not complete: \(type(of: error)).", endpoint: path,
+                underlying: error)
+        }
+    }
+
+    /// The largest body ``forwardReadingEnvelope(method:path:rawQuery:headers:body:accessToken:retry:)`` reads
+    /// whole, and the most a streamed answer is read ahead to find its envelope's head: 64 MiB.
+    static var maximumForwardedBody: Int { 64 * 1024 * 1024 }
+
+    /// Like ``forwardReadingEnvelope(method:path:rawQuery:headers:body:accessToken:retry:)``, but the answer's body
+    /// streams: only as much is read as it takes to find the envelope's `code` (TikTok sends it first), and the rest
+    /// is the caller's to relay from ``TikTokStreamedResponse/rest`` as it arrives. Retries work as there: an answer
+    /// that is retried is dropped unread.
+    public func forwardStreaming(
+        method: String, path: String, rawQuery: String?, headers: [(name: String, value: String)] = [],
+        body: Data?, accessToken: String?, retry: RetryMode?
+    ) async throws -> (response: TikTokStreamedResponse, envelope: TikTokEnvelopeHead?) {
         var request = try makeRequest(method, path, query: [:], body: nil, accessToken: accessToken)
         if let rawQuery, !rawQuery.isEmpty {
             request.url += "?" + rawQuery
@@ -48,10 +75,10 @@ extension TikTokClient {
                 try await governor.acquire()
             }
             let failure: TikTokError
-            var answer: (response: TikTokHTTPResponse, envelope: TikTokEnvelopeHead?)?
+            var answer: (response: TikTokStreamedResponse, envelope: TikTokEnvelopeHead?)?
             do {
-                let response = try await transport.send(request, timeout: configuration.requestTimeout)
-                let head = TikTokEnvelopeHead(json: response.body)
+                var response = try await transport.stream(request, timeout: configuration.requestTimeout)
+                let head = try await Self.readEnvelopeHead(of: &response)
                 guard let error = TikTokEnvelopeHead.failure(of: head, status: response.status, endpoint: path),
                     error.category.isRetryable
                 else { return (response, head) }
@@ -80,4 +107,20 @@ extension TikTokClient {
         }
     }
 
+    /// Reads `response` until its envelope's head is known: `code` read and `data` reached, or the body's end (then the
+    /// whole body decides), or ``maximumForwardedBody`` read without a head (then it is not an envelope for us).
+    static func readEnvelopeHead(of response: inout TikTokStreamedResponse) async throws -> TikTokEnvelopeHead? {
+        while true {
+            let scan = response.prefix.withUnsafeReadableBytes { TikTokEnvelopeHead.scan(prefix: $0) }
+            switch scan {
+            case .head(let head): return head
+            case .notEnvelope: return nil
+            case .needMore:
+                guard response.prefix.readableBytes < maximumForwardedBody, try await response.readMore() else {
+                    return response.rest == nil
+                        ? TikTokEnvelopeHead(json: Data(response.prefix.readableBytesView)) : nil
+                }
+            }
+        }
+    }
 }

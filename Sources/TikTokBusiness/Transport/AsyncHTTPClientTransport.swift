@@ -27,7 +27,40 @@ public struct AsyncHTTPClientTransport: TikTokTransport {
     }
 
     public func send(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokHTTPResponse {
-        var outgoing = HTTPClientRequest(url: Self.escapingQuery(request.url))
+        let client = self.client
+        let maximumResponseSize = self.maximumResponseSize
+        let outgoing = Self.outgoing(request)
+        // One race for the whole exchange, body included.
+        return try await TransportTimeout.race(timeout, until: ContinuousClock.now + timeout) {
+            let response = try await client.execute(outgoing, timeout: .init(timeout))
+            let buffer = try await response.body.collect(upTo: maximumResponseSize)
+            return TikTokHTTPResponse(
+                status: Int(response.status.code), headers: response.headers.map { (name: $0.name, value: $0.value) },
+                body: Data(buffer.readableBytesView))
+        }
+    }
+
+    /// Sends `request` and returns as soon as the head and the first part of the body have arrived; the rest streams,
+    /// each part due before the same deadline (`timeout` from now).
+    public func stream(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokStreamedResponse {
+        let deadline = ContinuousClock.now + timeout
+        let client = self.client
+        let outgoing = Self.outgoing(request)
+        let head = try await TransportTimeout.race(timeout, until: deadline) {
+            try await client.execute(outgoing, timeout: .init(timeout))
+        }
+        var response = TikTokStreamedResponse(
+            status: Int(head.status.code), headers: head.headers.map { (name: $0.name, value: $0.value) },
+            prefix: ByteBuffer(), rest: TikTokBodyStream(head.body, deadline: deadline, timeout: timeout))
+        _ = try await response.readMore()
+        return response
+    }
+}
+
+extension AsyncHTTPClientTransport {
+    /// AsyncHTTPClient's request for `request`.
+    static func outgoing(_ request: TikTokHTTPRequest) -> HTTPClientRequest {
+        var outgoing = HTTPClientRequest(url: escapingQuery(request.url))
         outgoing.method = HTTPMethod(rawValue: request.method)
         for header in request.headers {
             outgoing.headers.add(name: header.name, value: header.value)
@@ -35,31 +68,9 @@ public struct AsyncHTTPClientTransport: TikTokTransport {
         if let body = request.body {
             outgoing.body = .bytes(ByteBuffer(bytes: body))
         }
-        let client = self.client
-        let maximumResponseSize = self.maximumResponseSize
-        let outgoingRequest = outgoing
-        return try await withThrowingTaskGroup(of: TikTokHTTPResponse.self) { group in
-            group.addTask {
-                let response = try await client.execute(outgoingRequest, timeout: .init(timeout))
-                var buffer = try await response.body.collect(upTo: maximumResponseSize)
-                let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-                return TikTokHTTPResponse(
-                    status: Int(response.status.code),
-                    headers: response.headers.map { (name: $0.name, value: $0.value) },
-                    body: Data(bytes)
-                )
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TransportTimeout(timeout: timeout)
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
+        return outgoing
     }
-}
 
-extension AsyncHTTPClientTransport {
     /// Characters a URL's query may hold as they are (RFC 3986: unreserved, sub-delims, `:`, `@`, `/`, `?`, and `%`
     /// of existing escapes).
     private static let queryCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%".utf8)
@@ -95,6 +106,22 @@ public struct TransportTimeout: Error, Sendable, CustomStringConvertible {
     /// The timeout that passed.
     public var timeout: Duration
     public var description: String { "The TikTok call did not complete within \(timeout)." }
+
+    /// `work`'s result, or a ``TransportTimeout`` at `deadline` (`timeout` after the call began), whichever comes
+    /// first; the loser is cancelled.
+    static func race<T: Sendable>(
+        _ timeout: Duration, until deadline: ContinuousClock.Instant, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask(operation: work)
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                throw TransportTimeout(timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
 }
 
 extension TimeAmount {

@@ -50,4 +50,15 @@ public struct TikTokHTTPResponse: Sendable {
 public protocol TikTokTransport: Sendable {
     /// Sends one request and returns its whole response, or throws when no response arrived within `timeout`.
     func send(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokHTTPResponse
+
+    /// Sends one request and returns once its head and the first part of its body arrived, the rest to be read from
+    /// the result; every part must arrive within `timeout` of the call. The default reads the whole response with
+    /// ``send(_:timeout:)``.
+    func stream(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokStreamedResponse
+}
+
+extension TikTokTransport {
+    public func stream(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokStreamedResponse {
+        TikTokStreamedResponse(try await send(request, timeout: timeout))
+    }
 }

@@ -12,7 +12,8 @@ import TikTokConnections
 /// retried on 40100/50000/50002/5xx under the app's QPS governor. When TikTok refuses the access token of an
 /// account/creator connection as expired or invalid, the call is retried once with a renewed token (refreshed only if
 /// the refused token is still the current one, one refresh shared by concurrent refusals); otherwise TikTok's answer
-/// is relayed as is. The envelope's head is read once per answer, never the whole `data` tree.
+/// is relayed as is. The envelope's head is read once per answer, never the whole `data` tree, and the body streams
+/// through as it arrives (a large report page is never held whole).
 struct ProxyRoutes<Context: RequestContext>: Sendable {
     let manager: ConnectionManager
     let configuration: ServerConfiguration
@@ -62,17 +63,37 @@ struct ProxyRoutes<Context: RequestContext>: Sendable {
             if let name = HTTPField.Name(header.name) { outgoing[name] = header.value }
         }
         outgoing[.cacheControl] = "no-store"
-        return Response(
-            status: .init(code: response.status), headers: outgoing,
-            body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
+        return Response(status: .init(code: response.status), headers: outgoing, body: Self.body(response, context: context))
+    }
+
+    /// The answer's body: what was read, then the rest as it arrives. A failure halfway (TikTok closing the
+    /// connection, the call's deadline) ends the response early; the client sees it cut short.
+    static func body(_ response: TikTokStreamedResponse, context: Context) -> ResponseBody {
+        guard let rest = response.rest else { return ResponseBody(byteBuffer: response.prefix) }
+        let prefix = response.prefix
+        let logger = context.logger
+        // TikTok's length, when it gave one: the bytes are relayed unchanged.
+        let length = response.header("content-length").flatMap { Int($0) }
+        return ResponseBody(contentLength: length) { writer in
+            do {
+                try await writer.write(prefix)
+                while let chunk = try await rest.next() {
+                    try await writer.write(chunk)
+                }
+                try await writer.finish(nil)
+            } catch {
+                logger.notice("The relayed body ended early", metadata: ["error": "\(type(of: error))"])
+                throw error
+            }
+        }
     }
 
     private func forward(
         _ method: String, _ path: String, request: Request, headers: [(name: String, value: String)], body: Data?,
         token: String, idempotent: Bool
-    ) async throws -> (TikTokHTTPResponse, TikTokEnvelopeHead?) {
+    ) async throws -> (TikTokStreamedResponse, TikTokEnvelopeHead?) {
         do {
-            return try await manager.client.forwardReadingEnvelope(
+            return try await manager.client.forwardStreaming(
                 method: method, path: path, rawQuery: request.uri.query, headers: headers, body: body,
                 accessToken: token, retry: idempotent ? .idempotent : .rateLimitOnly)
         } catch let error as TikTokError {
