@@ -20,8 +20,8 @@ extension TikTokClient {
         accessToken: String? = nil,
         retry: RetryMode = .idempotent
     ) async throws -> JSONValue {
-        let response: TikTokResponse<JSONValue> = try await send(
-            method, path, query: query, body: body, accessToken: accessToken, retry: retry)
+        let response = try await send(
+            method, path, query: query, body: body, accessToken: accessToken, retry: retry, data: { $0.jsonValue })
         return response.data ?? .null
     }
 
@@ -54,6 +54,25 @@ extension TikTokClient {
         accessToken: String?,
         retry mode: RetryMode
     ) async throws -> TikTokResponse<T> {
+        let decoded = try await send(
+            method, path, query: query, body: body, accessToken: accessToken, retry: mode,
+            data: { try $0.decode(T.self) })
+        return TikTokResponse(
+            code: decoded.head.code ?? 0, message: decoded.head.message ?? "OK", requestID: decoded.head.requestID,
+            data: decoded.data)
+    }
+
+    /// Sends a request with retries and the rate governor; returns the envelope's head and its `data` (when not null)
+    /// decoded by `decodeData` from the body, which is parsed once.
+    func send<T>(
+        _ method: String,
+        _ path: String,
+        query: [String: JSONValue],
+        body: JSONValue?,
+        accessToken: String?,
+        retry mode: RetryMode,
+        data decodeData: (JSONNode) throws -> T
+    ) async throws -> (head: TikTokEnvelopeHead, data: T?) {
         let request = try makeRequest(method, path, query: query, body: body, accessToken: accessToken)
         let policy = configuration.retry
         let started = ContinuousClock.now
@@ -64,7 +83,7 @@ extension TikTokClient {
                 if let governor = configuration.rateGovernor {
                     try await governor.acquire()
                 }
-                return try await attemptOnce(request, path: path)
+                return try await attemptOnce(request, path: path, data: decodeData)
             } catch let error as TikTokError {
                 guard attempt < policy.maxAttempts, mode.allowsRetry(of: error) else { throw error }
                 let backoff = policy.backoff(beforeRetry: attempt, using: &generator)
@@ -81,9 +100,9 @@ extension TikTokClient {
         }
     }
 
-    private func attemptOnce<T: Decodable & Sendable>(_ request: TikTokHTTPRequest, path: String) async throws
-        -> TikTokResponse<T>
-    {
+    private func attemptOnce<T>(
+        _ request: TikTokHTTPRequest, path: String, data decodeData: (JSONNode) throws -> T
+    ) async throws -> (head: TikTokEnvelopeHead, data: T?) {
         let response: TikTokHTTPResponse
         do {
             response = try await transport.send(request, timeout: configuration.requestTimeout)
@@ -97,10 +116,10 @@ extension TikTokClient {
                 category: .transient, message: "The request did not complete: \(type(of: error)).", endpoint: path,
                 underlying: error)
         }
-        let decoded: TikTokResponse<T> = try TikTokResponse.decode(response, endpoint: path)
+        let decoded = try EnvelopeDecoding.decode(response, endpoint: path, data: decodeData)
         logger.trace(
             "TikTok call succeeded",
-            metadata: ["tiktok.endpoint": "\(path)", "tiktok.request_id": "\(decoded.requestID ?? "-")"])
+            metadata: ["tiktok.endpoint": "\(path)", "tiktok.request_id": "\(decoded.head.requestID ?? "-")"])
         return decoded
     }
 

@@ -45,16 +45,15 @@ extension TikTokClient {
             var batchQuery = query
             batchQuery["max_count"] = .number(String(maxCount))
             if let cursor { batchQuery["cursor"] = .string(cursor) }
-            let data = try await client.request("GET", path, query: batchQuery, accessToken: accessToken)
-            do {
-                let items = try (data[itemsKey] ?? .array([])).decode([Element].self)
-                return CursorPage(
-                    items: items, cursor: data["cursor"]?.stringValue, hasMore: data["has_more"].map { $0.boolValue ?? ($0.intValue == 1) } ?? false)
-            } catch {
-                throw TikTokError(
-                    category: .invalidResponse, message: "The \(itemsKey) are not the expected shape.", endpoint: path,
-                    underlying: error)
+            let response = try await client.send(
+                "GET", path, query: batchQuery, body: nil, accessToken: accessToken, retry: .idempotent
+            ) { data in
+                CursorPage(
+                    items: try data.member(itemsKey)?.decodeArray(Element.self) ?? [],
+                    cursor: data.lenientString("cursor"),
+                    hasMore: data.member("has_more").map { $0.boolValue ?? ($0.lenientInt == 1) } ?? false)
             }
+            return response.data ?? CursorPage(items: [], cursor: nil, hasMore: false)
         }
     }
 }

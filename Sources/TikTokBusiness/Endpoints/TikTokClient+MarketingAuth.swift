@@ -22,12 +22,19 @@ extension TikTokClient {
     /// The advertisers an access token is authorized for (`GET /oauth2/advertiser/get/`). Also a liveness check
     /// for non-expiring tokens: a revoked token fails with ``TikTokError/Category/accessTokenInvalid``.
     public func authorizedAdvertisers(accessToken: String) async throws -> [AuthorizedAdvertiser] {
-        struct Payload: Decodable, Sendable { var list: [AuthorizedAdvertiser]? }
-        let payload = try await request(
+        let response = try await send(
             "GET", "/oauth2/advertiser/get/",
-            query: ["app_id": .string(configuration.appID), "secret": .string(configuration.secret)],
-            accessToken: accessToken, as: Payload.self)
-        return payload.list ?? []
+            query: ["app_id": .string(configuration.appID), "secret": .string(configuration.secret)], body: nil,
+            accessToken: accessToken, retry: .idempotent
+        ) { data in
+            try data.object(for: [AuthorizedAdvertiser].self).member("list")?.decodeArray(AuthorizedAdvertiser.self)
+        }
+        guard let data = response.data else {
+            throw TikTokError(
+                category: .invalidResponse, message: "The response has no data.", requestID: response.head.requestID,
+                endpoint: "/oauth2/advertiser/get/")
+        }
+        return data ?? []
     }
 
     /// Revokes a Marketing API or TTCM account access token (`POST /oauth2/revoke_token/`).

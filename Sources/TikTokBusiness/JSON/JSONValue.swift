@@ -22,8 +22,9 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// The value as an integer, when it is a number or a numeric string.
-    public var intValue: Int? { stringValue.flatMap { Int($0) } }
+    /// The value as an integer, when it is a number or a numeric string with an integral value (`20940`, and also
+    /// `20940.0` or `2.094e4`, as servers may spell it).
+    public var intValue: Int? { stringValue.flatMap { Int($0) ?? Double($0).flatMap { Int(exactly: $0) } } }
 
     /// The value as a double, when it is a number or a numeric string.
     public var doubleValue: Double? { stringValue.flatMap { Double($0) } }

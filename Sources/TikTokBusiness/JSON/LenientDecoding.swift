@@ -20,8 +20,7 @@ extension KeyedDecodingContainer {
     func lenientInt(_ key: Key) throws -> Int? {
         guard contains(key), try !decodeNil(forKey: key) else { return nil }
         let value = try decode(JSONValue.self, forKey: key)
-        if let int = value.intValue { return int }
-        return value.doubleValue.map { Int($0) }
+        return value.stringValue.flatMap(JSONNode.lenientInt(text:))
     }
 
     /// A double that may be sent as a string.

@@ -108,3 +108,34 @@ struct AccountTokenPayload: Decodable, Sendable {
             refreshTokenExpiresAt: now.addingTimeInterval(TimeInterval(refreshTokenExpiresIn)), openID: openID)
     }
 }
+
+extension AccountTokenPayload: JSONNodeDecodable {
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.object(for: Self.self)
+        func required(_ key: CodingKeys, _ name: StaticString) throws -> String {
+            guard let value = object.lenientString(name), !value.isEmpty else {
+                throw DecodingError.keyNotFound(
+                    key, .init(codingPath: [], debugDescription: "missing \(key.stringValue)"))
+            }
+            return value
+        }
+        accessToken = try required(.accessToken, "access_token")
+        refreshToken = try required(.refreshToken, "refresh_token")
+        openID = try required(.openID, "open_id")
+        tokenType = object.lenientString("token_type")
+        // `scope` is a comma string; tolerate an array too.
+        if let text = object.member("scope")?.stringValue {
+            scope = text
+        } else {
+            scope = try object.lenientStrings("scope").joined(separator: ",")
+        }
+        guard let expires = object.lenientInt("expires_in"),
+            let refreshExpires = object.lenientInt("refresh_token_expires_in")
+        else {
+            throw DecodingError.keyNotFound(
+                CodingKeys.expiresIn, .init(codingPath: [], debugDescription: "missing lifetimes"))
+        }
+        expiresIn = expires
+        refreshTokenExpiresIn = refreshExpires
+    }
+}

@@ -40,3 +40,16 @@ extension AdvertiserTokenGrant: Decodable {
         scope = try container.lenientStrings(.scope).compactMap { Int($0) }
     }
 }
+
+extension AdvertiserTokenGrant: JSONNodeDecodable {
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.object(for: Self.self)
+        guard let token = object.lenientString("access_token"), !token.isEmpty else {
+            throw DecodingError.keyNotFound(
+                CodingKeys.accessToken, .init(codingPath: [], debugDescription: "no access_token"))
+        }
+        accessToken = token
+        advertiserIDs = try object.lenientStrings("advertiser_ids")
+        scope = try object.lenientStrings("scope").compactMap { Int($0) }
+    }
+}

@@ -84,7 +84,14 @@ public struct TCMAccountInfo: Sendable, Hashable, Decodable {
     /// The business verification status.
     public var businessVerificationStatus: String?
     /// The whole object as TikTok sent it.
-    public var raw: JSONValue
+    ///
+    /// Built from the response bytes the value keeps, each time it is read, so that decoding costs nothing for it.
+    /// Setting it replaces those bytes with the value set.
+    public var raw: JSONValue {
+        get { rawStorage.value }
+        set { rawStorage = LazyJSON(newValue) }
+    }
+    private var rawStorage: LazyJSON
 
     enum CodingKeys: String, CodingKey {
         case id = "tto_tcm_account_id"
@@ -100,6 +107,56 @@ public struct TCMAccountInfo: Sendable, Hashable, Decodable {
         timezone = try container.lenientString(.timezone)
         country = try container.lenientString(.country)
         businessVerificationStatus = try container.lenientString(.businessVerificationStatus)
-        raw = try JSONValue(from: decoder)
+        rawStorage = LazyJSON(try JSONValue(from: decoder))
+    }
+}
+
+// MARK: - Decoding straight from the response bytes
+
+extension AuthorizedAdvertiser: JSONNodeDecodable {
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.object(for: Self.self)
+        advertiserID = object.lenientString("advertiser_id") ?? ""
+        advertiserName = object.lenientString("advertiser_name")
+    }
+}
+
+extension RevokedAdvertiserToken: JSONNodeDecodable {
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.object(for: Self.self)
+        appID = object.lenientString("app_id")
+        advertiserIDs = try object.lenientStrings("advertiser_ids")
+    }
+}
+
+extension AccountTokenInfo: JSONNodeDecodable {
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.object(for: Self.self)
+        appID = object.lenientString("app_id")
+        openID = object.lenientString("creator_id") ?? ""
+        if let scope = object.member("scope"), let text = scope.stringValue {
+            scopes = text.split(separator: ",").map(String.init)
+        } else {
+            scopes = try object.lenientStrings("scope")
+        }
+    }
+}
+
+extension TCMAccountInfo: JSONNodeDecodable {
+    private enum Field: Int, JSONFieldKey {
+        case id, accountName, timezone, country, businessVerificationStatus
+        static let keys = JSONKeys([
+            "tto_tcm_account_id", "account_name", "timezone", "country", "business_verification_status"
+        ])
+    }
+
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.fields(for: Self.self, keyedBy: Field.self)
+        id = object.lenientString(.id) ?? ""
+        accountName = object.lenientString(.accountName)
+        timezone = object.lenientString(.timezone)
+        country = object.lenientString(.country)
+        businessVerificationStatus = object.lenientString(.businessVerificationStatus)
+        rawStorage = object.object.lazyValue
     }
 }

@@ -13,7 +13,14 @@ public struct Advertiser: Sendable, Hashable, Decodable {
     /// The account status, e.g. `STATUS_ENABLE`.
     public var status: String?
     /// The whole object as TikTok sent it.
-    public var raw: JSONValue
+    ///
+    /// Built from the response bytes the value keeps, each time it is read, so that decoding costs nothing for it.
+    /// Setting it replaces those bytes with the value set.
+    public var raw: JSONValue {
+        get { rawStorage.value }
+        set { rawStorage = LazyJSON(newValue) }
+    }
+    private var rawStorage: LazyJSON
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
@@ -22,7 +29,7 @@ public struct Advertiser: Sendable, Hashable, Decodable {
         currency = try container.lenientString(AnyCodingKey("currency"))
         timezone = try container.lenientString(AnyCodingKey("timezone"))
         status = try container.lenientString(AnyCodingKey("status"))
-        raw = try JSONValue(from: decoder)
+        rawStorage = LazyJSON(try JSONValue(from: decoder))
     }
 }
 
@@ -47,7 +54,14 @@ public struct Campaign: Sendable, Hashable, Decodable {
     /// Creation time as TikTok formats it, `YYYY-MM-DD HH:MM:SS` (UTC).
     public var createTime: String?
     /// The whole object as TikTok sent it.
-    public var raw: JSONValue
+    ///
+    /// Built from the response bytes the value keeps, each time it is read, so that decoding costs nothing for it.
+    /// Setting it replaces those bytes with the value set.
+    public var raw: JSONValue {
+        get { rawStorage.value }
+        set { rawStorage = LazyJSON(newValue) }
+    }
+    private var rawStorage: LazyJSON
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
@@ -60,7 +74,7 @@ public struct Campaign: Sendable, Hashable, Decodable {
         secondaryStatus = try container.lenientString(AnyCodingKey("secondary_status"))
         operationStatus = try container.lenientString(AnyCodingKey("operation_status"))
         createTime = try container.lenientString(AnyCodingKey("create_time"))
-        raw = try JSONValue(from: decoder)
+        rawStorage = LazyJSON(try JSONValue(from: decoder))
     }
 }
 
@@ -83,7 +97,14 @@ public struct AdGroup: Sendable, Hashable, Decodable {
     /// Creation time, `YYYY-MM-DD HH:MM:SS`.
     public var createTime: String?
     /// The whole object as TikTok sent it.
-    public var raw: JSONValue
+    ///
+    /// Built from the response bytes the value keeps, each time it is read, so that decoding costs nothing for it.
+    /// Setting it replaces those bytes with the value set.
+    public var raw: JSONValue {
+        get { rawStorage.value }
+        set { rawStorage = LazyJSON(newValue) }
+    }
+    private var rawStorage: LazyJSON
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
@@ -95,7 +116,7 @@ public struct AdGroup: Sendable, Hashable, Decodable {
         secondaryStatus = try container.lenientString(AnyCodingKey("secondary_status"))
         operationStatus = try container.lenientString(AnyCodingKey("operation_status"))
         createTime = try container.lenientString(AnyCodingKey("create_time"))
-        raw = try JSONValue(from: decoder)
+        rawStorage = LazyJSON(try JSONValue(from: decoder))
     }
 }
 
@@ -118,7 +139,14 @@ public struct Ad: Sendable, Hashable, Decodable {
     /// Creation time, `YYYY-MM-DD HH:MM:SS`.
     public var createTime: String?
     /// The whole object as TikTok sent it.
-    public var raw: JSONValue
+    ///
+    /// Built from the response bytes the value keeps, each time it is read, so that decoding costs nothing for it.
+    /// Setting it replaces those bytes with the value set.
+    public var raw: JSONValue {
+        get { rawStorage.value }
+        set { rawStorage = LazyJSON(newValue) }
+    }
+    private var rawStorage: LazyJSON
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
@@ -130,7 +158,7 @@ public struct Ad: Sendable, Hashable, Decodable {
         secondaryStatus = try container.lenientString(AnyCodingKey("secondary_status"))
         operationStatus = try container.lenientString(AnyCodingKey("operation_status"))
         createTime = try container.lenientString(AnyCodingKey("create_time"))
-        raw = try JSONValue(from: decoder)
+        rawStorage = LazyJSON(try JSONValue(from: decoder))
     }
 }
 
@@ -191,5 +219,102 @@ public struct ReportQuery: Sendable, Hashable {
         self.endDate = endDate
         self.filtering = filtering
         self.pageSize = pageSize
+    }
+}
+
+// MARK: - Decoding straight from the response bytes
+
+extension Advertiser: JSONNodeDecodable {
+    private enum Field: Int, JSONFieldKey {
+        case id, name, currency, timezone, status
+        static let keys = JSONKeys(["advertiser_id", "name", "currency", "timezone", "status"])
+    }
+
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.fields(for: Self.self, keyedBy: Field.self)
+        id = object.lenientString(.id) ?? ""
+        name = object.lenientString(.name)
+        currency = object.lenientString(.currency)
+        timezone = object.lenientString(.timezone)
+        status = object.lenientString(.status)
+        rawStorage = object.object.lazyValue
+    }
+}
+
+extension Campaign: JSONNodeDecodable {
+    private enum Field: Int, JSONFieldKey {
+        case id, name, advertiserID, budget, budgetMode, objectiveType, secondaryStatus, operationStatus, createTime
+        static let keys = JSONKeys([
+            "campaign_id", "campaign_name", "advertiser_id", "budget", "budget_mode", "objective_type",
+            "secondary_status", "operation_status", "create_time"
+        ])
+    }
+
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.fields(for: Self.self, keyedBy: Field.self)
+        id = object.lenientString(.id) ?? ""
+        name = object.lenientString(.name)
+        advertiserID = object.lenientString(.advertiserID)
+        budget = object.lenientDouble(.budget)
+        budgetMode = object.lenientString(.budgetMode)
+        objectiveType = object.lenientString(.objectiveType)
+        secondaryStatus = object.lenientString(.secondaryStatus)
+        operationStatus = object.lenientString(.operationStatus)
+        createTime = object.lenientString(.createTime)
+        rawStorage = object.object.lazyValue
+    }
+}
+
+extension AdGroup: JSONNodeDecodable {
+    private enum Field: Int, JSONFieldKey {
+        case id, name, campaignID, advertiserID, budget, secondaryStatus, operationStatus, createTime
+        static let keys = JSONKeys([
+            "adgroup_id", "adgroup_name", "campaign_id", "advertiser_id", "budget", "secondary_status",
+            "operation_status", "create_time"
+        ])
+    }
+
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.fields(for: Self.self, keyedBy: Field.self)
+        id = object.lenientString(.id) ?? ""
+        name = object.lenientString(.name)
+        campaignID = object.lenientString(.campaignID)
+        advertiserID = object.lenientString(.advertiserID)
+        budget = object.lenientDouble(.budget)
+        secondaryStatus = object.lenientString(.secondaryStatus)
+        operationStatus = object.lenientString(.operationStatus)
+        createTime = object.lenientString(.createTime)
+        rawStorage = object.object.lazyValue
+    }
+}
+
+extension Ad: JSONNodeDecodable {
+    private enum Field: Int, JSONFieldKey {
+        case id, name, adGroupID, campaignID, advertiserID, secondaryStatus, operationStatus, createTime
+        static let keys = JSONKeys([
+            "ad_id", "ad_name", "adgroup_id", "campaign_id", "advertiser_id", "secondary_status", "operation_status",
+            "create_time"
+        ])
+    }
+
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.fields(for: Self.self, keyedBy: Field.self)
+        id = object.lenientString(.id) ?? ""
+        name = object.lenientString(.name)
+        adGroupID = object.lenientString(.adGroupID)
+        campaignID = object.lenientString(.campaignID)
+        advertiserID = object.lenientString(.advertiserID)
+        secondaryStatus = object.lenientString(.secondaryStatus)
+        operationStatus = object.lenientString(.operationStatus)
+        createTime = object.lenientString(.createTime)
+        rawStorage = object.object.lazyValue
+    }
+}
+
+extension ReportRow: JSONNodeDecodable {
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.object(for: Self.self)
+        dimensions = try object.lenientStringMap("dimensions")
+        metrics = try object.lenientStringMap("metrics")
     }
 }

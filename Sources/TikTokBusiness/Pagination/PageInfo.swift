@@ -57,3 +57,28 @@ public struct Page<Element: Decodable & Sendable>: Sendable, Decodable {
         pageInfo = try container.decodeIfPresent(PageInfo.self, forKey: .pageInfo)
     }
 }
+
+extension PageInfo: JSONNodeDecodable {
+    private enum Field: Int, JSONFieldKey {
+        case page, pageSize, totalNumber, totalPage
+        static let keys = JSONKeys(["page", "page_size", "total_number", "total_page"])
+    }
+
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.fields(for: Self.self, keyedBy: Field.self)
+        page = object.lenientInt(.page) ?? 1
+        pageSize = object.lenientInt(.pageSize) ?? 0
+        totalNumber = object.lenientInt(.totalNumber) ?? 0
+        totalPage = object.lenientInt(.totalPage) ?? 0
+    }
+}
+
+extension Page: JSONNodeDecodable {
+    /// Decodes the page; its items with their own fast decoding when they have one, else with `JSONDecoder` over the
+    /// list's bytes.
+    init(jsonNode node: JSONNode) throws {
+        let object = try node.object(for: Self.self)
+        items = try object.member("list")?.decodeArray(Element.self) ?? []
+        pageInfo = try object.member("page_info").flatMap { $0.isNull ? nil : try PageInfo(jsonNode: $0) }
+    }
+}
