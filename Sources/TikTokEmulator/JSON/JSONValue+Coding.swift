@@ -56,6 +56,8 @@ extension JSONValue {
                 member.1.write(into: &output)
             }
             output.append(UInt8(ascii: "}"))
+        case .encoded(let encoded):
+            output.append(contentsOf: encoded.bytes)
         }
     }
 
