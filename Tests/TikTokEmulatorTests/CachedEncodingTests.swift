@@ -84,6 +84,39 @@ struct CachedEncodingTests {
         }
     }
 
+    @Test("ad-level daily report rows carry their own ad's id and names on every day (worked out once per ad)")
+    func reportRowsPerEntity() async throws {
+        try await withEmulator { emulator, client in
+            let token = try await client.advertiserToken(emulator, user: "alice")
+            let advertiserID = emulator.control.user(named: "alice").advertiserIDs[0]
+            let catalog = emulator.state.marketing
+            let report = try await client.apiGet(
+                "/report/integrated/get/",
+                [
+                    ("advertiser_id", advertiserID), ("report_type", "BASIC"), ("data_level", "AUCTION_AD"),
+                    ("dimensions", #"["ad_id","stat_time_day"]"#), ("start_date", "2024-03-01"),
+                    ("end_date", "2024-03-03"), ("page", "2"), ("page_size", "10"),
+                    ("metrics", #"["spend","campaign_name","adgroup_name","ad_name","currency"]"#),
+                ],
+                token: token)
+            #expect(report.code == 0, "\(report.message)")
+            let rows = try #require(try report["list"].arrayValue)
+            #expect(rows.count == 10)
+            let ads = catalog.adPaths(advertiserID)
+            for (offset, row) in rows.enumerated() {
+                let path = ads[(10 + offset) / 3]
+                #expect(row["dimensions"]?["ad_id"]?.stringValue == catalog.adID(advertiserID, path))
+                #expect(row["metrics"]?["ad_name"]?.stringValue == catalog.adName(advertiserID, path))
+                #expect(
+                    row["metrics"]?["adgroup_name"]?.stringValue
+                        == catalog.adGroupName(advertiserID, path.campaign, path.adGroup))
+                #expect(
+                    row["metrics"]?["campaign_name"]?.stringValue == catalog.campaignName(advertiserID, path.campaign))
+                #expect(row["metrics"]?["currency"] == catalog.advertiserInfo(advertiserID)["currency"])
+            }
+        }
+    }
+
     @Test("request ids: a UTC timestamp and 18 uppercase hex digits, unique")
     func requestIDs() {
         let generator = RequestIDGenerator()
