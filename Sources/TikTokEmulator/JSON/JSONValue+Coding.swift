@@ -56,6 +56,8 @@ extension JSONValue {
                 member.1.write(into: &output)
             }
             output.append(UInt8(ascii: "}"))
+        case .encoded(let encoded):
+            output.append(contentsOf: encoded.bytes)
         }
     }
 
@@ -63,6 +65,12 @@ extension JSONValue {
 
     private static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: copy them in one go.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: string.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

@@ -1,7 +1,8 @@
 /// A JSON value with ordered object members.
 ///
 /// Request bodies are decoded into it and responses are built from it, so the emulator controls the exact key order
-/// and number formatting on the wire.
+/// and number formatting on the wire. An ``EncodedJSON`` value (``encoded(_:)``) is written as its cached text and
+/// otherwise behaves as the value it holds.
 enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -10,9 +11,17 @@ enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// A value encoded once, written as its cached text (see ``EncodedJSON``).
+    indirect case encoded(EncodedJSON)
+
+    /// The value itself, or the value an ``encoded(_:)`` holds.
+    var resolved: JSONValue {
+        guard case .encoded(let encoded) = self else { return self }
+        return encoded.value
+    }
 
     static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
-        switch (lhs, rhs) {
+        switch (lhs.resolved, rhs.resolved) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
         case (.int(let a), .int(let b)): a == b
@@ -27,13 +36,13 @@ enum JSONValue: Sendable, Equatable {
 
     /// The member named `key` of an object, or `nil`.
     subscript(key: String) -> JSONValue? {
-        guard case .object(let members) = self else { return nil }
+        guard case .object(let members) = self.resolved else { return nil }
         return members.first { $0.0 == key }?.1
     }
 
     /// A string, or an integer rendered as a string (TikTok ids arrive either way).
     var stringValue: String? {
-        switch self {
+        switch self.resolved {
         case .string(let value): value
         case .int(let value): String(value)
         default: nil
@@ -42,7 +51,7 @@ enum JSONValue: Sendable, Equatable {
 
     /// An integer, or a string or integral double holding one.
     var intValue: Int? {
-        switch self {
+        switch self.resolved {
         case .int(let value): value
         case .double(let value): value.rounded() == value && abs(value) < 1e15 ? Int(value) : nil
         case .string(let value): Int(value)
@@ -52,7 +61,7 @@ enum JSONValue: Sendable, Equatable {
 
     /// A number as a double.
     var doubleValue: Double? {
-        switch self {
+        switch self.resolved {
         case .int(let value): Double(value)
         case .double(let value): value
         default: nil
@@ -61,7 +70,7 @@ enum JSONValue: Sendable, Equatable {
 
     /// A boolean, also accepting the strings "true"/"false".
     var boolValue: Bool? {
-        switch self {
+        switch self.resolved {
         case .bool(let value): value
         case .string("true"): true
         case .string("false"): false
@@ -71,19 +80,19 @@ enum JSONValue: Sendable, Equatable {
 
     /// The elements of an array, or `nil`.
     var arrayValue: [JSONValue]? {
-        guard case .array(let elements) = self else { return nil }
+        guard case .array(let elements) = self.resolved else { return nil }
         return elements
     }
 
     /// The members of an object, or `nil`.
     var objectValue: [(String, JSONValue)]? {
-        guard case .object(let members) = self else { return nil }
+        guard case .object(let members) = self.resolved else { return nil }
         return members
     }
 
     /// Keeps only the members whose key is in `keys` (objects only).
     func selecting(_ keys: Set<String>?) -> JSONValue {
-        guard let keys, case .object(let members) = self else { return self }
+        guard let keys, case .object(let members) = self.resolved else { return self }
         return .object(members.filter { keys.contains($0.0) })
     }
 }

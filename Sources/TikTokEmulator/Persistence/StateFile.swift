@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import Synchronization
@@ -23,9 +24,11 @@ struct InvalidPersistedState: Error, Sendable {
 /// mode 0600, renamed over the old one) a short delay after changes, so that a burst of changes costs one write (the
 /// delay grows with the time a write takes, for large states).
 ///
-/// The stores call ``changed()`` after each durable change (two atomic operations, never any I/O); a write copies the
-/// stores' state under their locks in O(1) and encodes and writes it outside them. Writes never interleave: each one
-/// holds the writer lock, and records which change it covered, so ``flush()`` writes only when something changed.
+/// The stores call ``changed()`` after each durable change (an atomic increment and an atomic read while a write is
+/// scheduled, never any I/O or lock); a write copies the stores' state under their locks in O(1) and encodes and
+/// writes it outside them, on a dispatch queue of its own so that encoding a large state and `fsync` never occupy a
+/// thread of Swift's cooperative pool (which serves the requests). Writes never interleave: each one holds the writer
+/// lock, and records which change it covered, so ``flush()`` writes only when something changed.
 final class StateFile: Sendable {
     private struct Writer {
         /// The change count covered by the last successful write.
@@ -58,6 +61,9 @@ final class StateFile: Sendable {
     private let source = Mutex<(@Sendable () -> PersistedEmulatorState?)?>(nil)
     private let writer = Mutex(Writer())
 
+    /// Where background writes run (off the cooperative pool: they block on encoding and `fsync`).
+    private static let writeQueue = DispatchQueue(label: "tiktok-emulator.state-file", qos: .utility)
+
     init(path: String, writeDelay: Duration = StateFile.defaultWriteDelay, logger: Logger) {
         self.path = path
         self.writeDelay = writeDelay
@@ -72,6 +78,8 @@ final class StateFile: Sendable {
     /// Records a durable change and schedules a background write unless one is already scheduled.
     func changed() {
         self.changes.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        // The common case under load: a write is already scheduled and will cover this change.
+        if self.writeScheduled.load(ordering: .sequentiallyConsistent) { return }
         let lastWrite = Duration.microseconds(self.lastWriteMicroseconds.load(ordering: .relaxed))
         self.scheduleWrite(after: max(self.writeDelay, lastWrite * Self.writeTimeFactor))
     }
@@ -100,7 +108,12 @@ final class StateFile: Sendable {
             try? await Task.sleep(for: delay)
             // Changes from now on schedule another write, which finds nothing to do if this one covered them.
             self.writeScheduled.store(false, ordering: .sequentiallyConsistent)
-            self.backgroundWrite()
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                Self.writeQueue.async {
+                    self.backgroundWrite()
+                    continuation.resume()
+                }
+            }
         }
     }
 

@@ -53,50 +53,63 @@ struct MarketingRoutes: Sendable {
     /// `GET /campaign/get/?advertiser_id&filtering={campaign_ids}&page&page_size&fields`.
     private func campaigns(_ request: Request) throws -> APIResponse {
         let (advertiserID, query, fields, filtering) = try self.listingContext(request)
-        var indices = Array(0..<self.catalog.campaignCount(advertiserID))
+        let campaigns = self.state.listings.campaigns(advertiserID)
+        var indices = Array(campaigns.indices)
         if let campaignIDs = try self.filterIDs(filtering, "campaign_ids") {
             let wanted = Set(campaignIDs.compactMap { self.catalog.campaignIndex(of: $0, advertiserID: advertiserID) })
             indices = indices.filter(wanted.contains)
         }
         let page = try PageInfo(query, totalNumber: indices.count)
-        let list = indices[page.range].map { self.catalog.campaign(advertiserID, $0).selecting(fields) }
+        let list = indices[page.range].map { Self.listed(campaigns[$0], fields) }
         return APIResponse(["list": .array(list), "page_info": page.json])
     }
 
     /// `GET /adgroup/get/?advertiser_id&filtering={campaign_ids,adgroup_ids}&page&page_size&fields`.
     private func adGroups(_ request: Request) throws -> APIResponse {
         let (advertiserID, query, fields, filtering) = try self.listingContext(request)
-        var paths = self.catalog.adGroupPaths(advertiserID)
+        let adGroups = self.state.listings.adGroups(advertiserID)
+        var indices = Array(adGroups.paths.indices)
         if let campaignIDs = try self.filterIDs(filtering, "campaign_ids") {
             let wanted = Set(campaignIDs.compactMap { self.catalog.campaignIndex(of: $0, advertiserID: advertiserID) })
-            paths = paths.filter { wanted.contains($0.campaign) }
+            indices = indices.filter { wanted.contains(adGroups.paths[$0].campaign) }
         }
         if let adGroupIDs = try self.filterIDs(filtering, "adgroup_ids") {
-            paths = paths.filter { adGroupIDs.contains(self.catalog.adGroupID(advertiserID, $0.campaign, $0.adGroup)) }
+            indices = indices.filter {
+                let path = adGroups.paths[$0]
+                return adGroupIDs.contains(self.catalog.adGroupID(advertiserID, path.campaign, path.adGroup))
+            }
         }
-        let page = try PageInfo(query, totalNumber: paths.count)
-        let list = paths[page.range].map {
-            self.catalog.adGroup(advertiserID, $0.campaign, $0.adGroup).selecting(fields)
-        }
+        let page = try PageInfo(query, totalNumber: indices.count)
+        let list = indices[page.range].map { Self.listed(adGroups.objects[$0], fields) }
         return APIResponse(["list": .array(list), "page_info": page.json])
     }
 
     /// `GET /ad/get/?advertiser_id&filtering={campaign_ids,adgroup_ids,ad_ids}&page&page_size&fields`.
     private func ads(_ request: Request) throws -> APIResponse {
         let (advertiserID, query, fields, filtering) = try self.listingContext(request)
-        var paths = self.catalog.adPaths(advertiserID)
+        let ads = self.state.listings.ads(advertiserID)
+        var indices = Array(ads.paths.indices)
         if let campaignIDs = try self.filterIDs(filtering, "campaign_ids") {
             let wanted = Set(campaignIDs.compactMap { self.catalog.campaignIndex(of: $0, advertiserID: advertiserID) })
-            paths = paths.filter { wanted.contains($0.campaign) }
+            indices = indices.filter { wanted.contains(ads.paths[$0].campaign) }
         }
         if let adGroupIDs = try self.filterIDs(filtering, "adgroup_ids") {
-            paths = paths.filter { adGroupIDs.contains(self.catalog.adGroupID(advertiserID, $0.campaign, $0.adGroup)) }
+            indices = indices.filter {
+                let path = ads.paths[$0]
+                return adGroupIDs.contains(self.catalog.adGroupID(advertiserID, path.campaign, path.adGroup))
+            }
         }
         if let adIDs = try self.filterIDs(filtering, "ad_ids") {
-            paths = paths.filter { adIDs.contains(self.catalog.adID(advertiserID, $0)) }
+            indices = indices.filter { adIDs.contains(self.catalog.adID(advertiserID, ads.paths[$0])) }
         }
-        let page = try PageInfo(query, totalNumber: paths.count)
-        let list = paths[page.range].map { self.catalog.ad(advertiserID, $0).selecting(fields) }
+        let page = try PageInfo(query, totalNumber: indices.count)
+        let list = indices[page.range].map { Self.listed(ads.objects[$0], fields) }
         return APIResponse(["list": .array(list), "page_info": page.json])
+    }
+
+    /// A listed object: its cached text when every field is asked for, else the selected fields.
+    private static func listed(_ object: EncodedJSON, _ fields: Set<String>?) -> JSONValue {
+        guard let fields else { return .encoded(object) }
+        return object.value.selecting(fields)
     }
 }

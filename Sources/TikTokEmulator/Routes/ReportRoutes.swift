@@ -92,6 +92,8 @@ struct ReportRoutes: Sendable {
         var adsCache: [Int: [MarketingCatalog.AdPath]] = [:]
         var rows: [JSONValue] = []
         rows.reserveCapacity(page.range.count)
+        // Rows run entity by entity: an entity's id and attributes are worked out once for all its time buckets.
+        var entityRow: (index: Int, id: JSONValue, attributes: [String: JSONValue]) = (-1, .null, [:])
         for index in page.range {
             let entityIndex = index / buckets.count
             let entity = entities[entityIndex]
@@ -99,6 +101,14 @@ struct ReportRoutes: Sendable {
             let ads = adsCache[entityIndex] ?? self.ads(of: entity, advertiserID: advertiserID)
             adsCache[entityIndex] = ads
             let totals = self.totals(advertiserID: advertiserID, ads: ads, bucket: bucket)
+            if entityRow.index != entityIndex {
+                var attributes: [String: JSONValue] = [:]
+                for metric in metrics where !ReportGenerator.numericMetrics.contains(metric) && metric != "currency" {
+                    attributes[metric] = .string(self.attribute(metric, of: entity, advertiserID: advertiserID))
+                }
+                let id: JSONValue = hasIDDimension ? .string(self.id(of: entity, advertiserID: advertiserID)) : .null
+                entityRow = (entityIndex, id, attributes)
+            }
 
             var dimensionValues: [(String, JSONValue)] = []
             for dimension in dimensions {
@@ -106,7 +116,7 @@ struct ReportRoutes: Sendable {
                 case "stat_time_day", "stat_time_hour":
                     dimensionValues.append((dimension, .string(Self.timeLabel(bucket))))
                 default:
-                    dimensionValues.append((dimension, .string(self.id(of: entity, advertiserID: advertiserID))))
+                    dimensionValues.append((dimension, entityRow.id))
                 }
             }
             var metricValues: [(String, JSONValue)] = []
@@ -116,8 +126,7 @@ struct ReportRoutes: Sendable {
                 } else if metric == "currency" {
                     metricValues.append((metric, currency))
                 } else {
-                    metricValues.append(
-                        (metric, .string(self.attribute(metric, of: entity, advertiserID: advertiserID))))
+                    metricValues.append((metric, entityRow.attributes[metric] ?? ""))
                 }
             }
             rows.append(["dimensions": .object(dimensionValues), "metrics": .object(metricValues)])

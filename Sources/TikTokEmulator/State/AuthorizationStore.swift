@@ -36,7 +36,9 @@ struct AuthenticatedToken: Sendable {
 /// access tokens issued from it (each valid until its own expiry).
 ///
 /// Every change to grants or tokens (not codes) calls `onChange` after the lock is released, so that a state file can
-/// be written later; ``snapshot()`` copies the state under the lock in O(1) (copy on write) and converts it outside.
+/// be written later; ``snapshot()`` copies the grants and access tokens under the lock in O(1) (copy on write) and
+/// converts them outside; both are ``ShardedDictionary``s, so the changes that follow a snapshot each copy one small
+/// bucket rather than the whole store under the lock.
 final class AuthorizationStore: Sendable {
     fileprivate struct Code {
         let flow: AuthorizationFlow
@@ -69,8 +71,9 @@ final class AuthorizationStore: Sendable {
 
     fileprivate struct State {
         var codes: [String: Code] = [:]
-        var grants: [UInt64: Grant] = [:]
-        var accessTokens: [String: AccessToken] = [:]
+        /// Sharded: the snapshot shares them, and the next change copies one bucket, not every grant or token.
+        var grants = ShardedDictionary<UInt64, Grant>()
+        var accessTokens = ShardedDictionary<String, AccessToken>()
         var refreshTokens: [String: UInt64] = [:]
         var grantsByUser: [String: Set<UInt64>] = [:]
         var nextGrantID: UInt64 = 1
@@ -367,10 +370,13 @@ final class AuthorizationStore: Sendable {
 
     // MARK: Persistence
 
-    /// Every grant and the grant id counter. The lock is held only to copy the state (O(1), copy on write).
+    /// Every grant and the grant id counter. The lock is held only to copy the grants and access tokens (O(1), copy
+    /// on write; later changes copy single buckets of them).
     func snapshot() -> Snapshot {
-        let state = self.state.withLock { $0 }
-        let grants = state.grants.sorted { $0.key < $1.key }.map { id, grant in
+        let (grantsByID, accessTokens, nextGrantID) = self.state.withLock {
+            ($0.grants, $0.accessTokens, $0.nextGrantID)
+        }
+        let grants = grantsByID.elements.sorted { $0.key < $1.key }.map { id, grant in
             PersistedGrant(
                 id: id,
                 flow: grant.flow.rawValue,
@@ -383,11 +389,11 @@ final class AuthorizationStore: Sendable {
                 previousRefreshToken: grant.previousRefreshToken,
                 previousRefreshTokenRetiredAt: grant.previousRefreshTokenRetiredAt,
                 accessTokens: grant.accessTokens.map { token in
-                    PersistedAccessToken(token: token, expiresAt: state.accessTokens[token]?.expiresAt)
+                    PersistedAccessToken(token: token, expiresAt: accessTokens[token]?.expiresAt)
                 }
             )
         }
-        return Snapshot(nextGrantID: state.nextGrantID, grants: grants)
+        return Snapshot(nextGrantID: nextGrantID, grants: grants)
     }
 
     /// Replaces every grant and token with those of `snapshot` (before the emulator serves; codes are dropped).

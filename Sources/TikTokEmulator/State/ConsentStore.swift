@@ -34,7 +34,8 @@ final class ConsentStore: Sendable {
 
     private struct State {
         var pending: [String: PendingConsent] = [:]
-        var approvals: [String: Set<String>] = [:]
+        /// Sharded: the snapshot shares it, and the next approval copies one bucket, not every approval.
+        var approvals = ShardedDictionary<String, Set<String>>()
         var scripted: [(user: String, decision: ConsentDecision)] = []
         var createdSinceSweep = 0
     }
@@ -167,10 +168,11 @@ final class ConsentStore: Sendable {
         }
     }
 
-    /// Every remembered approval. The lock is held only to copy the approvals (O(1), copy on write).
+    /// Every remembered approval. The lock is held only to copy the approvals (O(1), copy on write; later approvals
+    /// copy single buckets of them).
     func approvalsSnapshot() -> [Approval] {
         let approvals = self.state.withLock { $0.approvals }
-        return approvals.sorted { $0.key < $1.key }.compactMap { key, scopes in
+        return approvals.elements.sorted { $0.key < $1.key }.compactMap { key, scopes in
             let parts = key.split(separator: Self.approvalSeparator, maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { return nil }
             return Approval(appID: String(parts[0]), user: String(parts[1]), scopes: scopes.sorted())
@@ -179,7 +181,7 @@ final class ConsentStore: Sendable {
 
     /// Replaces the remembered approvals with `approvals` (before the emulator serves).
     func restore(_ approvals: [Approval]) {
-        var restored: [String: Set<String>] = [:]
+        var restored = ShardedDictionary<String, Set<String>>()
         for approval in approvals {
             restored[Self.approvalKey(approval.appID, approval.user), default: []].formUnion(approval.scopes)
         }

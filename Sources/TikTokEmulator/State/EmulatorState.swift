@@ -16,6 +16,8 @@ final class EmulatorState: Sendable {
     let counters = CounterStore()
     let users: UserDirectory
     let marketing: MarketingCatalog
+    /// The marketing listings, encoded once per advertiser.
+    let listings: EncodedCatalog
     let reports: ReportGenerator
     let business: BusinessCatalog
     private let _settings: Mutex<EmulatorSettings>
@@ -38,6 +40,7 @@ final class EmulatorState: Sendable {
         self.faults = FaultInjector(seed: configuration.seed)
         self.users = UserDirectory(seed: configuration.seed)
         self.marketing = MarketingCatalog(seed: configuration.seed)
+        self.listings = EncodedCatalog(catalog: self.marketing)
         self.reports = ReportGenerator(catalog: self.marketing)
         self.business = BusinessCatalog(seed: configuration.seed)
         self._settings = Mutex(EmulatorSettings(configuration: configuration))
