@@ -122,7 +122,7 @@ extension ConnectionManager {
                             type: .refreshTokenExpiring, connectionID: record.id, occurredAt: time,
                             data: [
                                 "days_left": String(daysLeft), "warning_days": String(smallest),
-                                "refresh_token_expires_at": ISO8601DateFormatter().string(from: lapse),
+                                "refresh_token_expires_at": Self.iso8601(lapse),
                             ]))
                     record.warningsSent = Array(Set(record.warningsSent + warnings)).sorted(by: >)
                     report.warned += 1

@@ -205,8 +205,7 @@ extension ConnectionManager {
         let event = ConnectionEvent(
             type: .tokenRefreshed, connectionID: record.id, occurredAt: after,
             data: [
-                "access_token_expires_at": ISO8601DateFormatter().string(
-                    from: after.addingTimeInterval(Double(grant.expiresIn))),
+                "access_token_expires_at": Self.iso8601(after.addingTimeInterval(Double(grant.expiresIn))),
                 "refresh_token_rotated": rotated ? "true" : "false",
             ])
         let stored = try await writeFreshTokens(
