@@ -24,7 +24,7 @@ struct VaultThroughputMeasurements {
 
     struct Vault {
         let directory: String
-        let store: SQLiteConnectionStore
+        let store: any ConnectionStore
         let manager: ConnectionManager
         let tikTok: InstantTikTok
         let cipher: TokenCipher
@@ -33,15 +33,30 @@ struct VaultThroughputMeasurements {
     static func withVault(_ body: (Vault) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("measure-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteConnectionStore(path: directory + "/connections.sqlite", logger: logger)
-        try await store.migrate()
+        // `…_STORE=postgres` measures on a fresh database of TIKTOK_BUSINESS_TEST_POSTGRES_URL instead.
+        var postgres: PostgresTestStores?
+        let store: any ConnectionStore
+        if VaultMeasureSettings.environment["TIKTOK_BUSINESS_VAULT_MEASURE_STORE"] == "postgres" {
+            let stores = PostgresTestStores(database: try await PostgresTestDatabase.create())
+            postgres = stores
+            store = try await stores.open()
+        } else {
+            store = try SQLiteConnectionStore(path: directory + "/connections.sqlite", logger: logger)
+            try await store.migrate()
+        }
         let tikTok = InstantTikTok(latency: .milliseconds(setting("LATENCY_MS") ?? 0))
         let cipher = try TokenCipher(keys: [.generate(id: "k1")])
         let configuration = ConnectionManager.Configuration(
             redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080"))
         let manager = ConnectionManager(
             client: tikTok.client(), store: store, cipher: cipher, configuration: configuration, logger: logger)
-        try await body(Vault(directory: directory, store: store, manager: manager, tikTok: tikTok, cipher: cipher))
+        do {
+            try await body(Vault(directory: directory, store: store, manager: manager, tikTok: tikTok, cipher: cipher))
+        } catch {
+            await postgres?.stopAll()
+            throw error
+        }
+        await postgres?.stopAll()
     }
 
     static func residentMegabytes() -> Int? {
@@ -82,7 +97,7 @@ struct VaultThroughputMeasurements {
             print(
                 "MEASURE sweep: \(refreshed) of \(count) refreshed (\(failed) failed) in "
                     + "\(String(format: "%.2f", seconds)) s = \(Int(Double(refreshed) / seconds)) refreshes/s "
-                    + "(batch \(batch), concurrency \(concurrency), jitter \(jitter)); CPU "
+                    + "(batch \(batch), concurrency \(concurrency), jitter \(jitter), \(type(of: vault.store))); CPU "
                     + "\(Int((Self.cpuSeconds() - cpuBefore) / Double(max(1, refreshed)) * 1e6)) µs per refresh; RSS "
                     + "\(Self.residentMegabytes() ?? -1) MB")
             #expect(refreshed == count)
