@@ -171,3 +171,26 @@ struct GroupCommitTests {
         }
     }
 }
+
+@Suite("Event data")
+struct EventDataFormatTests {
+    @Test func aRefreshEventCarriesItsExpiryAsISO8601DateFormatterWritesIt() async throws {
+        let (directory, path) = GroupCommitTests.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteConnectionStore(path: path, logger: StoreFixtures.logger)
+        try await store.migrate()
+        let tikTok = InstantTikTok()
+        let cipher = try TokenCipher(keys: [.generate(id: "k1")])
+        let manager = ConnectionManager(
+            client: tikTok.client(), store: store, cipher: cipher,
+            configuration: .init(
+                redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080")),
+            logger: StoreFixtures.logger)
+        let ids = try await tikTok.seedDueAccounts(1, into: store, cipher: cipher, now: Date())
+        let refreshed = try await manager.refresh(id: ids[0])
+        let event = try #require(
+            try await store.events(after: 0, connectionID: ids[0], limit: 10).first { $0.type == .tokenRefreshed })
+        let expected = ISO8601DateFormatter().string(from: try #require(refreshed.accessTokenExpiresAt))
+        #expect(event.data["access_token_expires_at"] == expected)
+    }
+}
