@@ -194,3 +194,31 @@ struct EventDataFormatTests {
         #expect(event.data["access_token_expires_at"] == expected)
     }
 }
+
+@Suite("Token cache and sweeps")
+struct TokenCacheSweepTests {
+    @Test func aTokenCachedBeforeASweepIsReplacedByTheRefreshedOne() async throws {
+        let (directory, path) = GroupCommitTests.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteConnectionStore(path: path, logger: StoreFixtures.logger)
+        try await store.migrate()
+        let tikTok = InstantTikTok()
+        let cipher = try TokenCipher(keys: [.generate(id: "k1")])
+        let manager = ConnectionManager(
+            client: tikTok.client(), store: store, cipher: cipher,
+            configuration: .init(
+                redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080")),
+            logger: StoreFixtures.logger)
+        let ids = try await tikTok.seedDueAccounts(3, into: store, cipher: cipher, now: Date())
+        let before = try await manager.accessToken(for: ids[0])
+        #expect(before == "at-seed-\(ids[0])")
+        let report = try await manager.sweep(limit: 10, concurrency: 4)
+        #expect(report.refreshed == 3)
+        for id in ids {
+            let token = try await manager.accessToken(for: id)
+            let stored = try #require(try await store.record(id: id)?.accessToken)
+            #expect(token == (try cipher.open(stored, connectionID: id, field: .accessToken)))
+            #expect(!token.hasPrefix("at-seed-"))
+        }
+    }
+}
