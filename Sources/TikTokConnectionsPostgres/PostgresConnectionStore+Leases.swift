@@ -41,33 +41,22 @@ extension PostgresConnectionStore {
     /// Leases one connection to `owner` until `leaseUntil` if its lease is free, expired before `now`, or already
     /// `owner`'s (then it is extended).
     ///
-    /// The row is locked `FOR UPDATE` while its lease is checked and set, so of concurrent claimers one wins.
+    /// One statement, one round trip (a refresh takes it right before calling TikTok): the `UPDATE` locks the row,
+    /// and a concurrent claimer waits for that lock, then re-checks the lease condition on the row as committed
+    /// (PostgreSQL's read-committed update rule), so of concurrent claimers one wins.
     ///
     /// - Returns: The record when the lease was taken; `nil` when another owner holds it or the connection is gone.
     public func claim(id: String, now: Date, owner: String, leaseUntil: Date) async throws -> ConnectionRecord? {
         let now = PostgresColumns.seconds(now)
         let leaseUntil = PostgresColumns.seconds(leaseUntil)
-        return try await transaction("claim a connection") { connection, logger in
-            var record: ConnectionRecord?
-            for try await row in try await connection.query(
-                """
-                SELECT * FROM tiktok_business_connections
-                WHERE id = \(id) AND (lease_until IS NULL OR lease_until < \(now) OR lease_owner = \(owner))
-                FOR UPDATE
-                """,
-                logger: logger)
-            {
-                record = try ConnectionRecord(postgresRow: row)
-            }
-            guard let record else { return nil }
-            try await connection.query(
-                """
-                UPDATE tiktok_business_connections SET lease_owner = \(owner), lease_until = \(leaseUntil)
-                WHERE id = \(id)
-                """,
-                logger: logger)
-            return record
-        }
+        return try await rows(
+            "claim a connection",
+            """
+            UPDATE tiktok_business_connections SET lease_owner = \(owner), lease_until = \(leaseUntil)
+            WHERE id = \(id) AND (lease_until IS NULL OR lease_until < \(now) OR lease_owner = \(owner))
+            RETURNING *
+            """
+        ).map(ConnectionRecord.init(postgresRow:)).first
     }
 
     /// Releases `owner`'s lease on a connection; does nothing when another owner holds it or none does.

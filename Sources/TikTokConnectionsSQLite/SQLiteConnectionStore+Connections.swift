@@ -5,9 +5,7 @@ public import TikTokConnections
 extension SQLiteConnectionStore {
     /// The connection with this id.
     public func record(id: String) async throws -> ConnectionRecord? {
-        try await read("read a connection") { db in
-            try Self.fetchRecords(db, "SELECT * FROM connections WHERE id = \(id)").first
-        }
+        try await read("read a connection") { db in try Self.fetchRecord(db, id: id) }
     }
 
     /// The id of the connection of `kind` and of the end user `endUserID` (`nil` matches only connections without
@@ -40,9 +38,8 @@ extension SQLiteConnectionStore {
         }
         try await write("insert a connection") { db in
             do {
-                try db.execute(
-                    sql: Self.insertConnectionSQL,
-                    arguments: StatementArguments(try record.columnValues() + [1]))
+                try db.cachedStatement(sql: Self.insertConnectionSQL)
+                    .execute(arguments: StatementArguments(try record.columnValues() + [1]))
             } catch DatabaseError.SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw ConnectionStoreError("A connection with this id already exists")
             }
@@ -58,9 +55,8 @@ extension SQLiteConnectionStore {
     public func update(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> Bool {
         try await write("update a connection") { db in
             let values = try record.columnValues().dropFirst()  // Everything but the id.
-            try db.execute(
-                sql: Self.updateConnectionSQL,
-                arguments: StatementArguments(Array(values) + [record.id, record.version]))
+            try db.cachedStatement(sql: Self.updateConnectionSQL)
+                .execute(arguments: StatementArguments(Array(values) + [record.id, record.version]))
             guard db.changesCount == 1 else { return false }
             try Self.replaceIdentities(db, of: record.connection)
             try Self.insertEvents(db, events)
@@ -109,16 +105,22 @@ extension SQLiteConnectionStore {
         try Row.fetchAll(db, SQLRequest(literal: sql)).map(ConnectionRecord.init(row:))
     }
 
+    /// The connection with this id, through a statement prepared once per database connection (the hot paths:
+    /// reads, claims and compare-and-swap updates run once or more per refresh).
+    static func fetchRecord(_ db: Database, id: String) throws -> ConnectionRecord? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM connections WHERE id = ?"), arguments: [id])
+            .map(ConnectionRecord.init(row:))
+    }
+
     /// Replaces the identity rows of `connection` with its current ``Connection/identities``.
     static func replaceIdentities(_ db: Database, of connection: Connection) throws {
-        try db.execute(literal: "DELETE FROM connection_identities WHERE connection_id = \(connection.id)")
+        try db.cachedStatement(sql: "DELETE FROM connection_identities WHERE connection_id = ?")
+            .execute(arguments: [connection.id])
         var seen = Set<String>()
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO connection_identities (connection_id, kind, identity) VALUES (?, ?, ?)")
         for identity in connection.identities where seen.insert(identity).inserted {
-            try db.execute(
-                literal: """
-                    INSERT INTO connection_identities (connection_id, kind, identity)
-                    VALUES (\(connection.id), \(connection.kind.rawValue), \(identity))
-                    """)
+            try insert.execute(arguments: [connection.id, connection.kind.rawValue, identity])
         }
     }
 

@@ -24,15 +24,14 @@ extension SQLiteConnectionStore {
 
     /// Inserts `events` in the current transaction; their `sequence` is ignored and assigned by the table.
     static func insertEvents(_ db: Database, _ events: [ConnectionEvent]) throws {
+        guard !events.isEmpty else { return }
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO events (id, type, connection_id, occurred_at, data) VALUES (?, ?, ?, ?, ?)")
         for event in events {
-            try db.execute(
-                literal: """
-                    INSERT INTO events (id, type, connection_id, occurred_at, data)
-                    VALUES (
-                        \(event.id), \(event.type.rawValue), \(event.connectionID),
-                        \(SQLiteColumns.seconds(event.occurredAt)), \(try SQLiteColumns.json(event.data))
-                    )
-                    """)
+            try insert.execute(arguments: [
+                event.id, event.type.rawValue, event.connectionID, SQLiteColumns.seconds(event.occurredAt),
+                try SQLiteColumns.json(event.data),
+            ])
         }
     }
 }

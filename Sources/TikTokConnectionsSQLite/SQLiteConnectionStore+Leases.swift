@@ -39,13 +39,14 @@ extension SQLiteConnectionStore {
         let now = SQLiteColumns.seconds(now)
         let leaseUntil = SQLiteColumns.seconds(leaseUntil)
         return try await write("claim a connection") { db in
-            try db.execute(
-                literal: """
-                    UPDATE connections SET lease_owner = \(owner), lease_until = \(leaseUntil)
-                    WHERE id = \(id) AND (lease_until IS NULL OR lease_until < \(now) OR lease_owner = \(owner))
-                    """)
+            try db.cachedStatement(
+                sql: """
+                    UPDATE connections SET lease_owner = ?, lease_until = ?
+                    WHERE id = ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)
+                    """
+            ).execute(arguments: [owner, leaseUntil, id, now, owner])
             guard db.changesCount == 1 else { return nil }
-            return try Self.fetchRecords(db, "SELECT * FROM connections WHERE id = \(id)").first
+            return try Self.fetchRecord(db, id: id)
         }
     }
 

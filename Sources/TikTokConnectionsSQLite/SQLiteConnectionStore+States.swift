@@ -30,8 +30,10 @@ extension SQLiteConnectionStore {
     /// The state with this hash, consumed or not.
     public func state(hash: String) async throws -> AuthorizationState? {
         try await read("read an authorization state") { db in
-            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM authorization_states WHERE state_hash = \(hash)"))
-                .map(AuthorizationState.init(row:))
+            try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT * FROM authorization_states WHERE state_hash = ?"),
+                arguments: [hash]
+            ).map(AuthorizationState.init(row:))
         }
     }
 
@@ -40,11 +42,9 @@ extension SQLiteConnectionStore {
     public func consumeState(hash: String, now: Date) async throws -> Bool {
         let now = SQLiteColumns.seconds(now)
         return try await write("consume an authorization state") { db in
-            try db.execute(
-                literal: """
-                    UPDATE authorization_states SET consumed_at = \(now)
-                    WHERE state_hash = \(hash) AND consumed_at IS NULL
-                    """)
+            try db.cachedStatement(
+                sql: "UPDATE authorization_states SET consumed_at = ? WHERE state_hash = ? AND consumed_at IS NULL"
+            ).execute(arguments: [now, hash])
             return db.changesCount == 1
         }
     }

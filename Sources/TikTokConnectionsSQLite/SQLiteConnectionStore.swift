@@ -29,6 +29,8 @@ public final class SQLiteConnectionStore: ConnectionStore {
     public let path: String
 
     let dbPool: DatabasePool
+    /// Every write goes through it: concurrent writes share one commit.
+    let groupCommit: SQLiteGroupCommit
     let logger: Logger
 
     /// How long a write waits for another process's write to finish before failing.
@@ -63,6 +65,7 @@ public final class SQLiteConnectionStore: ConnectionStore {
         } catch {
             throw Self.storeError("Could not open the SQLite database", error)
         }
+        self.groupCommit = SQLiteGroupCommit(pool: dbPool)
         logger.debug("Opened SQLite connection store", metadata: ["tiktok.store.path": "\(path)"])
     }
 
@@ -124,11 +127,13 @@ extension SQLiteConnectionStore {
         }
     }
 
-    /// Writes in one immediate transaction (committed when `body` returns, rolled back when it throws), mapping
-    /// failures to ``ConnectionStoreError``.
+    /// Writes atomically in an immediate transaction, which concurrent writes may share (see
+    /// ``SQLiteGroupCommit``): returns once that transaction committed; when `body` throws, none of its changes are
+    /// kept. Maps failures to ``ConnectionStoreError``. A write that started runs to its end even if the calling task
+    /// is cancelled.
     func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await dbPool.write(body)
+            return try await groupCommit.write(body)
         } catch {
             throw Self.storeError("Could not \(operation)", error)
         }

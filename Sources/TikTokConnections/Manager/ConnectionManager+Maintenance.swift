@@ -25,6 +25,10 @@ public struct SweepReport: Sendable, Hashable {
 extension ConnectionManager {
     /// Claims up to `limit` connections with work due and does it with at most `concurrency` at once: refreshes,
     /// refresh-token warnings and lapses, liveness checks of non-expiring tokens.
+    ///
+    /// `jitter` staggers the start: each of the first `concurrency` connections waits a random delay of up to
+    /// `jitter` before its work starts; every later one starts as soon as an earlier one ends (a delay before each
+    /// would cap a sweep at about `concurrency` / (`jitter` / 2) connections per second).
     public func sweep(limit: Int = 100, concurrency: Int = 8, jitter: Duration = .zero) async throws -> SweepReport {
         let time = now()
         let owner = configuration.instanceID
@@ -50,10 +54,10 @@ extension ConnectionManager {
         do {
             try await withThrowingTaskGroup(of: SweepReport.self) { group in
                 var pending = claimed[...]
-                func startNext() {
+                func startNext(staggered: Bool) {
                     guard let record = pending.popFirst() else { return }
                     group.addTask {
-                        if jitter > .zero {
+                        if staggered, jitter > .zero {
                             let nanos = Int64.random(
                                 in: 0...jitter.components.seconds * 1_000_000_000 + jitter.components.attoseconds
                                     / 1_000_000_000)
@@ -65,14 +69,14 @@ extension ConnectionManager {
                         return await Task { await self.processDue(record) }.value
                     }
                 }
-                for _ in 0..<max(1, concurrency) { startNext() }
+                for _ in 0..<max(1, concurrency) { startNext(staggered: true) }
                 while let partial = try await group.next() {
                     report.refreshed += partial.refreshed
                     report.checked += partial.checked
                     report.warned += partial.warned
                     report.reauthorizationRequired += partial.reauthorizationRequired
                     report.failed += partial.failed
-                    if !Task.isCancelled { startNext() }
+                    if !Task.isCancelled { startNext(staggered: false) }
                 }
             }
         } catch {
@@ -122,7 +126,7 @@ extension ConnectionManager {
                             type: .refreshTokenExpiring, connectionID: record.id, occurredAt: time,
                             data: [
                                 "days_left": String(daysLeft), "warning_days": String(smallest),
-                                "refresh_token_expires_at": ISO8601DateFormatter().string(from: lapse),
+                                "refresh_token_expires_at": Self.iso8601(lapse),
                             ]))
                     record.warningsSent = Array(Set(record.warningsSent + warnings)).sorted(by: >)
                     report.warned += 1

@@ -34,10 +34,21 @@ extension ConnectionManager {
         return min(configuration.accessTokenSkew, lifetime / 2)
     }
 
+    /// Keeps `token` in memory for ``accessToken(for:)``, which alone fills the cache: a refresh (by the sweeper,
+    /// or on demand) only drops the old entry when it writes, so that a full sweep does not leave 100,000 plaintext
+    /// tokens nobody asked for in memory.
     func cache(_ token: String, for record: ConnectionRecord, at time: Date) {
         let entry = CachedToken(
             token: token, expiresAt: record.connection.accessTokenExpiresAt, skew: skew(record.connection), cachedAt: time)
-        tokenCache.withLock { $0[record.id] = entry }
+        let ttl = configuration.tokenCacheTTL
+        tokenCache.withLock { cache in
+            // Entries past their time to live are only replaced when read again: prune them now and then (on about
+            // one new entry in 1,024, so the cost per entry stays constant), so that connections asked for once do
+            // not keep their tokens in memory.
+            if cache.updateValue(entry, forKey: record.id) == nil, cache.count >= 1_024, Int.random(in: 0..<1_024) == 0 {
+                cache = cache.filter { time.timeIntervalSince($0.value.cachedAt) < ttl }
+            }
+        }
     }
 
     /// Refreshes an account or creator connection's access token now, whether or not it is due.
@@ -205,13 +216,11 @@ extension ConnectionManager {
         let event = ConnectionEvent(
             type: .tokenRefreshed, connectionID: record.id, occurredAt: after,
             data: [
-                "access_token_expires_at": ISO8601DateFormatter().string(
-                    from: after.addingTimeInterval(Double(grant.expiresIn))),
+                "access_token_expires_at": Self.iso8601(after.addingTimeInterval(Double(grant.expiresIn))),
                 "refresh_token_rotated": rotated ? "true" : "false",
             ])
         let stored = try await writeFreshTokens(
             grant, obtainedAt: after, usedRefreshToken: refreshToken, onto: record, event: event, leaseUntil: leaseUntil)
-        if stored.connection.status == .active { cache(grant.accessToken, for: stored, at: after) }
         logger.debug("Access token refreshed", metadata: metadata(stored))
         return stored
     }

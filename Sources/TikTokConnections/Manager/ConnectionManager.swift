@@ -188,6 +188,12 @@ public final class ConnectionManager: Sendable {
         workSignal.yield()
     }
 
+    /// `date` as event data carries it, e.g. `2026-01-01T00:00:00Z` (what `ISO8601DateFormatter` writes, without
+    /// creating one per event: a refresh sweep writes thousands per second).
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle())
+    }
+
     func metadata(_ record: ConnectionRecord) -> Logger.Metadata {
         ["connection.id": "\(record.id)", "connection.kind": "\(record.connection.kind)"]
     }

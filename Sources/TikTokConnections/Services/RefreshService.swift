@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import TikTokBusiness
 
 /// The background sweeper: a swift-service-lifecycle `Service` that keeps every connection's tokens fresh.
 ///
@@ -10,11 +11,15 @@ import ServiceLifecycle
 public struct RefreshService: Service, CustomStringConvertible {
     /// How the sweeper paces itself.
     public struct Configuration: Sendable {
-        /// Connections claimed per sweep. Default 200.
+        /// Connections claimed per sweep. Default 1,000. With an app QPS governor on the client, a sweep claims no
+        /// more than the governor lets through in a quarter of the lease duration (see ``effectiveBatchSize(for:)``).
         public var batchSize: Int
-        /// Connections worked on at once. Default 16.
+        /// Connections worked on at once. Default 64. With an app QPS governor on the client, no more than one
+        /// second of its rate (a refresh waiting for the governor holds its lease meanwhile).
         public var concurrency: Int
-        /// A random delay of up to this much before each connection's work, to spread load. Default 200 ms.
+        /// Staggers the start of a sweep after a sleep: each of the first ``concurrency`` connections waits a random
+        /// delay of up to this much; later ones start as earlier ones end, and sweeps that follow a full batch start
+        /// at once. Default 200 ms.
         public var jitter: Duration
         /// The longest sleep between sweeps (other instances may add work the store did not announce). Default 60 s.
         public var maximumSleep: Duration
@@ -23,7 +28,7 @@ public struct RefreshService: Service, CustomStringConvertible {
 
         /// Creates a configuration with the documented defaults.
         public init(
-            batchSize: Int = 200, concurrency: Int = 16, jitter: Duration = .milliseconds(200),
+            batchSize: Int = 1_000, concurrency: Int = 64, jitter: Duration = .milliseconds(200),
             maximumSleep: Duration = .seconds(60), minimumSleep: Duration = .milliseconds(100)
         ) {
             self.batchSize = max(1, batchSize)
@@ -31,6 +36,24 @@ public struct RefreshService: Service, CustomStringConvertible {
             self.jitter = jitter
             self.maximumSleep = maximumSleep
             self.minimumSleep = minimumSleep
+        }
+
+        /// The connections one sweep claims for `manager`: ``batchSize``, but with an app QPS governor on its client
+        /// no more than the governor lets through in a quarter of the lease duration, so that a batch is done well
+        /// before its unstarted leases lapse, and other instances are not kept from work this one cannot start soon.
+        /// Never fewer than ``effectiveConcurrency(for:)``.
+        public func effectiveBatchSize(for manager: ConnectionManager) -> Int {
+            guard let governor = manager.client.configuration.rateGovernor else { return batchSize }
+            let budget = governor.requestsPerSecond * manager.configuration.leaseDuration / 4
+            return max(effectiveConcurrency(for: manager), min(batchSize, Int(min(budget, Double(Int.max / 2)))))
+        }
+
+        /// The connections one sweep works on at once for `manager`: ``concurrency``, but with an app QPS governor
+        /// on its client no more than one second of its rate (more would only wait for the governor).
+        public func effectiveConcurrency(for manager: ConnectionManager) -> Int {
+            guard let governor = manager.client.configuration.rateGovernor else { return concurrency }
+            let perSecond = governor.requestsPerSecond.rounded(.up)
+            return max(1, min(concurrency, Int(min(perSecond, Double(Int.max / 2)))))
         }
     }
 
@@ -59,11 +82,15 @@ public struct RefreshService: Service, CustomStringConvertible {
     }
 
     private func loop() async {
+        let batchSize = configuration.effectiveBatchSize(for: manager)
+        let concurrency = configuration.effectiveConcurrency(for: manager)
+        logger.debug(
+            "Refresh sweeps sized", metadata: ["batch_size": "\(batchSize)", "concurrency": "\(concurrency)"])
+        // Only a sweep after a sleep staggers its start; one that follows a full batch goes on at once.
+        var jitter = configuration.jitter
         while !Task.isCancelled {
             do {
-                let report = try await manager.sweep(
-                    limit: configuration.batchSize, concurrency: configuration.concurrency,
-                    jitter: configuration.jitter)
+                let report = try await manager.sweep(limit: batchSize, concurrency: concurrency, jitter: jitter)
                 if report.claimed > 0 {
                     logger.debug(
                         "Sweep done",
@@ -73,11 +100,16 @@ public struct RefreshService: Service, CustomStringConvertible {
                             "reauthorization_required": "\(report.reauthorizationRequired)",
                         ])
                 }
-                if report.claimed >= configuration.batchSize { continue }
+                if report.claimed >= batchSize {
+                    jitter = .zero
+                    continue
+                }
+                jitter = configuration.jitter
                 try await sleepUntilWork()
             } catch is CancellationError {
                 return
             } catch {
+                jitter = configuration.jitter
                 logger.error("Sweep failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
             }
