@@ -40,20 +40,33 @@ public struct AsyncHTTPClientTransport: TikTokTransport {
         }
     }
 
-    /// Sends `request` and returns as soon as the head and the first part of the body have arrived; the rest streams,
-    /// each part due before the same deadline (`timeout` from now).
+    /// Sends `request` and returns as soon as the head and the first part of the body have arrived (all of it when
+    /// that part completes the body TikTok announced); the rest streams, each part due before the same deadline
+    /// (`timeout` from now). The common small answer thus costs one race against the deadline, not one per part.
     public func stream(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokStreamedResponse {
         let deadline = ContinuousClock.now + timeout
         let client = self.client
         let outgoing = Self.outgoing(request)
-        let head = try await TransportTimeout.race(timeout, until: deadline) {
-            try await client.execute(outgoing, timeout: .init(timeout))
+        return try await TransportTimeout.race(timeout, until: deadline) {
+            let head = try await client.execute(outgoing, timeout: .init(timeout))
+            let rest = TikTokBodyStream(head.body, deadline: deadline, timeout: timeout)
+            var prefix = ByteBuffer()
+            var ended = false
+            if var first = try await rest.nextWithoutDeadline() {
+                prefix.writeBuffer(&first)
+                // A body that is all here: read its end now, so the connection goes back to the pool.
+                if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }),
+                    prefix.readableBytes >= length, try await rest.nextWithoutDeadline() == nil
+                {
+                    ended = true
+                }
+            } else {
+                ended = true
+            }
+            return TikTokStreamedResponse(
+                status: Int(head.status.code), headers: head.headers.map { (name: $0.name, value: $0.value) },
+                prefix: prefix, rest: ended ? nil : rest)
         }
-        var response = TikTokStreamedResponse(
-            status: Int(head.status.code), headers: head.headers.map { (name: $0.name, value: $0.value) },
-            prefix: ByteBuffer(), rest: TikTokBodyStream(head.body, deadline: deadline, timeout: timeout))
-        _ = try await response.readMore()
-        return response
     }
 }
 

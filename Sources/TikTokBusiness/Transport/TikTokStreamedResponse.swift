@@ -52,7 +52,8 @@ public struct TikTokStreamedResponse: Sendable {
 
     /// The header's first value, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        let name = name.lowercased()
+        return headers.first { $0.name.count == name.count && $0.name.lowercased() == name }?.value
     }
 }
 
@@ -82,6 +83,9 @@ public struct TikTokBodyStream: Sendable, AsyncSequence {
         let source = self.source
         return try await TransportTimeout.race(timeout, until: deadline) { try await source.next() }
     }
+
+    /// The next bytes, for a caller that races its own deadline.
+    func nextWithoutDeadline() async throws -> ByteBuffer? { try await source.next() }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(stream: self) }
 

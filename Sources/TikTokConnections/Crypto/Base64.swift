@@ -13,7 +13,15 @@ enum Base64 {
 public enum RandomID {
     /// `bytes` random bytes as lowercase hex.
     public static func hex(bytes: Int) -> String {
-        randomBytes(bytes).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        let random = randomBytes(bytes)
+        return String(unsafeUninitializedCapacity: bytes * 2) { buffer in
+            for (index, byte) in random.enumerated() {
+                buffer[2 * index] = digits[Int(byte >> 4)]
+                buffer[2 * index + 1] = digits[Int(byte & 0x0F)]
+            }
+            return bytes * 2
+        }
     }
 
     /// `bytes` random bytes as URL-safe base64 without padding.
@@ -26,6 +34,17 @@ public enum RandomID {
     /// `count` random bytes.
     public static func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
+            // Eight bytes per draw of the system generator.
+            var word = generator.next()
+            for _ in 0..<min(8, count - index) {
+                bytes[index] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                index += 1
+            }
+        }
+        return bytes
     }
 }
