@@ -247,13 +247,13 @@ class Serve:
     def connections(self, kind=None):
         found, cursor = [], None
         while True:
-            query = {"limit": "500"}
+            query = {"limit": "1000"}
             if cursor:
                 query["cursor"] = cursor
             if kind:
                 query["kind"] = kind
             page = HTTP.json("GET", self.base + "/v1/connections?" + urllib.parse.urlencode(query), headers=AUTH)
-            found += page["data"]
+            found += page["connections"]
             cursor = page.get("next_cursor")
             if not cursor:
                 return found
@@ -332,7 +332,7 @@ def advertiser_setup():
     serve.connect(emulator, "advertiser", "bench-advertiser")
     connection = serve.connections("advertiser")[0]
     token = HTTP.json("GET", f"{serve.base}/v1/connections/{connection['id']}/access-token", headers=AUTH)
-    token = token.get("access_token") or token.get("data", {}).get("access_token")
+    token = token["access_token"]
     advertiser_id = connection["advertiser_ids"][0]
     return emulator, serve, connection["id"], token, advertiser_id
 
