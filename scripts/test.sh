@@ -37,3 +37,10 @@ if [[ $# -eq 0 && ( -n "${CI:-}" || -z "${TIKTOK_BUSINESS_SKIP_LIVE:-}" ) ]]; th
 fi
 
 swift test --skip-build "$@"
+
+# The benchmarks package (Benchmarks/, ordo-one's package-benchmark) builds in debug so that it cannot rot; sharing
+# this package's build folder, it compiles little more than its own targets. Its release runs (scripts/bench/) stay
+# out of CI.
+if [[ $# -eq 0 ]]; then
+    swift build --package-path Benchmarks --scratch-path .build
+fi
