@@ -41,6 +41,9 @@ swift test --skip-build "$@"
 # The benchmarks package (Benchmarks/, ordo-one's package-benchmark) builds in debug so that it cannot rot; sharing
 # this package's build folder, it compiles little more than its own targets. Its release runs (scripts/bench/) stay
 # out of CI.
+# SwiftPM keeps one build plan per build folder and would take the benchmarks' plan for this package's next build:
+# dropping it makes the next `swift build` here plan again.
 if [[ $# -eq 0 ]]; then
     swift build --package-path Benchmarks --scratch-path .build
+    rm -f .build/debug.yaml .build/debug/description.json
 fi

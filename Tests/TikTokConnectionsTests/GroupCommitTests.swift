@@ -175,17 +175,8 @@ struct GroupCommitTests {
 @Suite("Event data")
 struct EventDataFormatTests {
     @Test func aRefreshEventCarriesItsExpiryAsISO8601DateFormatterWritesIt() async throws {
-        let (directory, path) = GroupCommitTests.temporaryPath()
+        let (directory, store, tikTok, cipher, manager) = try await InstantVault.make()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteConnectionStore(path: path, logger: StoreFixtures.logger)
-        try await store.migrate()
-        let tikTok = InstantTikTok()
-        let cipher = try TokenCipher(keys: [.generate(id: "k1")])
-        let manager = ConnectionManager(
-            client: tikTok.client(), store: store, cipher: cipher,
-            configuration: .init(
-                redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080")),
-            logger: StoreFixtures.logger)
         let ids = try await tikTok.seedDueAccounts(1, into: store, cipher: cipher, now: Date())
         let refreshed = try await manager.refresh(id: ids[0])
         let event = try #require(
@@ -198,17 +189,8 @@ struct EventDataFormatTests {
 @Suite("Token cache and sweeps")
 struct TokenCacheSweepTests {
     @Test func aTokenCachedBeforeASweepIsReplacedByTheRefreshedOne() async throws {
-        let (directory, path) = GroupCommitTests.temporaryPath()
+        let (directory, store, tikTok, cipher, manager) = try await InstantVault.make()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteConnectionStore(path: path, logger: StoreFixtures.logger)
-        try await store.migrate()
-        let tikTok = InstantTikTok()
-        let cipher = try TokenCipher(keys: [.generate(id: "k1")])
-        let manager = ConnectionManager(
-            client: tikTok.client(), store: store, cipher: cipher,
-            configuration: .init(
-                redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080")),
-            logger: StoreFixtures.logger)
         let ids = try await tikTok.seedDueAccounts(3, into: store, cipher: cipher, now: Date())
         let before = try await manager.accessToken(for: ids[0])
         #expect(before == "at-seed-\(ids[0])")
@@ -220,5 +202,24 @@ struct TokenCacheSweepTests {
             #expect(token == (try cipher.open(stored, connectionID: id, field: .accessToken)))
             #expect(!token.hasPrefix("at-seed-"))
         }
+    }
+}
+
+/// A vault on a fresh SQLite file whose TikTok answers in-process at once.
+enum InstantVault {
+    static func make() async throws
+        -> (directory: String, store: SQLiteConnectionStore, tikTok: InstantTikTok, cipher: TokenCipher, manager: ConnectionManager)
+    {
+        let (directory, path) = GroupCommitTests.temporaryPath()
+        let store = try SQLiteConnectionStore(path: path, logger: StoreFixtures.logger)
+        try await store.migrate()
+        let tikTok = InstantTikTok()
+        let cipher = try TokenCipher(keys: [.generate(id: "k1")])
+        let manager = ConnectionManager(
+            client: tikTok.client(), store: store, cipher: cipher,
+            configuration: .init(
+                redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080")),
+            logger: StoreFixtures.logger)
+        return (directory, store, tikTok, cipher, manager)
     }
 }
