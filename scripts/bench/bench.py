@@ -66,6 +66,7 @@ class Processes:
     def __init__(self):
         self.running = []
         self.workdir = tempfile.mkdtemp(prefix="tiktok-business-bench.")
+        os.chmod(self.workdir, 0o711)  # PostgreSQL's cluster, run as postgres, lives below it
         self.postgres = []
         atexit.register(self.cleanup)
 
@@ -552,6 +553,7 @@ def sweep():
         log(f"{store}: {count:,} connections due at once, {instances} instance(s)")
         result = sweep_once(emulator, database_url, instances, count, store, public_port)
         results[store] = result
+        save("sweep", {"results": results})  # after each store, so that a later failure keeps what was measured
         rows.append([store, instances, fmt(count), fmt(result["start_to_all_refreshed_s"], 1),
                      fmt(result["first_to_last_refresh_s"], 1), fmt(result["refreshes_per_s"]),
                      ", ".join(f"{r:.0f}" for r in result["rss_mb_after"])])

@@ -34,7 +34,7 @@ def call(index):
     if kind == 0:
         response = authentication.oauth2_advertiser_get(app_id, secret, token)
     elif kind == 1:
-        response = accounts.advertiser_info(json.dumps([advertiser_id]), token)
+        response = accounts.advertiser_info([advertiser_id], token)
     else:
         response = campaigns.campaign_get(advertiser_id, token)
     # Depending on the endpoint the SDK returns a model or a dict (of the envelope or of its data).

@@ -3,6 +3,7 @@
 // Run: `swift package benchmark --target VaultBenchmarks` (from Benchmarks/).
 import Benchmark
 import Foundation
+import Synchronization
 import TikTokBusiness
 import TikTokConnections
 import TikTokConnectionsSQLite
@@ -47,6 +48,9 @@ struct Fixture: Sendable {
 
     static func removeAll() { try? FileManager.default.removeItem(atPath: root) }
 }
+
+/// Numbers the connections the insert benchmark makes, across all its runs (each on the same database).
+let insertedSoFar = Atomic<Int>(0)
 
 /// Runs `body`, reporting a thrown error as the benchmark's failure (setup-result closures cannot throw).
 func reporting(_ benchmark: Benchmark, _ body: () async throws -> Void) async {
@@ -142,8 +146,9 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("SQLite insert (connection + event)") { (benchmark: Benchmark, fixture: Fixture) in
         await reporting(benchmark) {
-            let base = Int.random(in: 1..<1_000_000) * 1_000_000
-            let records = try (0..<benchmark.scaledIterations.count).map { try fixture.record(base + $0) }
+            let records = try (0..<benchmark.scaledIterations.count).map { _ in
+                try fixture.record(1_000_000 + insertedSoFar.add(1, ordering: .relaxed).newValue)
+            }
             benchmark.startMeasurement()
             for record in records {
                 try await fixture.store.insert(
