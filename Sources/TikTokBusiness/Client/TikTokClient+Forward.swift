@@ -39,6 +39,8 @@ extension TikTokClient {
             return (try await streamed.collect(upTo: Self.maximumForwardedBody), head)
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as TikTokBodyTooLarge {
+            throw TikTokError(category: .invalidResponse, message: error.description, endpoint: path, underlying: error)
         } catch {
             throw TikTokError(
                 category: .transient, message: "The response did not complete: \(type(of: error)).", endpoint: path,
