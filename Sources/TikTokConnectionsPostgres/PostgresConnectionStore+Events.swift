@@ -1,4 +1,4 @@
-internal import Foundation
+public import Foundation
 internal import Logging
 internal import PostgresNIO
 public import TikTokConnections
@@ -33,6 +33,33 @@ extension PostgresConnectionStore {
             }
             return events
         }
+    }
+
+    /// Deletes up to `limit` events that occurred before `date` and have no pending delivery, oldest first, with
+    /// their delivered or failed deliveries, in one statement; returns how many events. Rows another instance is
+    /// deleting are skipped, not waited for.
+    public func deleteEvents(occurredBefore date: Date, limit: Int) async throws -> Int {
+        guard limit > 0 else { return 0 }
+        // The deliveries go in a sub-statement of the same statement: the foreign key is checked at its end.
+        let rows = try await rows(
+            "delete old events",
+            """
+            WITH doomed AS MATERIALIZED (
+                SELECT e.sequence FROM tiktok_business_events e
+                WHERE e.occurred_at < \(PostgresColumns.seconds(date))
+                AND NOT EXISTS (
+                    SELECT 1 FROM tiktok_business_webhook_deliveries d
+                    WHERE d.sequence = e.sequence AND d.state = 'pending'
+                )
+                ORDER BY e.occurred_at LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ), deliveries AS (
+                DELETE FROM tiktok_business_webhook_deliveries d USING doomed WHERE d.sequence = doomed.sequence
+            ), deleted AS (
+                DELETE FROM tiktok_business_events e USING doomed WHERE e.sequence = doomed.sequence RETURNING 1
+            ) SELECT COUNT(*) AS count FROM deleted
+            """)
+        return try rows.first.map { try RowReader($0, table: "tiktok_business_events").value("count") } ?? 0
     }
 
     /// Inserts `events` in the current transaction; their `sequence` is ignored and assigned by the table.

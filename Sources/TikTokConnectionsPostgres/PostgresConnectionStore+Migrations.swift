@@ -171,5 +171,11 @@ extension PostgresConnectionStore {
                 ON tiktok_business_connections (refresh_key_id)
                 """,
             ]),
+        // Retention: events are pruned oldest first by when they occurred.
+        Migration(
+            name: "v4-retention",
+            statements: [
+                "CREATE INDEX tiktok_business_events_occurred_at ON tiktok_business_events (occurred_at)"
+            ]),
     ]
 }

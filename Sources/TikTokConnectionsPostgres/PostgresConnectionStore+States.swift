@@ -46,13 +46,20 @@ extension PostgresConnectionStore {
         return consumed.count == 1
     }
 
-    /// Deletes the states whose `expiresAt` is before `date`, consumed or not; returns how many.
-    public func deleteStates(expiredBefore date: Date) async throws -> Int {
+    /// Deletes up to `limit` of the states whose `expiresAt` is before `date`, consumed or not, oldest first;
+    /// returns how many. Rows another instance is deleting are skipped, not waited for.
+    public func deleteStates(expiredBefore date: Date, limit: Int) async throws -> Int {
+        guard limit > 0 else { return 0 }
         let rows = try await rows(
             "delete expired authorization states",
             """
             WITH deleted AS (
-                DELETE FROM tiktok_business_authorization_states WHERE expires_at < \(PostgresColumns.seconds(date))
+                DELETE FROM tiktok_business_authorization_states WHERE state_hash IN (
+                    SELECT state_hash FROM tiktok_business_authorization_states
+                    WHERE expires_at < \(PostgresColumns.seconds(date))
+                    ORDER BY expires_at LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED
+                )
                 RETURNING 1
             ) SELECT COUNT(*) AS count FROM deleted
             """)

@@ -1,4 +1,4 @@
-internal import Foundation
+public import Foundation
 internal import GRDB
 public import TikTokConnections
 
@@ -19,6 +19,29 @@ extension SQLiteConnectionStore {
             if let connectionID { sql.append(literal: " AND connection_id = \(connectionID)") }
             sql.append(literal: " ORDER BY sequence LIMIT \(limit)")
             return try Row.fetchAll(db, SQLRequest(literal: sql)).map(ConnectionEvent.init(row:))
+        }
+    }
+
+    /// Deletes up to `limit` events that occurred before `date` and have no pending delivery, oldest first, with
+    /// their delivered or failed deliveries, in one short write; returns how many events.
+    public func deleteEvents(occurredBefore date: Date, limit: Int) async throws -> Int {
+        guard limit > 0 else { return 0 }
+        let date = SQLiteColumns.seconds(date)
+        return try await write("delete old events") { db in
+            let sequences = try Int64.fetchAll(
+                db,
+                SQLRequest(
+                    literal: """
+                        SELECT sequence FROM events e WHERE occurred_at < \(date)
+                        AND NOT EXISTS (
+                            SELECT 1 FROM webhook_deliveries d WHERE d.sequence = e.sequence AND d.state = 'pending'
+                        )
+                        ORDER BY occurred_at LIMIT \(limit)
+                        """))
+            guard !sequences.isEmpty else { return 0 }
+            try db.execute(literal: "DELETE FROM webhook_deliveries WHERE sequence IN \(sequences)")
+            try db.execute(literal: "DELETE FROM events WHERE sequence IN \(sequences)")
+            return db.changesCount
         }
     }
 

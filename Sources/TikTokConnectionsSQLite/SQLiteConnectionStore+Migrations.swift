@@ -143,6 +143,11 @@ extension SQLiteConnectionStore {
                     """)
         }
 
+        // Retention: events are pruned oldest first by when they occurred.
+        migrator.registerMigration("v4-retention") { db in
+            try db.execute(sql: "CREATE INDEX events_occurred_at ON events (occurred_at)")
+        }
+
         return migrator
     }()
 }

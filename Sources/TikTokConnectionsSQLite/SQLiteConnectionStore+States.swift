@@ -49,11 +49,19 @@ extension SQLiteConnectionStore {
         }
     }
 
-    /// Deletes the states whose `expiresAt` is before `date`, consumed or not; returns how many.
-    public func deleteStates(expiredBefore date: Date) async throws -> Int {
+    /// Deletes up to `limit` of the states whose `expiresAt` is before `date`, consumed or not, oldest first;
+    /// returns how many. One short write: a batch never holds the writer long.
+    public func deleteStates(expiredBefore date: Date, limit: Int) async throws -> Int {
+        guard limit > 0 else { return 0 }
         let date = SQLiteColumns.seconds(date)
         return try await write("delete expired authorization states") { db in
-            try db.execute(literal: "DELETE FROM authorization_states WHERE expires_at < \(date)")
+            try db.execute(
+                literal: """
+                    DELETE FROM authorization_states WHERE state_hash IN (
+                        SELECT state_hash FROM authorization_states WHERE expires_at < \(date)
+                        ORDER BY expires_at LIMIT \(limit)
+                    )
+                    """)
             return db.changesCount
         }
     }

@@ -20,7 +20,7 @@ struct AdminPageTests {
                 #expect(first.text.contains(#"id="sign-in""#))
                 #expect(!first.text.contains(#"id="connections""#))
                 #expect(first.text.contains("Sandbox mode"))
-                let login = try #require(first.setCookie(AdminRoutes<BasicRequestContext>.loginCookie))
+                let login = try #require(first.setCookie(AdminRoutes<ServerRequestContext>.loginCookie))
                 #expect(login.contains("HttpOnly") && login.contains("SameSite=Strict") && !login.contains("Secure"))
                 var jar = first.cookies
                 let token = try #require(first.field("csrf"))
@@ -33,7 +33,7 @@ struct AdminPageTests {
                     "/admin/sign-in", cookies: jar, form: ["csrf": token, "api_key": "not-the-key"])
                 #expect(wrong.status == .unauthorized)
                 #expect(wrong.text.contains("not valid"))
-                #expect(wrong.setCookie(AdminRoutes<BasicRequestContext>.sessionCookie) == nil)
+                #expect(wrong.setCookie(AdminRoutes<ServerRequestContext>.sessionCookie) == nil)
                 jar.merge(wrong.cookies) { $1 }
                 let retryToken = try #require(wrong.field("csrf"))
 
@@ -42,16 +42,16 @@ struct AdminPageTests {
                 let noCookie = try await client.page(
                     "/admin/sign-in", form: ["csrf": retryToken, "api_key": ServerHarness.apiKey])
                 #expect(noCookie.status == .forbidden)
-                #expect(noCookie.setCookie(AdminRoutes<BasicRequestContext>.sessionCookie) == nil)
+                #expect(noCookie.setCookie(AdminRoutes<ServerRequestContext>.sessionCookie) == nil)
 
                 let good = try await client.page(
                     "/admin/sign-in", cookies: jar, form: ["csrf": retryToken, "api_key": ServerHarness.apiKey])
                 #expect(good.status == .seeOther)
                 #expect(good.headers[.location] == "/")
-                let session = try #require(good.setCookie(AdminRoutes<BasicRequestContext>.sessionCookie))
+                let session = try #require(good.setCookie(AdminRoutes<ServerRequestContext>.sessionCookie))
                 #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict") && !session.contains("Secure"))
                 #expect(session.contains("Path=/"))
-                let sessionID = try #require(good.cookies[AdminRoutes<BasicRequestContext>.sessionCookie])
+                let sessionID = try #require(good.cookies[AdminRoutes<ServerRequestContext>.sessionCookie])
                 #expect(sessionID.count >= 43)  // 256 bits, URL-safe base64
                 jar.merge(good.cookies) { $1 }
 
@@ -64,14 +64,14 @@ struct AdminPageTests {
                 #expect(csrf != sessionID)
 
                 // A forged session id is nobody.
-                let forged = try await client.page("/", cookies: [AdminRoutes<BasicRequestContext>.sessionCookie: "x" + sessionID])
+                let forged = try await client.page("/", cookies: [AdminRoutes<ServerRequestContext>.sessionCookie: "x" + sessionID])
                 #expect(forged.text.contains(#"id="sign-in""#))
 
                 #expect(try await client.page("/admin/sign-out", cookies: jar, form: ["csrf": "wrong"]).status == .forbidden)
                 #expect(try await client.page("/", cookies: jar).text.contains("Sign out"))
                 let out = try await client.page("/admin/sign-out", cookies: jar, form: ["csrf": csrf])
                 #expect(out.status == .seeOther)
-                #expect(out.setCookie(AdminRoutes<BasicRequestContext>.sessionCookie)?.contains("Max-Age=0") == true)
+                #expect(out.setCookie(AdminRoutes<ServerRequestContext>.sessionCookie)?.contains("Max-Age=0") == true)
                 // The old cookie no longer works even if a browser kept it.
                 #expect(try await client.page("/", cookies: jar).text.contains(#"id="sign-in""#))
             }
@@ -88,12 +88,12 @@ struct AdminPageTests {
             try await Application(router: server.makeRouter()).test(.router) { client in
                 let first = try await client.page("/")
                 #expect(!first.text.contains("Sandbox mode"))
-                let login = try #require(first.setCookie(AdminRoutes<BasicRequestContext>.loginCookie))
+                let login = try #require(first.setCookie(AdminRoutes<ServerRequestContext>.loginCookie))
                 #expect(login.contains("Secure") && login.contains("HttpOnly") && login.contains("SameSite=Strict"))
                 let token = try #require(first.field("csrf"))
                 let signedIn = try await client.page(
                     "/admin/sign-in", cookies: first.cookies, form: ["csrf": token, "api_key": ServerHarness.apiKey])
-                let session = try #require(signedIn.setCookie(AdminRoutes<BasicRequestContext>.sessionCookie))
+                let session = try #require(signedIn.setCookie(AdminRoutes<ServerRequestContext>.sessionCookie))
                 #expect(session.contains("Secure") && session.contains("HttpOnly") && session.contains("SameSite=Strict"))
             }
         }
@@ -195,14 +195,14 @@ struct AdminPageTests {
     @Test func pagingWalksEveryRowOnce() async throws {
         try await ServerHarness.run { harness in
             var ids: Set<String> = []
-            for index in 0..<(AdminRoutes<BasicRequestContext>.pageSize + 7) {
+            for index in 0..<(AdminRoutes<ServerRequestContext>.pageSize + 7) {
                 ids.insert(try await harness.connect(.advertiser, user: "page-\(index)").id)
             }
             let expected = ids
             try await harness.application.test(.router) { client in
                 let jar = try await client.signIn()
                 let first = try await client.page("/?kind=advertiser", cookies: jar)
-                #expect(first.rows.count == AdminRoutes<BasicRequestContext>.pageSize)
+                #expect(first.rows.count == AdminRoutes<ServerRequestContext>.pageSize)
                 let next = try #require(first.link(id: "next-page"))
                 #expect(next.contains("kind=advertiser") && next.contains("cursor="))
                 let second = try await client.page(next, cookies: jar)

@@ -130,7 +130,11 @@ struct RouteTests {
                 let none = try await client.api("/v1/events?after=\(next)")
                 #expect(none.json["events"]?.arrayValue?.isEmpty == true)
 
-                let metrics = try await client.api("/metrics", key: nil)
+                // /metrics needs the API key by default.
+                #expect(try await client.api("/metrics", key: nil).status == .unauthorized)
+                #expect(try await client.api("/metrics", key: "wrong").status == .unauthorized)
+                let metrics = try await client.api("/metrics")
+                #expect(metrics.status == .ok)
                 #expect(metrics.text.contains("tiktok_business_connections{"))
                 #expect(metrics.text.contains("tiktok_business_proxy_requests_total"))
                 #expect(metrics.text.contains("tiktok_business_refreshes_total"))
@@ -224,7 +228,7 @@ struct RouteTests {
     }
 
     @Test func secretsNeverReachTheAccessLog() {
-        let redacted = AccessLogMiddleware<BasicRequestContext>.redacted(
+        let redacted = AccessLogMiddleware<ServerRequestContext>.redacted(
             "/oauth/callback/advertiser", query: "auth_code=SECRETCODE&state=SECRETSTATE&x=1")
         #expect(!redacted.contains("SECRETCODE"))
         #expect(!redacted.contains("SECRETSTATE"))

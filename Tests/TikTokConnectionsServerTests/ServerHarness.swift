@@ -27,10 +27,12 @@ struct ServerHarness: Sendable {
     /// Runs `body` with a fresh harness; `webhookDestination` turns on the webhook parts of the pages and API.
     static func run(
         webhookDestination: String? = nil,
+        emulator emulatorConfiguration: TikTokEmulatorConfiguration = .init(autoConsent: true),
         configure: @Sendable (inout ConnectionManager.Configuration) -> Void = { _ in },
+        configureServer: @Sendable (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (ServerHarness) async throws -> Void
     ) async throws {
-        let emulator = TikTokEmulator(configuration: .init(autoConsent: true))
+        let emulator = TikTokEmulator(configuration: emulatorConfiguration)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await emulator.withRunningServer { emulatorURL in
@@ -51,12 +53,13 @@ struct ServerHarness: Sendable {
             let manager = ConnectionManager(
                 client: client, store: store, cipher: try TokenCipher(keys: [.generate(id: "k1")]),
                 configuration: configuration)
-            let server = TikTokBusinessServer(
-                manager: manager,
-                configuration: .init(
-                    publicURL: publicURL, apiKey: apiKey, tikTokAPIBaseURL: client.configuration.apiBaseURL,
-                    sandbox: true, allowedRedirectOrigins: ["https://app.example"],
-                    webhookDestination: webhookDestination))
+            // Rate limits are off unless a test turns them on: route tests make many requests from one "client".
+            var serverConfiguration = ServerConfiguration(
+                publicURL: publicURL, apiKey: apiKey, tikTokAPIBaseURL: client.configuration.apiBaseURL,
+                sandbox: true, allowedRedirectOrigins: ["https://app.example"],
+                webhookDestination: webhookDestination, rateLimits: .off)
+            configureServer(&serverConfiguration)
+            let server = TikTokBusinessServer(manager: manager, configuration: serverConfiguration)
             try await body(
                 ServerHarness(
                     emulator: emulator, emulatorURL: emulatorURL, manager: manager, server: server, transport: transport))

@@ -121,6 +121,50 @@ extension ConnectionStoreContract {
         #expect(try await store.webhookDeliveryCounts() == [.pending: 1, .delivered: 2, .failed: 1])
     }
 
+    func deleteEventsKeepsPendingDeliveriesAndCursorsValid() async throws {
+        // Before webhooks: two old events. Then webhooks on, and three more old events plus one recent one.
+        try await append([("conn_1", .connectionCreated), ("conn_2", .connectionCreated)], at: 10)
+        _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)
+        try await append([("conn_1", .tokenRefreshed), ("conn_2", .tokenRefreshed), ("conn_1", .refreshFailed)], at: 20)
+        try await append([("conn_2", .connectionRevoked)], at: 500)
+        #expect(try await store.enqueueWebhookDeliveries(now: F.at(30), limit: 100) == 4)
+        let all = try await store.events(after: 0, connectionID: nil, limit: 100)
+        #expect(all.count == 6)
+        // conn_1's refresh is delivered, conn_2's failed; conn_1's refresh failure stays pending behind it.
+        let heads = try await store.claimWebhookDeliveries(now: F.at(30), limit: 10, owner: "A", leaseUntil: F.at(90))
+        #expect(heads.count == 2)
+        for head in heads {
+            let outcome: WebhookAttemptOutcome =
+                head.event.connectionID == "conn_1"
+                ? .delivered(statusCode: 204) : .failed(statusCode: 500, error: "gave up")
+            #expect(try await store.recordWebhookAttempt(sequence: head.event.sequence, owner: "A", at: F.at(31), outcome: outcome))
+        }
+
+        // In batches: the four old events without a pending delivery go, with their finished deliveries.
+        #expect(try await store.deleteEvents(occurredBefore: F.at(100), limit: 3) == 3)
+        #expect(try await store.deleteEvents(occurredBefore: F.at(100), limit: 3) == 1)
+        #expect(try await store.deleteEvents(occurredBefore: F.at(100), limit: 3) == 0)
+        let left = try await store.events(after: 0, connectionID: nil, limit: 100)
+        #expect(left.map(\.type) == [.refreshFailed, .connectionRevoked])
+        #expect(left.map(\.sequence) == [all[4].sequence, all[5].sequence])
+        #expect(try await store.webhookDeliveryCounts() == [.pending: 2])
+        // A cursor inside the pruned range is still valid: it skips to what is left.
+        #expect(try await store.events(after: all[1].sequence, connectionID: nil, limit: 100).map(\.sequence)
+            == [all[4].sequence, all[5].sequence])
+        #expect(try await store.events(after: all[2].sequence, connectionID: "conn_2", limit: 100).map(\.sequence)
+            == [all[5].sequence])
+        // The pending delivery still goes out, and its event is pruned once it is done.
+        let pending = try await store.claimWebhookDeliveries(now: F.at(40), limit: 10, owner: "B", leaseUntil: F.at(90))
+        #expect(pending.map(\.event.sequence).contains(all[4].sequence))
+        for delivery in pending {
+            #expect(try await store.recordWebhookAttempt(
+                sequence: delivery.event.sequence, owner: "B", at: F.at(41), outcome: .delivered(statusCode: 200)))
+        }
+        #expect(try await store.deleteEvents(occurredBefore: F.at(100), limit: 10) == 1)
+        #expect(try await store.events(after: 0, connectionID: nil, limit: 100).map(\.sequence) == [all[5].sequence])
+        #expect(try await store.deleteEvents(occurredBefore: F.at(1_000), limit: 0) == 0)
+    }
+
     func outboxLeasesExpireAndOnlyTheirOwnerRecords() async throws {
         try await append([("conn_0", .connectionCreated)])
         _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)

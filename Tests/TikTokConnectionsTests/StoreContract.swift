@@ -331,12 +331,25 @@ struct ConnectionStoreContract: Sendable {
         try await store.insertState(F.state("hash-new", expiresAt: F.at(40)))
         #expect(try await store.consumeState(hash: "hash-old-consumed", now: F.at(5)))
 
-        #expect(try await store.deleteStates(expiredBefore: F.at(30)) == 2)
+        #expect(try await store.deleteStates(expiredBefore: F.at(30), limit: 100) == 2)
         #expect(try await store.state(hash: "hash-old") == nil)
         #expect(try await store.state(hash: "hash-old-consumed") == nil)
         #expect(try await store.state(hash: "hash-edge") != nil)
         #expect(try await store.state(hash: "hash-new") != nil)
-        #expect(try await store.deleteStates(expiredBefore: F.at(30)) == 0)
+        #expect(try await store.deleteStates(expiredBefore: F.at(30), limit: 100) == 0)
+        #expect(try await store.deleteStates(expiredBefore: F.at(100), limit: 0) == 0)
+    }
+
+    func deleteStatesWorksInBatchesOldestFirst() async throws {
+        for index in 0..<7 {
+            try await store.insertState(F.state("hash-\(index)", expiresAt: F.at(Double(10 + index))))
+        }
+        #expect(try await store.deleteStates(expiredBefore: F.at(100), limit: 3) == 3)
+        #expect(try await store.state(hash: "hash-2") == nil)
+        #expect(try await store.state(hash: "hash-3") != nil)
+        #expect(try await store.deleteStates(expiredBefore: F.at(100), limit: 3) == 3)
+        #expect(try await store.deleteStates(expiredBefore: F.at(100), limit: 3) == 1)
+        #expect(try await store.deleteStates(expiredBefore: F.at(100), limit: 3) == 0)
     }
 
     // MARK: Leases

@@ -63,6 +63,16 @@ struct StoreContractTests {
         try await factory.run { try await $0.deleteStatesRemovesOnlyExpired() }
     }
 
+    @Test("deleteStates works in batches, oldest first", arguments: StoreFactory.all)
+    func deleteStatesWorksInBatchesOldestFirst(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.deleteStatesWorksInBatchesOldestFirst() }
+    }
+
+    @Test("deleteEvents prunes old events with finished deliveries; cursors stay valid", arguments: StoreFactory.all)
+    func deleteEventsKeepsPendingDeliveriesAndCursorsValid(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.deleteEventsKeepsPendingDeliveriesAndCursorsValid() }
+    }
+
     @Test("claimDue leases due connections until the lease expires or an update", arguments: StoreFactory.all)
     func claimDueLeasesOnlyDueConnections(_ factory: StoreFactory) async throws {
         try await factory.run { try await $0.claimDueLeasesOnlyDueConnections() }

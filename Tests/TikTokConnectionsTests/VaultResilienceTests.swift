@@ -22,7 +22,12 @@ final class FaultyStore: ConnectionStore {
     func insertState(_ state: AuthorizationState) async throws { try await base.insertState(state) }
     func state(hash: String) async throws -> AuthorizationState? { try await base.state(hash: hash) }
     func consumeState(hash: String, now: Date) async throws -> Bool { try await base.consumeState(hash: hash, now: now) }
-    func deleteStates(expiredBefore date: Date) async throws -> Int { try await base.deleteStates(expiredBefore: date) }
+    func deleteStates(expiredBefore date: Date, limit: Int) async throws -> Int {
+        try await base.deleteStates(expiredBefore: date, limit: limit)
+    }
+    func deleteEvents(occurredBefore date: Date, limit: Int) async throws -> Int {
+        try await base.deleteEvents(occurredBefore: date, limit: limit)
+    }
     func record(id: String) async throws -> ConnectionRecord? { try await base.record(id: id) }
     func connectionID(kind: ConnectionKind, endUserID: String?, matchingAnyOf identities: [String]) async throws
         -> String?

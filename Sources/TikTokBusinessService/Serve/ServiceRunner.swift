@@ -70,7 +70,10 @@ public enum ServiceRunner {
                     publicURL: settings.publicURL, apiKey: apiKey,
                     tikTokAPIBaseURL: environment.client.configuration.apiBaseURL, sandbox: settings.sandbox,
                     allowedRedirectOrigins: settings.allowedRedirectOrigins,
-                    webhookDestination: webhooks?.loggableDestination),
+                    webhookDestination: webhooks?.loggableDestination, rateLimits: settings.rateLimits,
+                    metricsPublic: settings.metricsPublic,
+                    idleTimeout: .milliseconds(Int64(settings.httpIdleTimeout * 1000)),
+                    headerTimeout: .milliseconds(Int64(settings.httpHeaderTimeout * 1000))),
                 logger: Logger(label: "tiktok-business.http"))
             let publicURL = settings.publicURL
             let app = server.makeApplication(host: settings.host, port: settings.port) { port in
@@ -86,6 +89,11 @@ public enum ServiceRunner {
             services.append(app)
             services.append(
                 RefreshService(manager: environment.manager, logger: Logger(label: "tiktok-business.refresh")))
+            services.append(
+                RetentionService(
+                    manager: environment.manager,
+                    configuration: .init(policy: .init(eventRetention: settings.eventRetention)),
+                    logger: Logger(label: "tiktok-business.retention")))
             var webhookClient: HTTPClient?
             if let webhooks {
                 let client = webhookHTTPClient(webhooks)

@@ -3,6 +3,7 @@ import Foundation
 import SystemPackage
 import TikTokBusiness
 import TikTokConnections
+import TikTokConnectionsServer
 
 extension ServiceSettings {
     /// Reads the environment, then the file if one is given.
@@ -92,6 +93,29 @@ extension ServiceSettings {
                 throw SettingsError("\(name) applies only to a PostgreSQL TIKTOK_BUSINESS_DATABASE_URL.")
             }
         }
+
+        let defaults = PublicRateLimits()
+        let perMinute = try integer(
+            "TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE", default: Int(defaults.connect.perMinute), range: 0...1_000_000)
+        let burst = try integer("TIKTOK_BUSINESS_RATE_LIMIT_BURST", default: defaults.connect.burst, range: 1...1_000_000)
+        let signIn = try integer(
+            "TIKTOK_BUSINESS_SIGN_IN_LIMIT_PER_MINUTE", default: Int(defaults.signIn.perMinute), range: 0...1_000)
+        rateLimits = PublicRateLimits(
+            connect: .init(perMinute: Double(perMinute), burst: burst),
+            callback: .init(perMinute: Double(perMinute), burst: burst),
+            signIn: .init(perMinute: Double(signIn), burst: max(1, min(signIn, defaults.signIn.burst))),
+            trustedProxyHops: try integer("TIKTOK_BUSINESS_TRUSTED_PROXY_HOPS", default: 0, range: 0...16))
+        let retentionDays = try integer(
+            "TIKTOK_BUSINESS_EVENT_RETENTION_DAYS", default: Int(RetentionPolicy.defaultEventRetention / 86_400),
+            range: 0...36_500)
+        eventRetention = retentionDays == 0 ? nil : Double(retentionDays) * 86_400
+        switch text("TIKTOK_BUSINESS_METRICS_PUBLIC")?.lowercased() {
+        case nil, "0", "false", "no": metricsPublic = false
+        case "1", "true", "yes": metricsPublic = true
+        default: throw SettingsError("TIKTOK_BUSINESS_METRICS_PUBLIC must be 1 or 0.")
+        }
+        httpIdleTimeout = try seconds("TIKTOK_BUSINESS_HTTP_IDLE_TIMEOUT_SECONDS", range: 1...3_600) ?? 60
+        httpHeaderTimeout = try seconds("TIKTOK_BUSINESS_HTTP_HEADER_TIMEOUT_SECONDS", range: 1...600) ?? 10
 
         refreshMargin =
             try seconds("TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS", range: 1...(30 * 86_400)) ?? Self.defaultRefreshMargin

@@ -1,6 +1,7 @@
 import Foundation
 import TikTokBusiness
 import TikTokConnections
+import TikTokConnectionsServer
 
 /// The service's settings: the environment variables of DESIGN.md, or the same keys in a JSON file (`--config`).
 /// The environment wins over the file. Read them with ``load(configFile:)`` or ``init(reader:)``
@@ -48,6 +49,19 @@ public struct ServiceSettings: Sendable {
     public var refreshMargin: Double
     /// `ConnectionManager.Configuration.leaseDuration`, seconds.
     public var refreshLease: Double
+
+    /// Per-client rate limits of the public routes (`TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE`, `…_BURST`,
+    /// `TIKTOK_BUSINESS_SIGN_IN_LIMIT_PER_MINUTE`, `TIKTOK_BUSINESS_TRUSTED_PROXY_HOPS`).
+    public var rateLimits: PublicRateLimits
+    /// How long events are kept once delivered (`TIKTOK_BUSINESS_EVENT_RETENTION_DAYS`, default 90; `0` keeps every
+    /// event): `nil` keeps them all.
+    public var eventRetention: TimeInterval?
+    /// Whether `/metrics` answers without the API key (`TIKTOK_BUSINESS_METRICS_PUBLIC=1`). Default `false`.
+    public var metricsPublic: Bool
+    /// `TIKTOK_BUSINESS_HTTP_IDLE_TIMEOUT_SECONDS` (default 60) and `TIKTOK_BUSINESS_HTTP_HEADER_TIMEOUT_SECONDS`
+    /// (default 10).
+    public var httpIdleTimeout: Double
+    public var httpHeaderTimeout: Double
 
     public static let defaultRequestTimeout: Double = 30
     public static let defaultRefreshMargin: Double = 600

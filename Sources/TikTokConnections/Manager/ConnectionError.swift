@@ -22,6 +22,7 @@ public struct ConnectionError: Error, Sendable, CustomStringConvertible {
             case tikTokUnavailable = "tiktok_unavailable"
             case storeFailure = "store_failure"
             case tokenUnreadable = "token_unreadable"
+            case valueTooLong = "value_too_long"
         }
         private let base: Base
 
@@ -61,6 +62,8 @@ public struct ConnectionError: Error, Sendable, CustomStringConvertible {
         public static let storeFailure = Code(base: .storeFailure)
         /// A sealed token could not be opened (unknown key or tampered).
         public static let tokenUnreadable = Code(base: .tokenUnreadable)
+        /// A value to store is longer than its limit (``InputLimits``); nothing was stored.
+        public static let valueTooLong = Code(base: .valueTooLong)
 
         /// The code's stable name.
         public var description: String { base.rawValue }

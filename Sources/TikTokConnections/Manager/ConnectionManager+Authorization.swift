@@ -59,6 +59,10 @@ extension ConnectionManager {
         guard let redirectURI = configuration.redirectURIs[kind] else {
             throw ConnectionError(.invalidRequest, "No redirect URI is configured for \(kind).")
         }
+        try InputLimits.check(options.endUserID, named: "end_user_id", limit: InputLimits.endUserID)
+        try InputLimits.check(options.redirectAfter, named: "redirect_after", limit: InputLimits.redirectAfter)
+        try InputLimits.check(
+            options.reconnectConnectionID, named: "reconnect_connection_id", limit: InputLimits.connectionID)
         if let lifetime = options.expiresIn, !(lifetime > 0 && lifetime <= 90 * 86_400) {
             throw ConnectionError(.invalidRequest, "A link lifetime must be between 1 second and 90 days.")
         }
@@ -127,6 +131,7 @@ extension ConnectionManager {
     public func completeAuthorization(kind: ConnectionKind, query: String, browserBinding: String? = nil)
         async throws -> AuthorizationResult
     {
+        try InputLimits.check(query, named: "The callback's query string", limit: InputLimits.callbackQuery)
         let callback: AuthorizationCallback
         do {
             callback = try AuthorizationCallback(query: query)

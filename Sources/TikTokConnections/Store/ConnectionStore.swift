@@ -23,8 +23,9 @@ public protocol ConnectionStore: Sendable {
     /// Marks the state consumed at `now` if it is not yet: exactly one caller ever gets `true`.
     func consumeState(hash: String, now: Date) async throws -> Bool
 
-    /// Deletes states that expired before `date`; returns how many.
-    func deleteStates(expiredBefore date: Date) async throws -> Int
+    /// Deletes up to `limit` states that expired before `date` (consumed or not), oldest first; returns how many.
+    /// Callers delete in small batches, so that no batch holds the database's writer long.
+    func deleteStates(expiredBefore date: Date, limit: Int) async throws -> Int
 
     // MARK: Connections
 
@@ -76,8 +77,13 @@ public protocol ConnectionStore: Sendable {
     /// Appends events not tied to a connection write.
     func appendEvents(_ events: [ConnectionEvent]) async throws
 
-    /// Events after `sequence` (exclusive), oldest first, optionally for one connection.
+    /// Events after `sequence` (exclusive), oldest first, optionally for one connection. A cursor inside a pruned
+    /// range is valid: the events after it that are left are returned.
     func events(after sequence: Int64, connectionID: String?, limit: Int) async throws -> [ConnectionEvent]
+
+    /// Deletes up to `limit` events that occurred before `date` and have no pending webhook delivery, oldest first,
+    /// with their delivered or failed deliveries; returns how many events. Safe on several instances at once.
+    func deleteEvents(occurredBefore date: Date, limit: Int) async throws -> Int
 
     // MARK: Webhook outbox
 

@@ -10,8 +10,9 @@ import TikTokConnections
 ///
 /// Sign-in with the API key starts an in-memory session (cookie `HttpOnly`, `SameSite=Strict`, `Secure` over https);
 /// every state-changing form carries the session's CSRF token (the sign-in form a login token bound to a cookie).
-/// It uses only the public API of ``ConnectionManager`` and never renders a token.
-struct AdminRoutes<Context: RequestContext>: Sendable {
+/// It uses only the public API of ``ConnectionManager`` and never renders a token. Sign-in attempts are rate limited
+/// per client (``PublicRateLimits/signIn``).
+struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Sendable {
     static var sessionCookie: String { "tiktok_business_admin" }
     static var loginCookie: String { "tiktok_business_admin_login" }
     static var pageSize: Int { 50 }
@@ -21,18 +22,28 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
     let pages: Pages
     let sessions: AdminSessions
     let apiKey: String
+    let limiters: PublicRouteLimiters
 
-    init(manager: ConnectionManager, configuration: ServerConfiguration, pages: Pages, sessions: AdminSessions) {
+    init(
+        manager: ConnectionManager, configuration: ServerConfiguration, pages: Pages, sessions: AdminSessions,
+        limiters: PublicRouteLimiters
+    ) {
         self.manager = manager
         self.configuration = configuration
         self.pages = pages
         self.sessions = sessions
         self.apiKey = configuration.apiKey
+        self.limiters = limiters
     }
 
     func register(on router: Router<Context>) {
         router.get("/", use: index)
-        router.post("admin/sign-in", use: signIn)
+        router.group("admin/sign-in")
+            .add(
+                middleware: limiters.middleware(
+                    limiters.signIn, group: "sign_in", pages: pages, sandbox: configuration.sandbox)
+            )
+            .post(use: signIn)
         router.post("admin/sign-out", use: signOut)
         router.post("admin/links", use: createLink)
         router.get("admin/connections/:id", use: show)

@@ -52,7 +52,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         let status: HTTPResponse.Status
         switch error.code {
         case .notFound: status = .notFound
-        case .invalidRequest, .unknownState, .kindMismatch, .malformedCallback, .authorizationDenied:
+        case .invalidRequest, .valueTooLong, .unknownState, .kindMismatch, .malformedCallback, .authorizationDenied:
             status = .badRequest
         case .browserMismatch: status = .forbidden
         case .stateReplayed, .reauthorizationRequired, .revoked: status = .conflict

@@ -48,6 +48,12 @@ public final class ServerMetrics: Sendable {
             .increment()
     }
 
+    /// Counts a request refused by a public route's rate limit.
+    func rateLimited(group: String) {
+        Counter(label: "tiktok_business_rate_limited_total", dimensions: [("route", group)], factory: factory)
+            .increment()
+    }
+
     /// Counts an HTTP request.
     func request(route: String, status: Int) {
         Counter(

@@ -9,22 +9,34 @@ import TikTokConnections
 /// `GET /oauth/callback/{kind}` completes it and shows a result page (or redirects to `redirect_after`).
 /// `/connect/{kind}` is anonymous, so it never takes an end user (`?end_user_id=` is refused with 400): connections it
 /// starts have none.
-struct ConnectRoutes<Context: RequestContext>: Sendable {
+///
+/// Both routes are rate limited per client (``PublicRateLimits``): each `/connect` stores a state.
+struct ConnectRoutes<Context: RequestContext & RemoteAddressRequestContext>: Sendable {
     static var bindingCookie: String { "tiktok_business_oauth" }
 
     let manager: ConnectionManager
     let configuration: ServerConfiguration
     let pages: Pages
+    let limiters: PublicRouteLimiters
 
     func register(on router: Router<Context>) {
-        router.get("connect/:kind", use: connect)
-        router.get("oauth/callback/:kind", use: callback)
+        let sandbox = configuration.sandbox
+        router.group("connect")
+            .add(middleware: limiters.middleware(limiters.connect, group: "connect", pages: pages, sandbox: sandbox))
+            .get(":kind", use: connect)
+        router.group("oauth/callback")
+            .add(middleware: limiters.middleware(limiters.callback, group: "callback", pages: pages, sandbox: sandbox))
+            .get(":kind", use: callback)
     }
 
     @Sendable func connect(_ request: Request, context: Context) async throws -> Response {
         let kind = try RequestInput.kind(context.parameters.get("kind"))
         let query = request.uri.queryParameters
         let redirectAfter = query["redirect_after"].map(String.init)
+        if let redirectAfter, redirectAfter.utf8.count > InputLimits.redirectAfter {
+            throw APIError.badRequest(
+                "redirect_after is longer than \(InputLimits.redirectAfter) bytes.", code: "value_too_long")
+        }
         if let redirectAfter, !configuration.allowsRedirect(to: redirectAfter) {
             throw APIError.badRequest("redirect_after must point to an allowed origin.", code: "redirect_not_allowed")
         }
@@ -114,7 +126,7 @@ struct ConnectRoutes<Context: RequestContext>: Sendable {
             ("This link was already used", "Each authorization link works once. Ask for a new one.", .conflict)
         case .browserMismatch:
             ("Started in another browser", "Finish the authorization in the browser that started it.", .forbidden)
-        case .unknownState, .kindMismatch, .malformedCallback:
+        case .unknownState, .kindMismatch, .malformedCallback, .valueTooLong:
             ("Not a valid authorization", "This address was not produced by an authorization this service started.", .badRequest)
         case .exchangeFailed:
             ("TikTok refused the authorization", error.tikTokError?.message ?? error.message, .badGateway)

@@ -8,11 +8,14 @@ import TikTokConnections
 
 /// `/healthz` (the process answers), `/readyz` (the database answers and TikTok accepts the app's credentials) and
 /// `/metrics` (Prometheus text).
+///
+/// `/metrics` needs the API key unless the configuration makes it public, and counts in the database at most once
+/// per ``ServerConfiguration/metricsCountInterval`` (``StoreGauges``).
 struct HealthRoutes<Context: RequestContext>: Sendable {
     let manager: ConnectionManager
     let metrics: ServerMetrics
-    /// Whether the webhook outbox gauges are reported.
-    let webhooks: Bool
+    let gauges: StoreGauges
+    let configuration: ServerConfiguration
 
     func register(on router: Router<Context>) {
         router.get("healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
@@ -30,13 +33,12 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
             }
             return JSONResponse.make(["status": "ready"])
         }
-        router.get("metrics") { _, _ in
-            if let counts = try? await manager.store.counts() {
-                metrics.connections(counts)
-            }
-            if webhooks, let counts = try? await manager.webhookDeliveryCounts() {
-                metrics.webhookDeliveries(counts)
-            }
+        let metricsRoute = router.group("metrics")
+        if !configuration.metricsPublic {
+            metricsRoute.add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey))
+        }
+        metricsRoute.get { _, _ in
+            await gauges.refreshIfStale()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(

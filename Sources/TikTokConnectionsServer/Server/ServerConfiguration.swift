@@ -21,12 +21,28 @@ public struct ServerConfiguration: Sendable {
     /// Where webhooks go (scheme, host and port only; shown on the admin page), or `nil` when webhooks are off.
     /// When set, `/v1/events` and the connection page show each event's delivery state. Default `nil`.
     public var webhookDestination: String?
+    /// Per-client rate limits of the public routes (`/connect`, `/oauth/callback`, the admin sign-in). On by
+    /// default; see ``PublicRateLimits``.
+    public var rateLimits: PublicRateLimits
+    /// Whether `/metrics` answers without the API key. Default `false`: scrapers send `Authorization: Bearer <key>`.
+    public var metricsPublic: Bool
+    /// How often `/metrics` counts connections and webhook deliveries in the database; scrapes in between are
+    /// answered from the last count. Default 10 s.
+    public var metricsCountInterval: Duration
+    /// A connection that sends nothing for this long (no request part while idle or reading a request; a request
+    /// head trickled in slower than this counts) is closed. Default 60 s.
+    public var idleTimeout: Duration
+    /// A new connection must send its first request head within this long, however it trickles bytes in; it is
+    /// closed otherwise. Default 10 s.
+    public var headerTimeout: Duration
 
     /// Creates a configuration.
     public init(
         publicURL: String, apiKey: String, tikTokAPIBaseURL: String, sandbox: Bool = false,
         allowedRedirectOrigins: [String] = [], browserFlowLifetime: TimeInterval = 600,
-        proxyBodyLimit: Int = 10 * 1024 * 1024, jsonBodyLimit: Int = 64 * 1024, webhookDestination: String? = nil
+        proxyBodyLimit: Int = 10 * 1024 * 1024, jsonBodyLimit: Int = 64 * 1024, webhookDestination: String? = nil,
+        rateLimits: PublicRateLimits = .init(), metricsPublic: Bool = false, metricsCountInterval: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10)
     ) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.apiKey = apiKey
@@ -37,6 +53,11 @@ public struct ServerConfiguration: Sendable {
         self.proxyBodyLimit = proxyBodyLimit
         self.jsonBodyLimit = jsonBodyLimit
         self.webhookDestination = webhookDestination
+        self.rateLimits = rateLimits
+        self.metricsPublic = metricsPublic
+        self.metricsCountInterval = metricsCountInterval
+        self.idleTimeout = idleTimeout
+        self.headerTimeout = headerTimeout
     }
 
     /// Whether cookies must carry `Secure` (the public URL is https).

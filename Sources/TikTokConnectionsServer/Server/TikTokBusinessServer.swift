@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import TikTokConnections
 
 /// The HTTP service over a ``ConnectionManager``: the admin page, the browser connect flow, the `/v1` management API and proxy,
@@ -20,6 +21,8 @@ public struct TikTokBusinessServer: Sendable {
     public let metrics: ServerMetrics
     let logger: Logger
     let adminSessions: AdminSessions
+    let limiters: PublicRouteLimiters
+    let gauges: StoreGauges
 
     /// Creates the service.
     public init(
@@ -31,23 +34,29 @@ public struct TikTokBusinessServer: Sendable {
         self.metrics = ServerMetrics()
         self.logger = logger
         self.adminSessions = AdminSessions()
+        self.limiters = PublicRouteLimiters(configuration.rateLimits, metrics: metrics)
+        self.gauges = StoreGauges(
+            manager: manager, metrics: metrics, webhooks: configuration.webhookDestination != nil,
+            interval: configuration.metricsCountInterval)
         let metrics = self.metrics
         manager.addEventObserver { metrics.observe($0) }
     }
 
     /// Every route of the service.
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func makeRouter() -> Router<ServerRequestContext> {
+        let router = Router(context: ServerRequestContext.self)
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
-        let v1Routes = MethodNotAllowedMiddleware<BasicRequestContext>.RouteTable(prefix: "/v1/")
+        let v1Routes = MethodNotAllowedMiddleware<ServerRequestContext>.RouteTable(prefix: "/v1/")
         router.add(middleware: MethodNotAllowedMiddleware(routes: v1Routes))
         let pages = Pages()
-        HealthRoutes(manager: manager, metrics: metrics, webhooks: configuration.webhookDestination != nil).register(
+        HealthRoutes(manager: manager, metrics: metrics, gauges: gauges, configuration: configuration).register(
             on: router)
-        ConnectRoutes(manager: manager, configuration: configuration, pages: pages).register(on: router)
-        OpenAPIDocument.register(on: router)
-        AdminRoutes(manager: manager, configuration: configuration, pages: pages, sessions: adminSessions)
+        ConnectRoutes(manager: manager, configuration: configuration, pages: pages, limiters: limiters)
             .register(on: router)
+        OpenAPIDocument.register(on: router)
+        AdminRoutes(
+            manager: manager, configuration: configuration, pages: pages, sessions: adminSessions, limiters: limiters
+        ).register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey))
         ManagementRoutes(manager: manager, configuration: configuration).register(on: api)
         ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics).register(on: api)
@@ -55,12 +64,20 @@ public struct TikTokBusinessServer: Sendable {
         return router
     }
 
-    /// The Hummingbird application on `host:port`, a `Service` to run in a `ServiceGroup`.
+    /// The Hummingbird application on `host:port`, a `Service` to run in a `ServiceGroup`. Connections are closed
+    /// after ``ServerConfiguration/idleTimeout`` without a request part, and when their first request head does not
+    /// arrive within ``ServerConfiguration/headerTimeout``.
     public func makeApplication(
         host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
-            router: makeRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "tiktok-business"),
+        let headerTimeout = TimeAmount(configuration.headerTimeout)
+        return Application(
+            router: makeRouter(),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [FirstRequestHeadTimeoutHandler(timeout: headerTimeout)],
+                    idleTimeout: TimeAmount(configuration.idleTimeout))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "tiktok-business"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
     }
