@@ -82,7 +82,7 @@ struct EndToEndTests {
         let replay = try await browser.get(try #require(firstCallback))
         #expect(replay.status == 409)
 
-        let metrics = try await browser.get(serveURL + "/metrics")
+        let metrics = try await browser.get(serveURL + "/metrics", headers: [("Authorization", "Bearer \(apiKey)")])
         #expect(metrics.body.contains("tiktok_business_refreshes_total{outcome=\"success\"}"))
 
         // Graceful shutdown.

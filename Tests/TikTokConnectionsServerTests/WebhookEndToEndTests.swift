@@ -150,7 +150,7 @@ struct WebhookEndToEndTests {
         }
 
         // The connection page shows delivery state; /metrics counts the outbox.
-        let metrics = try await browser.get(serveURL + "/metrics")
+        let metrics = try await browser.get(serveURL + "/metrics", headers: [("Authorization", "Bearer \(apiKey)")])
         #expect(metrics.body.contains("tiktok_business_webhook_deliveries{state=\"delivered\"} \(events.count)"))
         serve.terminate()
         serve.waitUntilExit()
@@ -159,6 +159,87 @@ struct WebhookEndToEndTests {
         #expect(logs.contains("Webhook delivery failed; will retry"))
         #expect(!logs.contains("hook-path-secret"), "the webhook URL's path and query are never logged")
         #expect(!logs.contains(Self.secret.dropFirst(6).prefix(20)), "the secret is never logged")
+    }
+
+    /// A receiver that answers the head of its first delivery's request and then never sends the body, for that
+    /// connection's every attempt; other connections' deliveries are answered at once. `serve` must cut the stalled
+    /// attempts off at their deadline, keep the other connections' events flowing, and stop within 10 s of SIGTERM.
+    @Test func aReceiverThatStallsHoldsUpOnlyItsConnectionAndSIGTERMStopsServeWithinTenSeconds() async throws {
+        let live = try LiveServices.start("webhook-stall")
+        defer { live.cleanUp() }
+        let receiverPort = try ProcessHarness.freePort()
+        let stalled = Mutex<String?>(nil)
+        let answered = Mutex<[String]>([])
+        let stalls = Mutex(0)
+        let router = Router()
+        router.post("hooks") { request, _ -> Response in
+            let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
+            let connection = body.firstMatch(of: /"connection_id":"([^"]+)"/).map { String($0.1) } ?? "?"
+            let stall = stalled.withLock { first in
+                if first == nil { first = connection }
+                return first == connection
+            }
+            guard stall else {
+                answered.withLock { $0.append(connection) }
+                return Response(status: .noContent)
+            }
+            stalls.withLock { $0 += 1 }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "{"))
+                    try await Task.sleep(for: .seconds(3_600))
+                })
+        }
+        let receiver = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: receiverPort)),
+            logger: Logger(label: "stalling-receiver"))
+        let receiverGroup = ServiceGroup(
+            configuration: .init(services: [receiver], gracefulShutdownSignals: [], logger: Logger(label: "receiver")))
+        let receiverTask = Task { try await receiverGroup.run() }
+        defer { receiverTask.cancel() }
+
+        let serve = try live.startServe(
+            [
+                "TIKTOK_BUSINESS_WEBHOOK_URL": "http://127.0.0.1:\(receiverPort)/hooks",
+                "TIKTOK_BUSINESS_WEBHOOK_SECRET": Self.secret,
+            ], log: "serve.log")
+        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+        let browser = Browser()
+        defer { browser.shutdown() }
+        try await browser.waitUntilUp(live.emulatorURL + "/_emulator/clock")
+        try await browser.waitUntilUp(live.serveURL + "/healthz")
+
+        // The first connection's events stall; four more connections' events are delivered meanwhile.
+        for index in 0..<5 {
+            try await Self.post(browser, live.emulatorURL + "/_emulator/consent/next", #"{"user":"stall-user-\#(index)"}"#)
+            let chain = try await browser.follow(live.serveURL + "/connect/advertiser")
+            #expect(chain.body.contains("Connected"))
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while answered.withLock({ Set($0).count }) < 4, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(answered.withLock { Set($0).count } == 4, "the other connections' events were delivered")
+        #expect(stalls.withLock { $0 } >= 1)
+        #expect(!answered.withLock { $0 }.contains(stalled.withLock { $0 } ?? "-"))
+
+        // SIGTERM just as a stalled attempt begins (they are retried after 1 s, 2 s, …, each cut off after 10 s):
+        // shutdown gives it 3 s, not the rest of its 10 s deadline.
+        let seen = stalls.withLock { $0 }
+        while stalls.withLock({ $0 }) == seen, ContinuousClock.now < deadline + .seconds(40) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(stalls.withLock { $0 } > seen, "no new stalled attempt began")
+        let stopping = ContinuousClock.now
+        serve.terminate()
+        while serve.isRunning, ContinuousClock.now - stopping < .seconds(15) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let took = ContinuousClock.now - stopping
+        #expect(!serve.isRunning && took < .seconds(7), "serve stopped \(took) after SIGTERM")
+        #expect(serve.terminationReason == .exit && serve.terminationStatus == 0)
+        _ = receiverGroup
     }
 
     static func post(_ browser: Browser, _ url: String, _ json: String) async throws {

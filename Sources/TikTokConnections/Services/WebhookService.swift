@@ -52,8 +52,19 @@ public struct WebhookService: Service, CustomStringConvertible {
             "Webhook delivery started",
             metadata: ["destination": "\(configuration.loggableDestination)", "instance": "\(owner)"])
         let stopping = StopFlag()
+        let grace = configuration.shutdownGracePeriod
         await withGracefulShutdownHandler {
-            await self.loop(stopping: stopping)
+            // On shutdown no new round starts; attempts in flight get the grace period, then are cancelled (their
+            // leases are released below, so another instance, or this one after a restart, sends them again).
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.loop(stopping: stopping) }
+                group.addTask {
+                    await stopping.wait()
+                    try? await Task.sleep(for: grace)
+                }
+                await group.next()
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             stopping.stop()
             self.wake.yield()
@@ -122,6 +133,11 @@ public struct WebhookService: Service, CustomStringConvertible {
             } else {
                 outcome = failure(of: delivery, statusCode: response.status, error: "HTTP \(response.status)")
             }
+        } catch where Task.isCancelled {
+            // Shutdown cut the attempt short: not an attempt of the receiver's; the lease is released for a resend.
+            logger.notice(
+                "Webhook attempt cancelled by shutdown", metadata: ["event.id": "\(delivery.event.id)"])
+            return
         } catch {
             outcome = failure(of: delivery, statusCode: nil, error: Self.describe(error))
         }
@@ -206,11 +222,19 @@ public struct WebhookService: Service, CustomStringConvertible {
         return String(firstLine.prefix(200))
     }
 
-    /// Set once graceful shutdown begins: no new round starts, attempts in flight finish.
+    /// Set once graceful shutdown begins: no new round starts, attempts in flight get the grace period.
     final class StopFlag: Sendable {
         private let stopped = Mutex(false)
+        private let signal = AsyncStream.makeStream(of: Void.self)
         var isStopped: Bool { stopped.withLock { $0 } }
-        func stop() { stopped.withLock { $0 = true } }
+        func stop() {
+            stopped.withLock { $0 = true }
+            signal.continuation.finish()
+        }
+        /// Returns once ``stop()`` was called (or the task is cancelled).
+        func wait() async {
+            for await _ in signal.stream {}
+        }
     }
 
     static let enqueueBatch = 1000

@@ -10,8 +10,12 @@ public struct WebhookConfiguration: Sendable {
     public var url: String
     /// The signing secret.
     public var secret: WebhookSecret
-    /// How long one delivery attempt may take before it counts as failed. Default 10 s.
+    /// How long one delivery attempt may take, body included, before it counts as failed: a receiver that sends its
+    /// headers and then stalls is cut off here. Default 10 s.
     public var requestTimeout: Duration = .seconds(10)
+    /// On graceful shutdown, how long attempts in flight may still finish before they are cancelled (and sent again
+    /// later: receivers deduplicate by `webhook-id`). Default 3 s.
+    public var shutdownGracePeriod: Duration = .seconds(3)
     /// The wait before the first retry; it doubles per failed attempt. Default 1 s.
     public var initialRetryDelay: TimeInterval = 1
     /// The longest wait between two attempts. Default 10 minutes.
