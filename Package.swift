@@ -197,6 +197,7 @@ let package = Package(
                 "TikTokConnectionsSQLite",
                 "TikTokConnectionsPostgres",
                 "TikTokBusinessService",
+                "TikTokConnectionsServer",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TikTokBusinessService
+import TikTokConnectionsServer
 
 /// The service's settings, in-process: bad values stop it with a clear message naming the variable, never echoing a
 /// secret.
@@ -38,6 +39,12 @@ struct SettingsTests {
                 ],
                 "TIKTOK_BUSINESS_WEBHOOK_URL / _SECRET"
             ),
+            (["TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE": "-1"], "TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE must be an integer"),
+            (["TIKTOK_BUSINESS_RATE_LIMIT_BURST": "0"], "TIKTOK_BUSINESS_RATE_LIMIT_BURST must be an integer from 1"),
+            (["TIKTOK_BUSINESS_TRUSTED_PROXY_HOPS": "yes"], "TIKTOK_BUSINESS_TRUSTED_PROXY_HOPS must be an integer"),
+            (["TIKTOK_BUSINESS_EVENT_RETENTION_DAYS": "90d"], "TIKTOK_BUSINESS_EVENT_RETENTION_DAYS must be an integer"),
+            (["TIKTOK_BUSINESS_METRICS_PUBLIC": "maybe"], "TIKTOK_BUSINESS_METRICS_PUBLIC must be 1 or 0"),
+            (["TIKTOK_BUSINESS_HTTP_IDLE_TIMEOUT_SECONDS": "0"], "TIKTOK_BUSINESS_HTTP_IDLE_TIMEOUT_SECONDS must be"),
         ]
         for (environment, message) in cases {
             var environment = environment
@@ -52,6 +59,29 @@ struct SettingsTests {
                 #expect(!error.description.contains("c2VjcmV0LXRvby1zaG9ydA"), "a secret is echoed: \(error)")
             }
         }
+    }
+
+    @Test func strangerAndRetentionSettingsHaveSafeDefaults() throws {
+        let defaults = try ServiceTestSupport.settings([:])
+        #expect(defaults.rateLimits.connect.perMinute == 30 && defaults.rateLimits.connect.burst == 10)
+        #expect(defaults.rateLimits.callback == defaults.rateLimits.connect)
+        #expect(defaults.rateLimits.signIn.perMinute == 5 && defaults.rateLimits.trustedProxyHops == 0)
+        #expect(defaults.eventRetention == TimeInterval(90 * 86_400))
+        #expect(!defaults.metricsPublic)
+        #expect(defaults.httpIdleTimeout == 60 && defaults.httpHeaderTimeout == 10)
+
+        let set = try ServiceTestSupport.settings([
+            "TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE": "0", "TIKTOK_BUSINESS_RATE_LIMIT_BURST": "50",
+            "TIKTOK_BUSINESS_SIGN_IN_LIMIT_PER_MINUTE": "2", "TIKTOK_BUSINESS_TRUSTED_PROXY_HOPS": "1",
+            "TIKTOK_BUSINESS_EVENT_RETENTION_DAYS": "0", "TIKTOK_BUSINESS_METRICS_PUBLIC": "1",
+            "TIKTOK_BUSINESS_HTTP_IDLE_TIMEOUT_SECONDS": "120", "TIKTOK_BUSINESS_HTTP_HEADER_TIMEOUT_SECONDS": "5",
+        ])
+        #expect(!set.rateLimits.connect.isOn && !set.rateLimits.callback.isOn)
+        #expect(set.rateLimits.signIn.perMinute == 2 && set.rateLimits.signIn.burst == 2)
+        #expect(set.rateLimits.trustedProxyHops == 1)
+        #expect(set.eventRetention == nil, "0 keeps every event")
+        #expect(set.metricsPublic)
+        #expect(set.httpIdleTimeout == 120 && set.httpHeaderTimeout == 5)
     }
 
     @Test func keySettings() throws {
