@@ -79,7 +79,8 @@ struct PublicRouteSafetyTests {
                 #expect(try await client.execute(uri: "/connect/advertiser", method: .get).status == .found)
                 let refused = try await client.execute(uri: "/connect/tiktok_account", method: .get)
                 #expect(refused.status == .tooManyRequests)
-                #expect(refused.headers[.retryAfter] == "60")
+                // About a minute for the next token (less if the machine was slow to get here).
+                #expect(refused.headers[.retryAfter].flatMap { Int($0) }.map { (45...60).contains($0) } == true)
                 #expect(refused.headers[.contentType]?.hasPrefix("text/html") == true)
                 #expect(String(buffer: refused.body).contains("Too many requests"))
                 // Other route groups have their own buckets.
@@ -130,19 +131,20 @@ struct PublicRouteSafetyTests {
     }
 
     @Test func metricsNeedTheKeyUnlessPublicAndCountAtMostOncePerInterval() async throws {
-        try await ServerHarness.run(configureServer: { $0.metricsCountInterval = .seconds(1) }) { harness in
+        try await ServerHarness.run(configureServer: { $0.metricsCountInterval = .seconds(4) }) { harness in
             try await harness.application.test(.router) { client in
                 #expect(try await client.api("/metrics", key: nil).status == .unauthorized)
+                let counted = ContinuousClock.now
                 let first = try await client.api("/metrics")
                 #expect(first.text.contains(#"tiktok_business_connections{kind="advertiser",status="active"} 0"#))
                 // A new connection is not counted by scrapes within the interval (they read no table)...
                 _ = try await harness.connect(.advertiser, user: "metrics")
-                for _ in 0..<20 {
+                for _ in 0..<20 where ContinuousClock.now - counted < .seconds(3) {
                     let again = try await client.api("/metrics")
                     #expect(again.text.contains(#"tiktok_business_connections{kind="advertiser",status="active"} 0"#))
                 }
                 // ...and is once it has passed.
-                try await Task.sleep(for: .seconds(1.2))
+                try await Task.sleep(until: counted + .seconds(4.2))
                 let later = try await client.api("/metrics")
                 #expect(later.text.contains(#"tiktok_business_connections{kind="advertiser",status="active"} 1"#))
             }

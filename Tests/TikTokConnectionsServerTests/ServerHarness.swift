@@ -77,7 +77,12 @@ struct ServerHarness: Sendable {
         ).connection
     }
 
-    var application: some ApplicationProtocol { Application(router: server.makeRouter()) }
+    /// The service's routes in process, logging warnings only (the access log of 100,000 requests is not the test).
+    var application: some ApplicationProtocol {
+        var logger = Logger(label: "tiktok-business.test")
+        logger.logLevel = .warning
+        return Application(router: server.makeRouter(), logger: logger)
+    }
 }
 
 extension TestClientProtocol {
