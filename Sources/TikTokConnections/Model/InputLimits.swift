@@ -2,8 +2,8 @@
 /// ``ConnectionError/Code/valueTooLong`` and nothing is stored, so no caller, anonymous or not, can grow a row
 /// without bound.
 public enum InputLimits {
-    /// An end user id. 255 bytes.
-    public static let endUserID = 255
+    /// An end user id. 1,024 bytes: 256 characters of any script (the HTTP API's own limit is 256 characters).
+    public static let endUserID = 1_024
     /// A `redirect_after` URL. 2,048 bytes.
     public static let redirectAfter = 2_048
     /// A connection id named by a request (reconnect links). 128 bytes.

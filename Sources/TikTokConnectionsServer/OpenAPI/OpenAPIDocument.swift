@@ -333,7 +333,7 @@ enum OpenAPIDocument {
                 "type": "object",
                 "required": ["code", "message"],
                 "properties": {
-                  "code": { "type": "string", "examples": ["unauthorized", "invalid_request", "invalid_id", "invalid_json", "not_found", "not_refreshable", "revoked", "revoke_failed", "reauthorization_required", "body_too_large", "method_not_allowed", "tiktok_unreachable"] },
+                  "code": { "type": "string", "examples": ["unauthorized", "invalid_request", "value_too_long", "invalid_id", "invalid_json", "not_found", "not_refreshable", "revoked", "revoke_failed", "reauthorization_required", "body_too_large", "method_not_allowed", "tiktok_unreachable"] },
                   "message": { "type": "string" },
                   "tiktok_request_id": { "type": "string", "description": "TikTok's request id, when TikTok answered." },
                   "tiktok_code": { "type": "integer", "description": "TikTok's envelope code, when TikTok answered with one (e.g. 40001)." },
