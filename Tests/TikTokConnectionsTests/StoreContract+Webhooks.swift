@@ -165,6 +165,39 @@ extension ConnectionStoreContract {
         #expect(try await store.deleteEvents(occurredBefore: F.at(1_000), limit: 0) == 0)
     }
 
+    func instancesPruneConcurrentlyWithoutErrorsOrLosses() async throws {
+        let other = try await openStore()
+        // 120 old events of 12 connections and 60 old states, plus one recent event and state that stay.
+        for index in 0..<120 {
+            try await append([("conn_p\(index % 12)", .tokenRefreshed)], at: Double(index))
+        }
+        try await append([("conn_recent", .connectionCreated)], at: 10_000)
+        for index in 0..<60 {
+            try await store.insertState(F.state("hash-prune-\(index)", expiresAt: F.at(Double(index))))
+        }
+        try await store.insertState(F.state("hash-recent", expiresAt: F.at(10_000)))
+        let counts = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for target in [store, other, store, other] {
+                group.addTask {
+                    var events = 0
+                    var states = 0
+                    while true {
+                        let deletedEvents = try await target.deleteEvents(occurredBefore: F.at(5_000), limit: 7)
+                        let deletedStates = try await target.deleteStates(expiredBefore: F.at(5_000), limit: 5)
+                        events += deletedEvents
+                        states += deletedStates
+                        if deletedEvents == 0 && deletedStates == 0 { return (events, states) }
+                    }
+                }
+            }
+            return try await group.reduce(into: (0, 0)) { $0.0 += $1.0; $0.1 += $1.1 }
+        }
+        // Every row deleted exactly once, by one instance or the other.
+        #expect(counts.0 == 120 && counts.1 == 60, "\(counts)")
+        #expect(try await store.events(after: 0, connectionID: nil, limit: 500).map(\.connectionID) == ["conn_recent"])
+        #expect(try await store.state(hash: "hash-recent") != nil)
+    }
+
     func outboxLeasesExpireAndOnlyTheirOwnerRecords() async throws {
         try await append([("conn_0", .connectionCreated)])
         _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)

@@ -73,6 +73,11 @@ struct StoreContractTests {
         try await factory.run { try await $0.deleteEventsKeepsPendingDeliveriesAndCursorsValid() }
     }
 
+    @Test("two instances prune at once: every row deleted once, nothing else", arguments: StoreFactory.all)
+    func instancesPruneConcurrentlyWithoutErrorsOrLosses(_ factory: StoreFactory) async throws {
+        try await factory.run { try await $0.instancesPruneConcurrentlyWithoutErrorsOrLosses() }
+    }
+
     @Test("claimDue leases due connections until the lease expires or an update", arguments: StoreFactory.all)
     func claimDueLeasesOnlyDueConnections(_ factory: StoreFactory) async throws {
         try await factory.run { try await $0.claimDueLeasesOnlyDueConnections() }
