@@ -149,7 +149,7 @@ struct PublicRouteSafetyTests {
                     #expect(again.text.contains(#"tiktok_business_connections{kind="advertiser",status="active"} 0"#))
                 }
                 // ...and is once it has passed.
-                try await Task.sleep(until: counted + .seconds(4.2))
+                try await Task.sleep(until: counted + .seconds(4.5))
                 let later = try await client.api("/metrics")
                 #expect(later.text.contains(#"tiktok_business_connections{kind="advertiser",status="active"} 1"#))
             }

@@ -25,6 +25,8 @@ actor StoreGauges {
             await counting.value
             return
         }
+        // The count shows the database as of its start: the interval runs from there.
+        let started = ContinuousClock.now
         let task = Task { [manager, metrics, webhooks] in
             if let counts = try? await manager.store.counts() {
                 metrics.connections(counts)
@@ -36,6 +38,6 @@ actor StoreGauges {
         counting = task
         await task.value
         counting = nil
-        countedAt = .now
+        countedAt = started
     }
 }
