@@ -11,7 +11,8 @@ extension FuzzTarget {
     /// `{E}` expired, `{C}` already used (creator). TikTok answers every code exchange with a refusal.
     ///
     /// Input: one byte picks the kind (low 2 bits) and the browser binding presented (none, the right one, another);
-    /// the rest is the query string, in which `{V}`, `{B}`, `{E}` and `{C}` stand for those states' values.
+    /// the rest is the query string, in which `{V}`, `{B}`, `{E}` and `{C}` stand for those states' values, and `{V*}`,
+    /// `{B*}`… for those values with one character changed.
     ///
     /// Invariant: the state passes verification (the vault goes on to TikTok, or reports the user's refusal) exactly
     /// when the query's state is `{V}` for an advertiser, or `{B}` for a TikTok account with the right binding; every
@@ -30,6 +31,9 @@ extension FuzzTarget {
             let states = vault.states.withLock { $0 }
             var substituted = template
             for (placeholder, value) in states {
+                // `{V*}`: the state with one character changed (which one follows from the input's length).
+                let changed = placeholder.dropLast() + "*}"
+                substituted = substituted.replacingOccurrences(of: changed, with: altered(value, at: bytes.count))
                 substituted = substituted.replacingOccurrences(of: placeholder, with: value)
             }
             let query = substituted
@@ -68,6 +72,14 @@ extension FuzzTarget {
                     : "the valid state \(expected ?? "") was refused (\(outcome.map { "\($0)" } ?? "-")) for \(kind)")
             if let expected { vault.reissue(expected) }
         })
+}
+
+/// `state` with the character at `position` (modulo its length) replaced by another URL-safe one.
+private func altered(_ state: String, at position: Int) -> String {
+    var characters = Array(state)
+    let index = position % characters.count
+    characters[index] = characters[index] == "A" ? "B" : "A"
+    return String(characters)
 }
 
 /// The vault the `state` target verifies against: a SQLite file in a temporary folder, removed at exit.
