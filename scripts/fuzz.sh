@@ -63,7 +63,6 @@ run_target() {
     rm -rf "$scratch"
     mkdir -p "$scratch"
     cp -R "Fuzz/Corpus/$target/." "$scratch/"
-    rm -f "$artifacts/$target-"*
     dictionary=$(dictionary_for "$target")
     "$binary" "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$artifacts/$target-" ${dictionary:+-dict="$dictionary"} "$scratch" \
