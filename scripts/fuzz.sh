@@ -78,7 +78,8 @@ summary() {
         return
     fi
     local input
-    input=$(grep -oE "(Test unit|artifact) written to [^ ]+" "$artifacts/$target.log" | tail -1 | awk '{print $NF}' || true)
+    input=$(grep -oE "(Test unit|artifact) written to [^ ]+" "$artifacts/$target.log" | tail -1 |
+        awk '{print $NF}' || true)
     echo "fuzz: $target FAILED (exit $status): log $artifacts/$target.log"
     grep -E 'invariant broken|Fatal error|ERROR: libFuzzer|SUMMARY' "$artifacts/$target.log" | head -5 | sed 's/^/    /'
     if [[ -n $input ]]; then

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+
 @testable import TikTokConnectionsServer
 
 extension FuzzTarget {
@@ -15,18 +16,20 @@ extension FuzzTarget {
         run: { bytes in
             let segments = bytes.text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             let path = try? ProxyRoutes<BasicRequestContext>.apiPath(segments)
-            let allowed = !segments.isEmpty && segments.allSatisfy { segment in
-                !segment.isEmpty && segment != "." && segment != ".."
-                    && segment.utf8.allSatisfy { byte in
-                        switch byte {
-                        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"),
-                            UInt8(ascii: "."):
-                            true
-                        default: false
+            let allowed =
+                !segments.isEmpty
+                && segments.allSatisfy { segment in
+                    !segment.isEmpty && segment != "." && segment != ".."
+                        && segment.utf8.allSatisfy { byte in
+                            switch byte {
+                            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"),
+                                UInt8(ascii: "."):
+                                true
+                            default: false
+                            }
                         }
-                    }
-            }
+                }
             check((path != nil) == allowed, "\(segments) was \(path == nil ? "refused" : "accepted")")
             guard let path else { return }
             check(path == "/" + segments.joined(separator: "/") + "/", "\(segments) became \(path.debugDescription)")

@@ -118,7 +118,8 @@ final class StateVault: Sendable {
                 transport: RefusingTransport(), logger: quiet)
             let manager = ConnectionManager(
                 client: client, store: store, cipher: try! TokenCipher(keys: [.generate(id: "fuzz")]),
-                configuration: .init(redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "https://app.example")),
+                configuration: .init(
+                    redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "https://app.example")),
                 now: { clock.withLock { $0 } }, logger: quiet)
             let expired = try! await manager.authorizationLink(for: .advertiser, options: .init(expiresIn: 60))
             clock.withLock { $0 += 3_600 }

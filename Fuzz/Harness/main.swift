@@ -14,7 +14,9 @@ if arguments.count > 1, let named = FuzzTarget.named(arguments[1]) {
     target = named
 } else {
     var usage = "usage: tiktok-business-fuzz TARGET [libFuzzer options] [corpus folders or inputs]\n\ntargets:\n"
-    for target in FuzzTarget.all { usage += "  \(target.name.padding(toLength: 16, withPad: " ", startingAt: 0))\(target.summary)\n" }
+    for target in FuzzTarget.all {
+        usage += "  \(target.name.padding(toLength: 16, withPad: " ", startingAt: 0))\(target.summary)\n"
+    }
     FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
@@ -22,7 +24,10 @@ setenv(environmentKey, target.name, 1)
 FuzzTarget.selected = target
 target.setUp()
 
+// libFuzzer's options, as a C `argv` that lives as long as the process (libFuzzer keeps pointers into it).
 var argc = CInt(arguments.count)
-var cArguments = arguments.map { strdup($0) } + [nil]
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = cArguments.withUnsafeMutableBufferPointer { $0.baseAddress }
+let argumentVector = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: arguments.count + 1)
+for (index, argument) in arguments.enumerated() { argumentVector[index] = strdup(argument) }
+argumentVector[arguments.count] = nil
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argumentVector
 exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in FuzzTarget.runSelected(data, size) })
