@@ -46,4 +46,7 @@ swift test --skip-build "$@"
 if [[ $# -eq 0 ]]; then
     swift build --package-path Benchmarks --scratch-path .build
     rm -f .build/debug.yaml .build/debug/description.json
+    # The libFuzzer targets (Fuzz/, README.md "Fuzzing"), 60 s each, two at a time: a crash fails the run, with the
+    # input in artifacts/fuzz/. Last, because their build leaves this package's modules compiled with the sanitizer.
+    scripts/fuzz.sh all 60
 fi

@@ -20,8 +20,10 @@ public final class RateGovernor: Sendable {
     public init(requestsPerSecond: Double, burst: Int? = nil) {
         precondition(requestsPerSecond > 0, "requestsPerSecond must be positive")
         self.requestsPerSecond = requestsPerSecond
-        self.burst = max(1, burst ?? Int(requestsPerSecond.rounded(.up)))
-        self.interval = .nanoseconds(Int64(1e9 / requestsPerSecond))
+        // Bounded so that any positive rate fits: an infinite one is a burst of 2^31 and no interval, a tiny one an
+        // interval of about 285 years.
+        self.burst = max(1, burst ?? Int(min(requestsPerSecond.rounded(.up), Double(Int32.max))))
+        self.interval = .nanoseconds(Int64(min(1e9 / requestsPerSecond, 9e18)))
         self.nextArrival = Mutex(ContinuousClock().now)
     }
 

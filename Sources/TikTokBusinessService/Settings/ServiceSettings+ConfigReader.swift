@@ -57,8 +57,9 @@ extension ServiceSettings {
         host = text("TIKTOK_BUSINESS_HOST") ?? "127.0.0.1"
         port = try integer("TIKTOK_BUSINESS_PORT", default: 8080, range: 0...65_535)
         publicURL = text("TIKTOK_BUSINESS_PUBLIC_URL") ?? "http://127.0.0.1:\(port == 0 ? 8080 : port)"
+        // The port above the service's, when there is one; else sandbox mode asks for one.
         sandboxPort = try integer(
-            "TIKTOK_BUSINESS_SANDBOX_PORT", default: port == 0 ? 0 : port + 1, range: 0...65_535)
+            "TIKTOK_BUSINESS_SANDBOX_PORT", default: port == 0 || port == 65_535 ? 0 : port + 1, range: 0...65_535)
         // Sandbox mode keeps to its own database unless told otherwise, so it never opens a real vault by accident
         // (and refuses one it is pointed at: see VaultEnvironment's identity check).
         databaseURL =

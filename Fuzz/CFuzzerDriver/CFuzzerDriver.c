@@ -1,0 +1,2 @@
+// LLVMFuzzerRunDriver is libFuzzer's; this target only declares it for Swift (include/CFuzzerDriver.h).
+#include "CFuzzerDriver.h"
