@@ -114,12 +114,12 @@ public final class TikTokEmulator: Sendable {
     }
 
     /// A router with every route of the emulator (consent pages, `/open_api/v1.3`, `/_emulator`).
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func makeRouter() -> Router<EmulatorRequestContext> {
+        let router = Router(context: EmulatorRequestContext.self)
         // Router middleware must be added before the routes it wraps.
-        router.add(middleware: OpenAPIMiddleware<BasicRequestContext>(state: self.state))
+        router.add(middleware: OpenAPIMiddleware(state: self.state))
         ConsentRoutes(state: self.state).register(on: router)
-        let api = router.group(RouterPath(OpenAPIMiddleware<BasicRequestContext>.prefix))
+        let api = router.group(RouterPath(OpenAPIMiddleware.prefix))
         OAuthRoutes(state: self.state).register(on: api)
         MarketingRoutes(state: self.state).register(on: api)
         ReportRoutes(state: self.state).register(on: api)

@@ -241,6 +241,13 @@ struct LiveEmulatorTests {
                 try await emulator.client(retry: .none, timeout: .milliseconds(300)).authorizedAdvertisers(accessToken: grant.accessToken)
             }
             #expect(timeout?.category == .transient)
+            try await emulator.control("POST", "faults", ["drop_connection_rate": 1.0])
+            let dropped = await #expect(throws: TikTokError.self) {
+                try await emulator.client(retry: .none).authorizedAdvertisers(accessToken: grant.accessToken)
+            }
+            // The connection closed before any answer: a transport failure, not an HTTP status.
+            #expect(dropped?.category == .transient)
+            #expect(dropped?.httpStatus == nil)
             try await emulator.control("DELETE", "faults")
         }
     }

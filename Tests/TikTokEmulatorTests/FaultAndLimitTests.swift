@@ -1,4 +1,5 @@
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
@@ -92,6 +93,78 @@ struct FaultAndLimitTests {
             let response = try await client.apiGet("/oauth2/advertiser/get/", query, token: token)
             #expect(clock.now - start >= .milliseconds(250))
             #expect(response.code == 0)
+        }
+    }
+
+    @Test("a dropped connection closes the TCP connection without an answer, before the call is processed")
+    func droppedConnection() async throws {
+        let emulator = Fixture.emulator(.init(rotateRefreshTokens: true))
+        let app = Application(router: emulator.makeRouter(), logger: Fixture.quietLogger)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let tokens = try await client.accountTokens(emulator, user: "quinn")
+            let refreshToken = try #require(try tokens["refresh_token"].stringValue)
+            let set = try await client.control(
+                .post, "/faults", ["drop_connection_rate": 1, "paths": ["/tt_user/oauth2/refresh_token/"]])
+            #expect(set.json["drop_connection_rate"]?.doubleValue == 1)
+
+            // The client sees its connection closed before any response: a connection error, not an HTTP status.
+            let body: JSONValue = [
+                "client_id": .string(Fixture.appID), "client_secret": .string(Fixture.secret),
+                "grant_type": "refresh_token", "refresh_token": .string(refreshToken),
+            ]
+            await #expect(throws: TestClient.Error.connectionClosing) {
+                try await TestClient.withClient(host: "localhost", port: port) { dropped in
+                    _ = try await dropped.post(
+                        Fixture.api + "/tt_user/oauth2/refresh_token/",
+                        headers: [.contentType: "application/json"],
+                        body: ByteBuffer(string: body.serialized)
+                    )
+                }
+            }
+            let counters = emulator.control.counters
+            #expect(counters.faultsByKind == ["drop_connection": 1])
+            #expect(counters.faultsInjected == 1)
+            #expect(counters.calls["/tt_user/oauth2/refresh_token/"] == 1)
+            // Not processed: the refresh token was not rotated out, and works once the faults are gone.
+            #expect(counters.refreshes == 0)
+            #expect(try await client.control(.delete, "/faults").status == .ok)
+            #expect(try await client.refresh(refreshToken).code == 0)
+            #expect(emulator.control.counters.refreshes == 1)
+        }
+    }
+
+    @Test("latency on a share of the calls, with jitter, counted apart from the faults")
+    func latencyRate() async throws {
+        try await withEmulator { emulator, client in
+            let set = try await client.control(
+                .post, "/faults",
+                ["latency_ms": 1, "latency_rate": 0.25, "latency_jitter_ms": 2, "code_50002_rate": 0.5])
+            #expect(set.status == .ok)
+            #expect(set.json["latency_rate"]?.doubleValue == 0.25)
+            #expect(set.json["latency_jitter_ms"] == 2)
+            for _ in 0..<200 {
+                _ = try await client.apiGet("/campaign/get/")
+            }
+            let counters = emulator.control.counters
+            #expect((20...80).contains(counters.delayedCalls), "\(counters.delayedCalls) of 200 delayed")
+            #expect((60...140).contains(counters.faultsInjected), "\(counters.faultsInjected) of 200 faulted")
+            #expect(counters.faultsByKind == ["code_50002": counters.faultsInjected])
+            // Calls that were not faulted were refused for their missing token, and counted by code.
+            #expect(counters.errorCodes == [40104: 200 - counters.faultsInjected])
+
+            // latency_ms alone still delays every call, as before latency_rate existed.
+            try emulator.control.setFaults(EmulatorFaults(latencyMilliseconds: 1))
+            emulator.control.resetCounters()
+            for _ in 0..<10 {
+                _ = try await client.apiGet("/campaign/get/")
+            }
+            #expect(emulator.control.counters.delayedCalls == 10)
+            #expect(try await client.control(.post, "/faults", ["latency_rate": 1.5]).status == .badRequest)
+            #expect(try await client.control(.post, "/faults", ["latency_jitter_ms": -1]).status == .badRequest)
+            #expect(
+                try await client.control(.post, "/faults", ["drop_connection_rate": 0.6, "http_500_rate": 0.6]).status
+                    == .badRequest)
         }
     }
 

@@ -19,8 +19,16 @@ public struct EmulatorCounters: Sendable, Hashable {
     public var revokes: Int = 0
     /// Calls received per API path (relative to `/open_api/v1.3`, e.g. `/campaign/get/`).
     public var calls: [String: Int] = [:]
-    /// Injected faults (timeouts, 500, 504, 50002, 50000, 40100), latency excluded.
+    /// Injected faults (timeouts, 500, 504, 50002, 50000, 40100, dropped connections), latency excluded.
     public var faultsInjected: Int = 0
+    /// Injected faults by kind: `timeout`, `http_500`, `non_json_504`, `code_50002`, `code_50000`, `code_40100`,
+    /// `drop_connection`.
+    public var faultsByKind: [String: Int] = [:]
+    /// Calls delayed by the configured latency.
+    public var delayedCalls: Int = 0
+    /// Application errors the API answered on its own (not injected), per envelope code: 40102 for an expired access
+    /// token, 40105 for an unknown or revoked one, 40110 for a refused refresh token, 40100 past the QPS limit, ….
+    public var errorCodes: [Int: Int] = [:]
     /// Calls refused because an app exceeded the QPS limit.
     public var rateLimited: Int = 0
 

@@ -3,8 +3,10 @@ import Hummingbird
 import NIOCore
 
 /// Wraps every `/open_api/…` call: counts it, injects the configured latency and faults, renders application errors
-/// as envelopes, and answers unknown API paths with HTTP 404 and an "Invalid path" envelope.
-struct OpenAPIMiddleware<Context: RequestContext>: RouterMiddleware {
+/// as envelopes (and counts them by code), and answers unknown API paths with HTTP 404 and an "Invalid path" envelope.
+struct OpenAPIMiddleware: RouterMiddleware {
+    typealias Context = EmulatorRequestContext
+
     let state: EmulatorState
 
     static var prefix: String { "/open_api/v1.3" }
@@ -23,10 +25,11 @@ struct OpenAPIMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         let (latency, fault) = self.state.faults.draw(for: apiPath)
         if latency > 0 {
+            self.state.counters.recordDelay()
             try await Task.sleep(for: .milliseconds(latency))
         }
         if let fault {
-            self.state.counters.recordFault()
+            self.state.counters.recordFault(fault.kind)
             switch fault {
             case .timeout(let seconds):
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
@@ -40,16 +43,24 @@ struct OpenAPIMiddleware<Context: RequestContext>: RouterMiddleware {
                 return APIResponse(error: .systemError).makeResponse()
             case .code40100:
                 return APIResponse(error: .rateLimited).makeResponse()
+            case .dropConnection:
+                // Close the connection, then fail the request: the server's error answer has nowhere to go.
+                await context.dropConnection()
+                throw DroppedConnection()
             }
         }
         do {
             return try await next(request, context)
         } catch let error as APIError {
+            self.state.counters.recordError(code: error.code)
             return APIResponse(error: error).makeResponse()
         } catch let error as HTTPError where error.status == .notFound {
             return APIResponse(error: .parameter("Invalid path"), status: .notFound).makeResponse()
         }
     }
+
+    /// Thrown after an injected fault closed the connection.
+    struct DroppedConnection: Error {}
 
     /// `/open_api/v1.3/campaign/get` → `/campaign/get/`.
     static func apiPath(_ path: String) -> String {

@@ -65,7 +65,10 @@ struct ControlRoutes: Sendable {
                     code50002Rate: try Self.number(body, "code_50002_rate") ?? 0,
                     code50000Rate: try Self.number(body, "code_50000_rate") ?? 0,
                     code40100Rate: try Self.number(body, "code_40100_rate") ?? 0,
+                    dropConnectionRate: try Self.number(body, "drop_connection_rate") ?? 0,
                     latencyMilliseconds: Int(try Self.number(body, "latency_ms") ?? 0),
+                    latencyRate: try Self.number(body, "latency_rate") ?? 1,
+                    latencyJitterMilliseconds: Int(try Self.number(body, "latency_jitter_ms") ?? 0),
                     timeoutRate: try Self.number(body, "timeout_rate") ?? 0,
                     timeoutSeconds: try Self.number(body, "timeout_seconds") ?? 30,
                     paths: try Self.strings(body, "paths")
@@ -201,7 +204,10 @@ struct ControlRoutes: Sendable {
             "code_50002_rate": .double(faults.code50002Rate),
             "code_50000_rate": .double(faults.code50000Rate),
             "code_40100_rate": .double(faults.code40100Rate),
+            "drop_connection_rate": .double(faults.dropConnectionRate),
             "latency_ms": .int(faults.latencyMilliseconds),
+            "latency_rate": .double(faults.latencyRate),
+            "latency_jitter_ms": .int(faults.latencyJitterMilliseconds),
             "timeout_rate": .double(faults.timeoutRate),
             "timeout_seconds": .double(faults.timeoutSeconds),
             "paths": faults.paths.map { .strings($0) } ?? .null,
@@ -234,6 +240,9 @@ struct ControlRoutes: Sendable {
             "revokes": .int(counters.revokes),
             "calls": .object(counters.calls.sorted { $0.key < $1.key }.map { ($0, .int($1)) }),
             "faults_injected": .int(counters.faultsInjected),
+            "faults_by_kind": .object(counters.faultsByKind.sorted { $0.key < $1.key }.map { ($0, .int($1)) }),
+            "delayed_calls": .int(counters.delayedCalls),
+            "error_codes": .object(counters.errorCodes.sorted { $0.key < $1.key }.map { (String($0), .int($1)) }),
             "rate_limited": .int(counters.rateLimited),
         ]
     }

@@ -32,7 +32,16 @@ final class CounterStore: Sendable {
 
     func recordRevoke() { self.counters.withLock { $0.revokes += 1 } }
 
-    func recordFault() { self.counters.withLock { $0.faultsInjected += 1 } }
+    func recordFault(_ kind: String) {
+        self.counters.withLock {
+            $0.faultsInjected += 1
+            $0.faultsByKind[kind, default: 0] += 1
+        }
+    }
+
+    func recordDelay() { self.counters.withLock { $0.delayedCalls += 1 } }
+
+    func recordError(code: Int) { self.counters.withLock { $0.errorCodes[code, default: 0] += 1 } }
 
     func recordRateLimited() { self.counters.withLock { $0.rateLimited += 1 } }
 }

@@ -14,6 +14,21 @@ enum InjectedFault: Sendable, Equatable {
     case code50000
     /// HTTP 200 with code 40100.
     case code40100
+    /// Close the connection without an answer, before the call is processed.
+    case dropConnection
+
+    /// The fault's name in ``EmulatorCounters/faultsByKind`` and in the control API.
+    var kind: String {
+        switch self {
+        case .timeout: "timeout"
+        case .http500: "http_500"
+        case .gateway504: "non_json_504"
+        case .code50002: "code_50002"
+        case .code50000: "code_50000"
+        case .code40100: "code_40100"
+        case .dropConnection: "drop_connection"
+        }
+    }
 }
 
 /// Draws faults from the configured rates with a generator seeded by the emulator seed.
@@ -46,6 +61,9 @@ final class FaultInjector: Sendable {
     }
 
     /// The latency to add and the fault (if any) for a call to `apiPath` (e.g. `/campaign/get/`).
+    ///
+    /// The fault comes from one draw; the latency, when ``EmulatorFaults/latencyRate`` is below 1, and its jitter
+    /// from draws of their own after it (so a fault set without them draws exactly as it always did).
     func draw(for apiPath: String) -> (latencyMilliseconds: Int, fault: InjectedFault?) {
         guard self.active.load(ordering: .relaxed) else { return (0, nil) }
         return self.state.withLock { state in
@@ -62,14 +80,27 @@ final class FaultInjector: Sendable {
                 (faults.code50002Rate, .code50002),
                 (faults.code50000Rate, .code50000),
                 (faults.code40100Rate, .code40100),
+                (faults.dropConnectionRate, .dropConnection),
             ]
+            var drawn: InjectedFault?
             for (rate, fault) in bands where rate > 0 {
                 threshold += rate
                 if roll < threshold {
-                    return (faults.latencyMilliseconds, fault)
+                    drawn = fault
+                    break
                 }
             }
-            return (faults.latencyMilliseconds, nil)
+            var latency = 0
+            if faults.latencyMilliseconds > 0 || faults.latencyJitterMilliseconds > 0 {
+                let delayed = faults.latencyRate >= 1 || state.random.unit() < faults.latencyRate
+                if delayed {
+                    latency = faults.latencyMilliseconds
+                    if faults.latencyJitterMilliseconds > 0 {
+                        latency += state.random.inRange(0...faults.latencyJitterMilliseconds)
+                    }
+                }
+            }
+            return (latency, drawn)
         }
     }
 
