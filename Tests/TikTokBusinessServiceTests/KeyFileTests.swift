@@ -161,3 +161,82 @@ struct EnvironmentKeyRotationTests {
         }
     }
 }
+
+/// `keys rotate` against another running instance, played by the test through the instance reports: the new key is
+/// made current only once every instance holds it, so no instance meets a token sealed with a key it lacks.
+@Suite("Key rotation with running instances")
+struct KeyRotationStagingTests {
+    /// The key ids in the key file, in order.
+    static func ring(_ file: String) throws -> [String] {
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        return text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
+            .map { String($0.split(separator: ":").first ?? "") }
+    }
+
+    @Test func aNewKeyIsStagedUntilEveryInstanceHoldsItThenMadeCurrent() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let settings = try ServiceTestSupport.realApp(folder, extra: ["TIKTOK_BUSINESS_KEY_RELOAD_SECONDS": "1"])
+        try await VaultEnvironment.with(settings: settings, logger: ServiceTestSupport.logger) { environment in
+            _ = try await ServiceTestSupport.storeConnection(environment)
+            let keyFile = try #require(environment.keyFile)
+            let old = try #require(try Self.ring(keyFile).first)
+            let store = environment.store
+            let report = { (sealing: String, keys: [String]) in
+                try await store.recordInstance(
+                    VaultInstance(id: "other", sealingKeyID: sealing, keyIDs: keys, seenAt: environment.manager.now()))
+            }
+            try await report(old, [old])
+            let rotation = Task { try await KeyRotation(environment: environment, output: { _ in }).run() }
+
+            // The new key appears in the file, but not first: the other instance cannot open it yet.
+            var ring = [old]
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ring.count < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                ring = try Self.ring(keyFile)
+            }
+            try #require(ring.count == 2, "no key was added: \(ring)")
+            let new = try #require(ring.first { $0 != old })
+            #expect(ring == [old, new], "the new key was made current before every instance held it")
+            try await Task.sleep(for: .seconds(1))
+            #expect(try Self.ring(keyFile) == [old, new])
+            // The instance loads it (still sealing with the old key): the key becomes current.
+            try await report(old, [old, new])
+            while try Self.ring(keyFile).first != new, ContinuousClock.now < deadline + .seconds(10) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            // It adopts it: the rotation re-seals and retires the old key.
+            try await report(new, [new, old])
+            let done = try await rotation.value
+            #expect(done.currentKeyID == new && done.resealed == 1 && done.retiredKeyIDs == [old])
+            #expect(try Self.ring(keyFile) == [new])
+        }
+    }
+
+    @Test func anInstanceThatNeverLoadsTheKeyStopsTheRotationBeforeAnythingIsSealedWithIt() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let settings = try ServiceTestSupport.realApp(folder, extra: ["TIKTOK_BUSINESS_KEY_RELOAD_SECONDS": "1"])
+        try await VaultEnvironment.with(settings: settings, logger: ServiceTestSupport.logger) { environment in
+            _ = try await ServiceTestSupport.storeConnection(environment)
+            let keyFile = try #require(environment.keyFile)
+            let old = try #require(try Self.ring(keyFile).first)
+            // An instance that keeps reporting without the new key (another key file, say).
+            let reporting = Task {
+                while !Task.isCancelled {
+                    try await environment.store.recordInstance(
+                        VaultInstance(id: "stuck", sealingKeyID: old, keyIDs: [old], seenAt: environment.manager.now()))
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+            }
+            defer { reporting.cancel() }
+            await #expect(throws: SettingsError.self) {
+                try await KeyRotation(environment: environment, output: { _ in }).run()
+            }
+            let ring = try Self.ring(keyFile)
+            #expect(ring.first == old && ring.count == 2, "the old key stays current")
+            #expect(try await environment.store.sealedTokenCounts().keys.sorted() == [old])
+        }
+    }
+}

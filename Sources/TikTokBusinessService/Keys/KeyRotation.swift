@@ -4,12 +4,19 @@ import TikTokConnections
 /// `tiktok-business keys rotate`, safe while instances run.
 ///
 /// With a key file:
-/// 1. a new key is generated and written first in the file (the old keys stay, so every token stays readable);
-/// 2. it waits until every running instance reports sealing with the new key (they re-read the file every
-///    `TIKTOK_BUSINESS_KEY_RELOAD_SECONDS` and on SIGHUP);
+/// 1. a new key is generated and added last to the file, and it waits until every running instance reports holding
+///    it (they re-read the file every `TIKTOK_BUSINESS_KEY_RELOAD_SECONDS` and on SIGHUP): from then on every
+///    instance can open what the new key seals. If one does not in time, it stops there (nothing sealed with the
+///    new key yet);
+/// 2. the new key is moved first in the file (the old keys stay, so every token stays readable), and it waits until
+///    every running instance reports sealing with it;
 /// 3. it re-seals every token under the new key, twice (the second pass catches a write that was in flight);
 /// 4. it drops an old key from the file only when the database holds no token sealed with it and no running instance
 ///    seals with it; otherwise it keeps the key and says why.
+///
+/// Step 1 comes first because instances adopt a new file at different moments: one that sealed a refreshed token with
+/// the new key while another had not read it yet would leave the other unable to open that token (a proxied call
+/// answered 500 `token_unreadable`, found by the multi-instance test).
 ///
 /// With `TIKTOK_BUSINESS_KEYS` (which running instances cannot re-read): the new key must already be first in the
 /// variable of every running instance (checked), it re-seals, then it reports which old keys no token uses any more:
@@ -49,13 +56,29 @@ public struct KeyRotation: Sendable {
         let oldKeys = manager.cipher.keys.map(\.id)
         let currentID: String
         if let keyFile = environment.keyFile {
-            let key = try TokenCipher.Key.generate(id: "k" + String(Int(Date().timeIntervalSince1970)))
-            let ring = try TokenCipher(keys: [key] + manager.cipher.keys.filter { $0.id != key.id })
-            // The new ring is written first: a crash at any later step leaves every token readable.
+            // A fresh id: a key made in the same second (the ring's first key, or a rotation run twice quickly) must
+            // never be replaced by one of the same id, which would leave its tokens unreadable.
+            let stem = "k" + String(Int(Date().timeIntervalSince1970))
+            let taken = Set(manager.cipher.keys.map(\.id))
+            var id = stem
+            var suffix = 1
+            while taken.contains(id) {
+                suffix += 1
+                id = "\(stem)-\(suffix)"
+            }
+            let key = try TokenCipher.Key.generate(id: id)
+            let others = manager.cipher.keys.filter { $0.id != key.id }
+            // Every write below leaves every token readable: a crash at any later step loses nothing.
+            let staged = try TokenCipher(keys: others + [key])
+            try SecretFile.write(Self.text(staged), to: keyFile)
+            manager.useKeyRing(staged)
+            output("Added key \(key.id) to \(keyFile); waiting for running instances to load it…")
+            try await waitForInstances(holding: key.id)
+            let ring = try TokenCipher(keys: [key] + others)
             try SecretFile.write(Self.text(ring), to: keyFile)
             manager.useKeyRing(ring)
             currentID = key.id
-            output("Added key \(key.id) to \(keyFile); waiting for running instances to seal with it…")
+            output("Made key \(key.id) current; waiting for running instances to seal with it…")
             try await waitForInstances(sealingWith: currentID)
         } else {
             currentID = manager.cipher.currentKeyID
@@ -96,6 +119,24 @@ public struct KeyRotation: Sendable {
             try SecretFile.write(Self.text(ring), to: keyFile)
         }
         return Report(currentKeyID: currentID, resealed: resealed, retiredKeyIDs: retired, keptKeys: kept)
+    }
+
+    /// Waits until every running instance holds `keyID`; throws if one does not in time (the key is then in the
+    /// file but not current, and nothing is sealed with it).
+    func waitForInstances(holding keyID: String) async throws {
+        let deadline = ContinuousClock.now + instanceWait
+        while true {
+            let since = environment.manager.now().addingTimeInterval(-liveness)
+            let lacking = try await environment.store.instances(seenSince: since).filter { !$0.keyIDs.contains(keyID) }
+            if lacking.isEmpty { return }
+            guard ContinuousClock.now < deadline else {
+                throw SettingsError(
+                    "Instances have not loaded key \(keyID) from the key file: \(Self.describe(lacking)). It was added "
+                        + "to the file but not made current; nothing is sealed with it. Check that they read the same "
+                        + "file, then run `tiktok-business keys rotate` again.")
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
     }
 
     func waitForInstances(sealingWith keyID: String) async throws {
