@@ -22,7 +22,8 @@ Steps (any failed check ends with a non-zero exit and says which):
            event; by the emulator's record of every refresh, no account token outlived its lifetime unreplaced, and no
            expired token was ever presented (40102); the refreshes the emulator made are the ones serve stored;
            serve's RSS at the end of the load is within SOAK_RSS_TOLERANCE (10%) of its RSS after the warm-up (the
-           first SOAK_WARMUP s of load).
+           first SOAK_WARMUP s of load). Reported, not checked: serve's CPU share during the load, the per-minute
+           RSS curve, the anonymous and file-backed parts of RSS, and glibc's heap statistics (SOAK_MALLOC_STATS).
 
 Results: artifacts/soak/summary.json (or $TIKTOK_BUSINESS_TEST_ARTIFACTS/soak/), with both processes' logs beside it.
 
@@ -30,7 +31,10 @@ Environment (all optional): TIKTOK_BUSINESS_BINARY (default .build/debug/tiktok-
 SOAK_ACCOUNTS (500), SOAK_ADVERTISERS (50), SOAK_LIFETIME (120), SOAK_MARGIN (60), SOAK_GRACE (0),
 SOAK_FAULT_RATE (0.10), SOAK_LATENCY_MS (2000), SOAK_LATENCY_JITTER_MS (3000), SOAK_PROXY_RPS (8),
 SOAK_PROXY_WORKERS (4), SOAK_WARMUP (90), SOAK_SAMPLE_SECONDS (5), SOAK_RSS_TOLERANCE (0.10), SOAK_QPS (200, serve's
-TIKTOK_RATE_LIMIT_QPS), SOAK_SEED (13), SOAK_SERVE_ENV (extra serve environment, `A=1,B=2`, e.g. MALLOC_ARENA_MAX=2).
+TIKTOK_RATE_LIMIT_QPS), SOAK_SEED (13), SOAK_SERVE_ENV (extra serve environment, `A=1,B=2`, e.g. MALLOC_ARENA_MAX=2),
+SOAK_MALLOC_STATS (1: when gdb is installed, glibc's malloc_stats() of serve after the warm-up and at the end, to tell
+the heap in use from what malloc keeps; 0: never attach), SOAK_HEAPTRACK (0; 1: attach heaptrack to serve after the
+warm-up, and list in heaptrack-leaks.txt the allocations made after it and still live when serve exits).
 """
 
 import argparse
@@ -40,6 +44,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -77,6 +82,8 @@ SAMPLE_SECONDS = env_number("SOAK_SAMPLE_SECONDS", 5, float)
 RSS_TOLERANCE = env_number("SOAK_RSS_TOLERANCE", 0.10, float)
 QPS = env_number("SOAK_QPS", 200)
 SEED = env_number("SOAK_SEED", 13)
+MALLOC_STATS = os.environ.get("SOAK_MALLOC_STATS", "1") == "1" and bool(shutil.which("gdb"))
+HEAPTRACK = os.environ.get("SOAK_HEAPTRACK", "0") == "1"
 SERVE_ENV = dict(item.split("=", 1) for item in os.environ.get("SOAK_SERVE_ENV", "").split(",") if "=" in item)
 # The RSS "after the warm-up" and "at the end": medians of the samples in this many seconds after the warm-up and
 # before the end of the load (one sample is at the mercy of a burst; a median of several is not).
@@ -234,16 +241,28 @@ class Processes:
 PROCESSES = Processes()
 
 
-def rss_mb(pid):
-    """VmRSS of a process in MB, or None once it is gone."""
+def memory_status(pid):
+    """A process's resident memory from /proc/PID/status, in MB: `rss` (VmRSS) = `anon` (RssAnon: the heap and every
+    other private allocation) + `file` (RssFile: the executable's and libraries' pages touched so far) + shmem; and
+    its thread count. Empty once the process is gone."""
+    fields = {"VmRSS:": "rss", "RssAnon:": "anon", "RssFile:": "file"}
+    found = {}
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+                key = line.split(None, 1)[0] if line.strip() else ""
+                if key in fields:
+                    found[fields[key]] = round(int(line.split()[1]) / 1024, 1)
+                elif key == "Threads:":
+                    found["threads"] = int(line.split()[1])
     except OSError:
-        return None
-    return None
+        return {}
+    return found
+
+
+def rss_mb(pid):
+    """VmRSS of a process in MB, or None once it is gone."""
+    return memory_status(pid).get("rss")
 
 
 def cpu_seconds(pid):
@@ -277,6 +296,7 @@ class Soak:
             "machine": {"cores": os.cpu_count(), "uname": " ".join(os.uname())},
         }
         self.connections = []       # {"id", "kind", "open_id" | "advertiser_id"}
+        self.heaptrack = None
 
     # Setup
 
@@ -482,6 +502,88 @@ class Soak:
                 "p99_ms": round(latencies[int(calls * 0.99)] * 1000, 1) if calls else None,
                 "max_ms": round(latencies[-1] * 1000, 1) if calls else None}
 
+    # Memory
+
+    def database_bytes(self):
+        """The SQLite database's size (with its WAL), or None on PostgreSQL."""
+        if self.store != "sqlite":
+            return None
+        path = os.path.join(ARTIFACTS, "connections.sqlite")
+        return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+
+    def malloc_stats(self, at):
+        """glibc's malloc_stats() in serve, called through gdb (serve pauses for a moment; it prints to its stderr,
+        i.e. serve.log): per arena and in total, the bytes malloc holds from the system and the bytes in use."""
+        log_path = self.serve_process.log_path
+        offset = os.path.getsize(log_path)
+        result = subprocess.run(["gdb", "-p", str(self.serve_process.pid), "-batch", "-ex",
+                                 "call (void) malloc_stats()"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, timeout=60)
+        time.sleep(0.5)
+        with open(log_path, errors="replace") as handle:
+            handle.seek(offset)
+            text = handle.read()
+        arenas, total, current = [], None, None
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith("Arena "):
+                current = {"arena": int(line.split()[1].rstrip(":"))}
+                arenas.append(current)
+            elif line.startswith("Total (incl. mmap)"):
+                current = total = {}
+            elif current is not None and "=" in line:
+                key, value = (part.strip() for part in line.split("=", 1))
+                current[key.replace(" ", "_")] = int(value)
+        if total is None:
+            log(f"malloc_stats at {at} s: no output (gdb exited {result.returncode}: {result.stdout[-300:]!r})")
+            return None
+        mb = 1024 * 1024
+        log(f"malloc_stats at {at:.0f} s: {len(arenas)} arenas, {total['system_bytes'] / mb:.1f} MB from the system, "
+            f"{total['in_use_bytes'] / mb:.1f} MB in use")
+        threads = {}
+        for task in os.listdir(f"/proc/{self.serve_process.pid}/task"):
+            try:
+                with open(f"/proc/{self.serve_process.pid}/task/{task}/comm") as handle:
+                    name = handle.read().strip()
+            except OSError:
+                continue
+            name = name.rstrip("0123456789")     # NIO-ELT-0-#1 → NIO-ELT-0-#
+            threads[name] = threads.get(name, 0) + 1
+        return {"at_s": at, "threads": threads, "arenas": len(arenas), "system_mb": round(total["system_bytes"] / mb, 2),
+                "in_use_mb": round(total["in_use_bytes"] / mb, 2),
+                "mmap_regions_max": total.get("max_mmap_regions"),
+                "per_arena": [{"arena": a["arena"], "system_mb": round(a.get("system_bytes", 0) / mb, 2),
+                               "in_use_mb": round(a.get("in_use_bytes", 0) / mb, 2)} for a in arenas]}
+
+    def start_heaptrack(self):
+        log_path = os.path.join(ARTIFACTS, "heaptrack.log")
+        with open(log_path, "ab") as handle:
+            self.heaptrack = subprocess.Popen(
+                ["heaptrack", "-o", os.path.join(ARTIFACTS, "heaptrack.serve"), "-p", str(self.serve_process.pid)],
+                stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log(f"heaptrack attached to serve (pid {self.heaptrack.pid}); it records until serve exits")
+
+    def finish_heaptrack(self):
+        """After serve exited: waits for heaptrack to write its file, then prints the allocations still live."""
+        try:
+            self.heaptrack.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            log("heaptrack did not finish within 300 s of serve's exit")
+            return
+        files = sorted(name for name in os.listdir(ARTIFACTS) if name.startswith("heaptrack.serve."))
+        if not files:
+            log("heaptrack wrote no file; see heaptrack.log")
+            return
+        data = os.path.join(ARTIFACTS, files[-1])
+        output = os.path.join(ARTIFACTS, "heaptrack-leaks.txt")
+        with open(output, "w") as handle:
+            subprocess.run(["heaptrack_print", "-f", data, "-l", "1", "-p", "1", "-a", "0", "-T", "0", "-n", "15"],
+                           stdout=handle, stderr=subprocess.STDOUT, timeout=900)
+        with open(output, errors="replace") as handle:
+            tail = [line.strip() for line in handle.readlines()[-12:] if ":" in line]
+        self.summary["heaptrack"] = {"file": data, "report": output, "totals": tail}
+        log(f"heaptrack: {'; '.join(tail)} (details in {output})")
+
     # Soak
 
     def fault_settings(self):
@@ -498,7 +600,8 @@ class Soak:
         log(f"faults on: {json.dumps(self.fault_settings())}")
         load = self.start_load()
         pid = self.serve_process.pid
-        samples = []        # (seconds since faults on, serve RSS MB, emulator RSS MB, serve CPU s)
+        samples = []        # {t: seconds since faults on, serve rss/anon/file MB and threads, emulator MB, ...}
+        malloc_points = {"after_warmup": WARMUP, "end": SECONDS - SAMPLE_SECONDS} if MALLOC_STATS else {}
         end = self.faults_on_at + SECONDS
         next_sample = self.faults_on_at
         next_report = self.faults_on_at + 60
@@ -508,12 +611,21 @@ class Soak:
                      f"{self.serve_process.log_path}")
             now = time.time()
             if now >= next_sample:
-                samples.append((round(now - self.faults_on_at, 1), rss_mb(pid), rss_mb(self.emulator_process.pid),
-                                cpu_seconds(pid)))
+                sample = {"t": round(now - self.faults_on_at, 1), **memory_status(pid),
+                          "emulator_rss": rss_mb(self.emulator_process.pid), "cpu_s": cpu_seconds(pid),
+                          "database_bytes": self.database_bytes()}
+                samples.append(sample)
+                for label, at in list(malloc_points.items()):
+                    if sample["t"] >= at:
+                        self.summary.setdefault("malloc_stats", {})[label] = self.malloc_stats(sample["t"])
+                        del malloc_points[label]
+                if HEAPTRACK and self.heaptrack is None and sample["t"] >= WARMUP:
+                    self.start_heaptrack()
                 next_sample += SAMPLE_SECONDS
             if now >= next_report:
                 counters = self.emulator("GET", "/counters")
-                log(f"{now - self.faults_on_at:4.0f} s: serve RSS {samples[-1][1]:.1f} MB, "
+                log(f"{now - self.faults_on_at:4.0f} s: serve RSS {samples[-1].get('rss')} MB "
+                    f"(anon {samples[-1].get('anon')}, file {samples[-1].get('file')}), "
                     f"{counters['refreshes']} refreshes, {counters['faults_injected']} faults "
                     f"{counters['faults_by_kind']}, {sum(load['outcomes'].values())} proxied calls "
                     f"{dict(sorted(load['outcomes'].items()))}")
@@ -525,8 +637,7 @@ class Soak:
         log("faults off; stopping the load")
         self.summary["proxy_load"] = self.stop_load(load)
         self.samples = samples
-        self.summary["rss_samples"] = [[t, round(s, 1) if s else None, round(e, 1) if e else None, c]
-                                       for t, s, e, c in samples]
+        self.summary["samples"] = samples
 
     # Settle
 
@@ -617,8 +728,8 @@ class Soak:
                    f"emulator {low}–{high} refreshes, serve {serve_refreshes} token.refreshed events")
 
         # Memory flat.
-        after_warmup = [s for t, s, _, _ in self.samples if WARMUP <= t < WARMUP + RSS_WINDOW and s]
-        at_end = [s for t, s, _, _ in self.samples if t >= SECONDS - RSS_WINDOW and s]
+        after_warmup = [x["rss"] for x in self.samples if WARMUP <= x["t"] < WARMUP + RSS_WINDOW and x.get("rss")]
+        at_end = [x["rss"] for x in self.samples if x["t"] >= SECONDS - RSS_WINDOW and x.get("rss")]
         if after_warmup and at_end:
             base, last = statistics.median(after_warmup), statistics.median(at_end)
             growth = last / base - 1
@@ -627,12 +738,18 @@ class Soak:
                        f"{base:.1f} MB after {WARMUP} s, {last:.1f} MB at the end ({growth:+.1%})")
             self.summary["rss"] = {"after_warmup_mb": round(base, 1), "end_mb": round(last, 1),
                                    "growth": round(growth, 4)}
+            for part in ("anon", "file"):
+                early = [x[part] for x in self.samples if WARMUP <= x["t"] < WARMUP + RSS_WINDOW and x.get(part)]
+                late = [x[part] for x in self.samples if x["t"] >= SECONDS - RSS_WINDOW and x.get(part)]
+                if early and late:
+                    self.summary["rss"][f"{part}_after_warmup_mb"] = round(statistics.median(early), 1)
+                    self.summary["rss"][f"{part}_end_mb"] = round(statistics.median(late), 1)
         else:
             self.check("memory flat", False, f"not enough samples (soak of {SECONDS} s, warm-up {WARMUP} s)")
         minutes = {}
-        for t, s, _, _ in self.samples:
-            if s:
-                minutes.setdefault(int(t // 60), []).append(s)
+        for x in self.samples:
+            if x.get("rss"):
+                minutes.setdefault(int(x["t"] // 60), []).append(x["rss"])
         self.summary["rss_per_minute_mb"] = {str(m): quantiles(v) for m, v in sorted(minutes.items())}
         self.summary["rss_final_mb"] = round(rss_mb(self.serve_process.pid) or 0, 1)
 
@@ -699,8 +816,26 @@ class Soak:
                      ("proxied call latency", f"p50 {load['p50_ms']} ms, p99 {load['p99_ms']} ms, "
                                               f"max {load['max_ms']} ms")]
         if "rss" in s:
-            rows.append(("serve RSS after warm-up → end", f"{s['rss']['after_warmup_mb']} → {s['rss']['end_mb']} MB "
-                                                          f"({s['rss']['growth']:+.1%})"))
+            r = s["rss"]
+            rows.append(("serve RSS after warm-up → end", f"{r['after_warmup_mb']} → {r['end_mb']} MB "
+                                                          f"({r['growth']:+.1%})"))
+            if "anon_end_mb" in r:
+                rows.append(("  of which anonymous / file-backed", f"{r['anon_after_warmup_mb']} → {r['anon_end_mb']} "
+                                                                   f"MB / {r['file_after_warmup_mb']} → "
+                                                                   f"{r['file_end_mb']} MB"))
+        for label, stats in (s.get("malloc_stats") or {}).items():
+            if stats:
+                rows.append((f"  malloc {label} ({stats['at_s']:.0f} s)",
+                             f"{stats['arenas']} arenas, {stats['system_mb']} MB held, {stats['in_use_mb']} MB in use"))
+        cpu = [(x["t"], x["cpu_s"]) for x in s.get("samples", []) if x.get("cpu_s") is not None]
+        if len(cpu) >= 2 and cpu[-1][0] > cpu[0][0]:
+            share = (cpu[-1][1] - cpu[0][1]) / (cpu[-1][0] - cpu[0][0])
+            s["serve_cpu_share"] = round(share, 3)
+            rows.append(("serve CPU during the load", f"{cpu[-1][1] - cpu[0][1]:.0f} s in {cpu[-1][0] - cpu[0][0]:.0f} s "
+                                                      f"({share:.0%} of one core)"))
+        sizes = [x.get("database_bytes") for x in s.get("samples", []) if x.get("database_bytes")]
+        if sizes:
+            rows.append(("SQLite database with its WAL", f"{sizes[0] / 1e6:.1f} → {sizes[-1] / 1e6:.1f} MB"))
         if "rss_per_minute_mb" in s:
             rows.append(("serve RSS per minute (min/median/max MB)",
                          "  ".join(f"{m}: {v['min']}/{v['median']}/{v['max']}"
@@ -732,10 +867,12 @@ class Soak:
             if getattr(self, "serve_process", None) is not None and self.serve_process.poll() is None:
                 code = PROCESSES.stop(self.serve_process)
                 self.summary["serve_exit_after_sigterm"] = code
+            if self.heaptrack is not None:
+                self.finish_heaptrack()
+            self.report()
             os.makedirs(ARTIFACTS, exist_ok=True)
             with open(os.path.join(ARTIFACTS, "summary.json"), "w") as handle:
                 json.dump(self.summary, handle, indent=2)
-            self.report()
         return self.summary["result"] == "passed"
 
 

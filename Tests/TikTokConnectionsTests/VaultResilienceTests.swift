@@ -14,6 +14,9 @@ final class FaultyStore: ConnectionStore {
     let hung = Mutex<Int>(0)
     /// Fails lease claims too (the database is unreachable for this instance, not only its writes).
     let failClaims = Mutex<Bool>(false)
+    /// Sweeps and webhook rounds so far: how often the services' loops ran (`ServiceSleepTests`).
+    let claimDueCalls = Mutex<Int>(0)
+    let webhookClaimCalls = Mutex<Int>(0)
 
     init(_ base: any ConnectionStore) { self.base = base }
 
@@ -69,7 +72,8 @@ final class FaultyStore: ConnectionStore {
     }
     func counts() async throws -> [ConnectionCount] { try await base.counts() }
     func claimDue(now: Date, limit: Int, owner: String, leaseUntil: Date) async throws -> [ConnectionRecord] {
-        try await base.claimDue(now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
+        claimDueCalls.withLock { $0 += 1 }
+        return try await base.claimDue(now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
     }
     func claim(id: String, now: Date, owner: String, leaseUntil: Date) async throws -> ConnectionRecord? {
         if failClaims.withLock({ $0 }) { throw ConnectionStoreError("injected claim failure") }
@@ -90,7 +94,8 @@ final class FaultyStore: ConnectionStore {
     func claimWebhookDeliveries(now: Date, limit: Int, owner: String, leaseUntil: Date) async throws
         -> [WebhookDelivery]
     {
-        try await base.claimWebhookDeliveries(now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
+        webhookClaimCalls.withLock { $0 += 1 }
+        return try await base.claimWebhookDeliveries(now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
     }
     func recordWebhookAttempt(sequence: Int64, owner: String, at: Date, outcome: WebhookAttemptOutcome) async throws
         -> Bool

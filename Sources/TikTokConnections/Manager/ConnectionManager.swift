@@ -42,9 +42,8 @@ public final class ConnectionManager: Sendable {
     let refreshesInFlight = Mutex<[String: Task<ConnectionRecord, any Error>]>([:])
     /// TikTok's last word on this instance's app credentials (see ``configurationFault``).
     let configurationFaultState = Mutex<ConfigurationFaultState>(ConfigurationFaultState())
-    let workSignal: AsyncStream<Void>.Continuation
-    /// Yields whenever new work may be due sooner than the sweeper planned (a new connection, a failure backoff).
-    let workSignals: AsyncStream<Void>
+    /// Signalled whenever new work may be due sooner than the sweeper planned (a new connection, a failure backoff).
+    let workSignals = WakeUpSignal()
 
     /// Creates a vault. Call ``ConnectionStore/migrate()`` on the store first.
     public init(
@@ -63,7 +62,6 @@ public final class ConnectionManager: Sendable {
         self.now = { Date(timeIntervalSince1970: (now().timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000) }
         self.logger = logger
         self.schedule = MaintenanceSchedule(configuration: configuration)
-        (workSignals, workSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Adopts a new key ring (a re-read key file): new tokens are sealed under its first key from now on. Keys of
@@ -185,7 +183,7 @@ public final class ConnectionManager: Sendable {
     }
 
     func signalWork() {
-        workSignal.yield()
+        workSignals.signal()
     }
 
     /// `date` as event data carries it, e.g. `2026-01-01T00:00:00Z` (what `ISO8601DateFormatter` writes, without

@@ -123,15 +123,6 @@ public struct RefreshService: Service, CustomStringConvertible {
             let seconds = next.timeIntervalSince(manager.now())
             sleep = min(sleep, .milliseconds(Int64(max(0, seconds) * 1000)))
         }
-        let duration = max(sleep, configuration.minimumSleep)
-        let signals = manager.workSignals
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: duration) }
-            group.addTask {
-                for await _ in signals { return }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await manager.workSignals.wait(upTo: max(sleep, configuration.minimumSleep))
     }
 }

@@ -19,8 +19,7 @@ public struct WebhookService: Service, CustomStringConvertible {
     let transport: any TikTokTransport
     let logger: Logger
     let owner: String
-    let wakeUps: AsyncStream<Void>
-    let wake: AsyncStream<Void>.Continuation
+    let wakeUp: WakeUpSignal
 
     /// Creates the service. It wakes early whenever `manager` records an event; events of other instances are picked
     /// up within ``WebhookConfiguration/pollInterval``.
@@ -34,9 +33,9 @@ public struct WebhookService: Service, CustomStringConvertible {
         self.transport = transport
         self.logger = logger
         self.owner = manager.configuration.instanceID + "/webhooks"
-        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let wake = self.wake
-        manager.addEventObserver { _ in wake.yield() }
+        let wakeUp = WakeUpSignal()
+        self.wakeUp = wakeUp
+        manager.addEventObserver { _ in wakeUp.signal() }
     }
 
     public var description: String { "WebhookService" }
@@ -67,7 +66,7 @@ public struct WebhookService: Service, CustomStringConvertible {
             }
         } onGracefulShutdown: {
             stopping.stop()
-            self.wake.yield()
+            self.wakeUp.signal()
         }
         try? await manager.store.releaseWebhookLeases(owner: owner)
         logger.info("Webhook delivery stopped")
@@ -202,16 +201,10 @@ public struct WebhookService: Service, CustomStringConvertible {
     }
 
     private func pause(_ duration: Duration, wakeEarly: Bool = false) async {
-        let signals = wakeUps
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: duration) }
-            if wakeEarly {
-                group.addTask {
-                    for await _ in signals { return }
-                }
-            }
-            await group.next()
-            group.cancelAll()
+        if wakeEarly {
+            await wakeUp.wait(upTo: duration)
+        } else {
+            try? await Task.sleep(for: duration)
         }
     }
 
