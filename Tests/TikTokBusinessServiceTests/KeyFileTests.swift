@@ -173,14 +173,21 @@ struct KeyRotationStagingTests {
             .map { String($0.split(separator: ":").first ?? "") }
     }
 
-    @Test func aNewKeyIsStagedUntilEveryInstanceHoldsItThenMadeCurrent() async throws {
+    /// A real app's vault with one sealed connection and a key file re-read every second: `body` gets the environment,
+    /// the key file and its one key's id.
+    static func withVault(_ body: (VaultEnvironment, String, String) async throws -> Void) async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let settings = try ServiceTestSupport.realApp(folder, extra: ["TIKTOK_BUSINESS_KEY_RELOAD_SECONDS": "1"])
         try await VaultEnvironment.with(settings: settings, logger: ServiceTestSupport.logger) { environment in
             _ = try await ServiceTestSupport.storeConnection(environment)
             let keyFile = try #require(environment.keyFile)
-            let old = try #require(try Self.ring(keyFile).first)
+            try await body(environment, keyFile, try #require(try ring(keyFile).first))
+        }
+    }
+
+    @Test func aNewKeyIsStagedUntilEveryInstanceHoldsItThenMadeCurrent() async throws {
+        try await Self.withVault { environment, keyFile, old in
             let store = environment.store
             let report = { (sealing: String, keys: [String]) in
                 try await store.recordInstance(
@@ -215,13 +222,7 @@ struct KeyRotationStagingTests {
     }
 
     @Test func anInstanceThatNeverLoadsTheKeyStopsTheRotationBeforeAnythingIsSealedWithIt() async throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let settings = try ServiceTestSupport.realApp(folder, extra: ["TIKTOK_BUSINESS_KEY_RELOAD_SECONDS": "1"])
-        try await VaultEnvironment.with(settings: settings, logger: ServiceTestSupport.logger) { environment in
-            _ = try await ServiceTestSupport.storeConnection(environment)
-            let keyFile = try #require(environment.keyFile)
-            let old = try #require(try Self.ring(keyFile).first)
+        try await Self.withVault { environment, keyFile, old in
             // An instance that keeps reporting without the new key (another key file, say).
             let reporting = Task {
                 while !Task.isCancelled {
