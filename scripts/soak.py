@@ -40,6 +40,7 @@ warm-up, and list in heaptrack-leaks.txt the allocations made after it and still
 import argparse
 import atexit
 import http.client
+import importlib.util
 import json
 import os
 import random
@@ -59,6 +60,13 @@ from datetime import datetime
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIFACTS = os.path.join(os.environ.get("TIKTOK_BUSINESS_TEST_ARTIFACTS", os.path.join(ROOT, "artifacts")), "soak")
 BINARY = os.environ.get("TIKTOK_BUSINESS_BINARY", os.path.join(ROOT, ".build", "debug", "tiktok-business"))
+
+# The keep-alive HTTP client and the failure type are the multi-instance test's (one copy of each for both scripts).
+_spec = importlib.util.spec_from_file_location(
+    "multi_instance_test", os.path.join(os.path.dirname(os.path.abspath(__file__)), "multi-instance-test.py"))
+_multi_instance = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_multi_instance)
+Failure, fail, HTTP = _multi_instance.Failure, _multi_instance.fail, _multi_instance.HTTP
 
 
 def env_number(name, default, kind=int):
@@ -99,12 +107,8 @@ SCOPES = "user.info.basic,user.info.stats,video.list"
 FAULT_KINDS = ["http_500", "non_json_504", "code_50002", "code_40100", "latency", "drop_connection"]
 
 
-class Failure(Exception):
-    pass
 
 
-def fail(message):
-    raise Failure(message)
 
 
 def log(message):
@@ -129,58 +133,6 @@ def quantiles(values):
     return {"min": round(values[0], 1), "median": round(statistics.median(values), 1), "max": round(values[-1], 1)}
 
 
-# MARK: HTTP
-
-class HTTP:
-    """Keep-alive HTTP/1.1 connections, one per thread and host."""
-
-    local = threading.local()
-
-    @classmethod
-    def request(cls, method, url, body=None, headers=None, timeout=60):
-        parsed = urllib.parse.urlsplit(url)
-        path = parsed.path + ("?" + parsed.query if parsed.query else "")
-        data = None
-        all_headers = {"Connection": "keep-alive"}
-        all_headers.update(headers or {})
-        if body is not None:
-            data = json.dumps(body).encode()
-            all_headers["Content-Type"] = "application/json"
-        pool = getattr(cls.local, "pool", None)
-        if pool is None:
-            pool = cls.local.pool = {}
-        key = (parsed.hostname, parsed.port, timeout)
-        for attempt in (1, 2):
-            connection = pool.get(key)
-            reused = connection is not None
-            if connection is None:
-                connection = pool[key] = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
-            try:
-                connection.request(method, path, body=data, headers=all_headers)
-                response = connection.getresponse()
-                payload = response.read()
-                if response.getheader("Connection", "").lower() == "close":
-                    connection.close()
-                    pool.pop(key, None)
-                return response.status, payload
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                connection.close()
-                pool.pop(key, None)
-                if reused and attempt == 1:     # a kept-alive connection the server closed meanwhile: once more
-                    continue
-                raise
-            except Exception:
-                connection.close()
-                pool.pop(key, None)
-                raise
-        raise AssertionError("unreachable")
-
-    @classmethod
-    def json(cls, method, url, body=None, headers=None, expect=(200,), timeout=60):
-        status, payload = cls.request(method, url, body, headers, timeout)
-        if status not in expect:
-            fail(f"{method} {url.split('?')[0]} answered {status}: {payload[:300]!r}")
-        return json.loads(payload) if payload else None
 
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
