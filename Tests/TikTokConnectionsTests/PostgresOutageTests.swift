@@ -69,8 +69,8 @@ struct PostgresOutageTests {
                 try await PostgresConnectionStore.withStore(
                     url: cluster.url, configure: configure, logger: PostgresTestDatabase.logger
                 ) { storeB in
-                    try await storeA.migrate()
-                    try await storeB.migrate()
+                    try await cluster.migrate(storeA)
+                    try await cluster.migrate(storeB)
                     let a = Self.instance("vault-a", store: storeA, cipher: cipher, vault: vault, logs: logs)
                     let b = Self.instance("vault-b", store: storeB, cipher: cipher, vault: vault, logs: logs)
                     try await Self.scenario(a: a, b: b, cluster: cluster, vault: vault, logs: logs)

@@ -194,16 +194,7 @@ struct PostgresStoreTests {
             },
             logger: PostgresTestDatabase.logger
         ) { store in
-            // The fresh cluster may take longer than the 1 s connect budget to answer on a loaded machine: that first
-            // connection is set-up, not what this test is about.
-            for attempt in 1...30 {
-                do {
-                    try await store.migrate()
-                    break
-                } catch is ConnectionStoreError where attempt < 30 {
-                    try await Task.sleep(for: .milliseconds(500))
-                }
-            }
+            try await cluster.migrate(store)
             let ids = (0..<20).map { "conn_restart_\($0)" }
             for id in ids { try await store.insert(F.record(id), events: [F.event(.connectionCreated, id)]) }
             let clock = ContinuousClock()
@@ -324,6 +315,18 @@ struct PostgresCluster: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString)").path
         let url = try await run(["start", directory]).trimmingCharacters(in: .whitespacesAndNewlines)
         return PostgresCluster(directory: directory, url: url)
+    }
+
+    /// Migrates `store` on this fresh cluster. Its first connections may take longer than a test's short connect
+    /// budget on a loaded machine: that is set-up, not what a test is about, so it is retried for up to 15 s.
+    func migrate(_ store: PostgresConnectionStore) async throws {
+        for attempt in 1...30 {
+            do {
+                return try await store.migrate()
+            } catch is ConnectionStoreError where attempt < 30 {
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
     }
 
     func pause() async throws { try await Self.run(["pause", directory]) }

@@ -63,7 +63,9 @@ struct RetentionTests {
                 configuration: .init(services: [service], gracefulShutdownSignals: [], logger: Logger(label: "test")))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                let deadline = ContinuousClock.now + .seconds(10)
+                // Generous bounds: on a loaded CI machine running the whole suite, a task may wait seconds for a
+                // thread. What is checked is that it prunes without being asked and stops without a further round.
+                let deadline = ContinuousClock.now + .seconds(30)
                 while try await !harness.manager.store.events(after: 0, connectionID: nil, limit: 10).isEmpty {
                     #expect(ContinuousClock.now < deadline, "the service did not prune")
                     if ContinuousClock.now >= deadline { break }
@@ -72,7 +74,7 @@ struct RetentionTests {
                 let stopping = ContinuousClock.now
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
-                #expect(ContinuousClock.now - stopping < .seconds(2))
+                #expect(ContinuousClock.now - stopping < .seconds(5))
             }
         }
     }
