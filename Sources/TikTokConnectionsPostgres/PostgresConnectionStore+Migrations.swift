@@ -177,5 +177,18 @@ extension PostgresConnectionStore {
             statements: [
                 "CREATE INDEX tiktok_business_events_occurred_at ON tiktok_business_events (occurred_at)"
             ]),
+        // The app's QPS budget, shared by the instances: each holds a place renewed every second or so.
+        Migration(
+            name: "v5-qps-budget",
+            statements: [
+                """
+                CREATE TABLE tiktok_business_qps_budget (
+                    instance_id text PRIMARY KEY,
+                    share double precision NOT NULL,
+                    joined_at double precision NOT NULL,
+                    expires_at double precision NOT NULL
+                )
+                """
+            ]),
     ]
 }

@@ -148,6 +148,19 @@ extension SQLiteConnectionStore {
             try db.execute(sql: "CREATE INDEX events_occurred_at ON events (occurred_at)")
         }
 
+        // The app's QPS budget, shared by the instances: each holds a place renewed every second or so.
+        migrator.registerMigration("v5-qps-budget") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE qps_budget (
+                        instance_id TEXT PRIMARY KEY,
+                        share REAL NOT NULL,
+                        joined_at REAL NOT NULL,
+                        expires_at REAL NOT NULL
+                    )
+                    """)
+        }
+
         return migrator
     }()
 }

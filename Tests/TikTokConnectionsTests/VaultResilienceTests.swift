@@ -121,6 +121,10 @@ final class FaultyStore: ConnectionStore {
     func instances(seenSince date: Date) async throws -> [VaultInstance] { try await base.instances(seenSince: date) }
     func removeInstance(id: String) async throws { try await base.removeInstance(id: id) }
     func removeInstances(seenBefore date: Date) async throws -> Int { try await base.removeInstances(seenBefore: date) }
+    func renewBudgetMembership(instanceID: String, share: Double, ttl: TimeInterval) async throws -> [BudgetMember] {
+        try await base.renewBudgetMembership(instanceID: instanceID, share: share, ttl: ttl)
+    }
+    func leaveBudget(instanceID: String) async throws { try await base.leaveBudget(instanceID: instanceID) }
 }
 
 extension FaultyStore {

@@ -74,7 +74,7 @@ extension TikTokClient {
         var attempt = 1
         while true {
             if let governor = configuration.rateGovernor {
-                try await governor.acquire()
+                try await governor.acquire(priority: .of(path: path))
             }
             let failure: TikTokError
             var answer: (response: TikTokStreamedResponse, envelope: TikTokEnvelopeHead?)?

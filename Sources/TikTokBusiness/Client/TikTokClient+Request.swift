@@ -81,7 +81,7 @@ extension TikTokClient {
         while true {
             do {
                 if let governor = configuration.rateGovernor {
-                    try await governor.acquire()
+                    try await governor.acquire(priority: .of(path: path))
                 }
                 return try await attemptOnce(request, path: path, data: decodeData)
             } catch let error as TikTokError {

@@ -114,7 +114,11 @@ public struct VaultEnvironment: Sendable {
 
     /// The TikTok client for these settings: the app's credentials, or the built-in emulator's in sandbox mode.
     public static func makeClient(settings: ServiceSettings, sandboxBaseURL: String?, logger: Logger) -> TikTokClient {
-        let governor = RateGovernor(requestsPerSecond: settings.rateLimit)
+        // Paced one call at a time (no burst): `serve` runs it at its share of the app's budget (QPSBudgetService),
+        // and a burst from each of several instances could crowd one of TikTok's one-second windows.
+        let governor = RateGovernor(
+            requestsPerSecond: settings.rateLimit, burst: 1,
+            maximumWait: .milliseconds(Int64(settings.rateLimitMaximumWait * 1000)))
         let timeout = Duration.milliseconds(Int64(settings.requestTimeout * 1000))
         if settings.sandbox {
             let base = sandboxBaseURL ?? settings.sandboxBaseURL()

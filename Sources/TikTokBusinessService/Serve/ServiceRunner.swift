@@ -86,6 +86,16 @@ public enum ServiceRunner {
                     manager: environment.manager, store: environment.store, keyFile: environment.keyFile,
                     interval: .milliseconds(Int64(settings.keyReloadInterval * 1000)),
                     logger: Logger(label: "tiktok-business.keys")))
+            if let governor = environment.client.configuration.rateGovernor {
+                services.append(
+                    QPSBudgetService(
+                        store: environment.store, governor: governor,
+                        instanceID: environment.manager.configuration.instanceID,
+                        configuration: .init(
+                            budget: QPSBudget(
+                                requestsPerSecond: settings.rateLimit, headroom: settings.rateLimitHeadroom)),
+                        logger: Logger(label: "tiktok-business.qps-budget")))
+            }
             services.append(app)
             services.append(
                 RefreshService(manager: environment.manager, logger: Logger(label: "tiktok-business.refresh")))

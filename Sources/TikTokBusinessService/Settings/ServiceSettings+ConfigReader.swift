@@ -77,6 +77,8 @@ extension ServiceSettings {
         let rate = text("TIKTOK_RATE_LIMIT_QPS") ?? "10"
         guard let qps = Double(rate), qps > 0 else { throw SettingsError("TIKTOK_RATE_LIMIT_QPS must be a positive number.") }
         rateLimit = qps
+        rateLimitHeadroom = Double(try integer("TIKTOK_RATE_LIMIT_HEADROOM_PERCENT", default: 10, range: 0...50)) / 100
+        rateLimitMaximumWait = try seconds("TIKTOK_RATE_LIMIT_MAX_WAIT_SECONDS", range: 0.1...600) ?? 5
         requestTimeout = try seconds("TIKTOK_REQUEST_TIMEOUT_SECONDS", range: 1...600) ?? Self.defaultRequestTimeout
 
         databaseMaximumConnections = try text("TIKTOK_BUSINESS_DATABASE_MAX_CONNECTIONS").map { _ in

@@ -38,7 +38,14 @@ public struct ServiceSettings: Sendable {
     public var webhookSecret: String?
     public var logLevel: String
     public var allowedRedirectOrigins: [String]
+    /// The app's QPS budget at TikTok, shared by every instance on the database (`TIKTOK_RATE_LIMIT_QPS`, default 10).
     public var rateLimit: Double
+    /// The part of the budget left unused to absorb network jitter (`TIKTOK_RATE_LIMIT_HEADROOM_PERCENT`, default 10),
+    /// as a fraction.
+    public var rateLimitHeadroom: Double
+    /// How long a proxied or SDK data call may wait for a slot of the budget before it is refused with 429 and
+    /// `Retry-After` (`TIKTOK_RATE_LIMIT_MAX_WAIT_SECONDS`, default 5). Authorization calls always wait.
+    public var rateLimitMaximumWait: Double
     /// How long one TikTok call may take (`TIKTOK_REQUEST_TIMEOUT_SECONDS`), seconds.
     public var requestTimeout: Double
     /// PostgreSQL pool settings; `nil` keeps the store's default.

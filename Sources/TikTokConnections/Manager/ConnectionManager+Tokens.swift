@@ -193,9 +193,16 @@ extension ConnectionManager {
             return try await markReauthorizationRequired(record, reason: "refresh_token_expired", tikTokError: nil)
         }
         let refreshToken = try open(record.refreshToken, of: record, field: .refreshToken)
+        let slot = try await takeQPSSlot(keepingLeaseOf: record, until: leaseUntil)
+        guard let leaseUntil = slot.leaseUntil else {
+            // Another instance took the connection over while this one waited for its turn: it refreshes, not us.
+            return try await store.record(id: record.id) ?? record
+        }
         let grant: AccountTokenGrant
         do {
-            grant = try await client.refreshAccountToken(refreshToken)
+            grant = try await RateGovernor.$prepaidSlot.withValue(slot.prepaid) {
+                try await client.refreshAccountToken(refreshToken)
+            }
             noteTikTokOutcome(nil)
         } catch let error as TikTokError {
             noteTikTokOutcome(error)
@@ -223,6 +230,31 @@ extension ConnectionManager {
             grant, obtainedAt: after, usedRefreshToken: refreshToken, onto: record, event: event, leaseUntil: leaseUntil)
         logger.debug("Access token refreshed", metadata: metadata(stored))
         return stored
+    }
+
+    /// Waits for a slot of the app's QPS budget before a refresh spends a refresh token. A wait of a second or more
+    /// may have outlasted part of the lease, so the lease is then renewed, which also checks it is still this
+    /// instance's: `leaseUntil` is `nil` when it is not (another instance took the connection over, and this one must
+    /// not call TikTok). The slot is handed to the client call through ``RateGovernor/prepaidSlot``.
+    private func takeQPSSlot(keepingLeaseOf record: ConnectionRecord, until leaseUntil: Date) async throws
+        -> (leaseUntil: Date?, prepaid: RateGovernor.PrepaidSlot?)
+    {
+        guard let governor = client.configuration.rateGovernor else { return (leaseUntil, nil) }
+        let started = ContinuousClock.now
+        try await governor.acquire(priority: .authorization)
+        let prepaid = RateGovernor.PrepaidSlot(governor)
+        guard ContinuousClock.now - started >= .seconds(1) else { return (leaseUntil, prepaid) }
+        let time = now()
+        let renewedUntil = time.addingTimeInterval(configuration.leaseDuration)
+        guard
+            let renewed = try await store.claim(
+                id: record.id, now: time, owner: configuration.instanceID, leaseUntil: renewedUntil),
+            renewed.version == record.version
+        else {
+            logger.notice("The lease lapsed while waiting for a QPS slot; another instance refreshes", metadata: metadata(record))
+            return (nil, nil)
+        }
+        return (renewedUntil, prepaid)
     }
 
     /// `record` with a freshly refreshed token pair applied.

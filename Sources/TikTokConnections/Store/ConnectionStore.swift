@@ -151,6 +151,16 @@ public protocol ConnectionStore: Sendable {
 
     /// Removes the reports of instances not seen since `date` (crashed ones); returns how many.
     func removeInstances(seenBefore date: Date) async throws -> Int
+
+    /// Joins or renews `instanceID`'s place in the app's shared QPS budget, in one round trip: records the `share`
+    /// (calls per second) it uses and holds its place for `ttl` seconds by the database's clock, then returns every
+    /// member whose place still holds, this one included, ranked by when they joined (then by id). A member whose
+    /// place lapsed joins again as the newest.
+    func renewBudgetMembership(instanceID: String, share: Double, ttl: TimeInterval) async throws -> [BudgetMember]
+
+    /// Gives up `instanceID`'s place in the shared QPS budget (graceful shutdown): the others take its share at their
+    /// next renewal.
+    func leaveBudget(instanceID: String) async throws
 }
 
 /// Which connections to list.

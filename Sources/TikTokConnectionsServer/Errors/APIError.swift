@@ -19,6 +19,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public var tikTokCode: Int?
     /// The HTTP status of TikTok's answer, when it was not TikTok's JSON (a gateway page).
     public var tikTokHTTPStatus: Int?
+    /// Seconds for a `Retry-After` header (a 429 or 503).
+    public var retryAfter: Int?
 
     /// Creates an error.
     public init(
@@ -40,7 +42,9 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         if let tikTokRequestID { error["tiktok_request_id"] = .string(tikTokRequestID) }
         if let tikTokCode { error["tiktok_code"] = .number(String(tikTokCode)) }
         if let tikTokHTTPStatus { error["tiktok_http_status"] = .number(String(tikTokHTTPStatus)) }
-        return JSONResponse.make(["error": .object(error)], status: status)
+        var response = JSONResponse.make(["error": .object(error)], status: status)
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 
     static func badRequest(_ message: String, code: String = "invalid_request") -> APIError {

@@ -49,6 +49,11 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Counts a request refused by a public route's rate limit.
+    /// Counts a proxied call refused because the app's QPS budget was spent (429 `qps_budget_exhausted`).
+    func budgetRefused() {
+        Counter(label: "tiktok_business_proxy_budget_refused_total", dimensions: [], factory: factory).increment()
+    }
+
     func rateLimited(group: String) {
         Counter(label: "tiktok_business_rate_limited_total", dimensions: [("route", group)], factory: factory)
             .increment()

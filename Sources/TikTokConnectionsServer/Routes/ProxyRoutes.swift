@@ -99,6 +99,13 @@ struct ProxyRoutes<Context: RequestContext>: Sendable {
         } catch let error as TikTokError {
             throw APIError(
                 .badGateway, code: "tiktok_unreachable", message: "TikTok did not answer: \(error.message)")
+        } catch let error as RateBudgetExhausted {
+            metrics.budgetRefused()
+            var refusal = APIError(
+                .tooManyRequests, code: "qps_budget_exhausted",
+                message: "The app's TikTok QPS budget is spent for now; retry after \(error.retryAfterSeconds) s.")
+            refusal.retryAfter = error.retryAfterSeconds
+            throw refusal
         }
     }
 

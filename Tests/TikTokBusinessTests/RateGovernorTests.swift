@@ -1,0 +1,102 @@
+import Synchronization
+import Testing
+import TikTokBusiness
+
+/// The governor's priorities, bounded wait, adjustable rate and prepaid slots.
+@Suite("Rate governor")
+struct RateGovernorTests {
+    @Test func authorizationCallsGoBeforeWaitingDataCalls() async throws {
+        let governor = RateGovernor(requestsPerSecond: 20, burst: 1)
+        try await governor.acquire()  // the bucket is now empty: the rest wait
+        let order = GrantOrder()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<6 {
+                group.addTask {
+                    try await governor.acquire(priority: .data)
+                    order.append("data-\(index)")
+                }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            group.addTask {
+                try await governor.acquire(priority: .authorization)
+                order.append("auth")
+            }
+            try await group.waitForAll()
+        }
+        let granted = order.names.withLock { $0 }
+        let position = try #require(granted.firstIndex(of: "auth"))
+        #expect(position <= 1, "an authorization call jumps the data queue: \(granted)")
+    }
+
+    @Test func dataCallsThatWouldWaitTooLongAreRefusedAtOnceWithARetryDelay() async throws {
+        let governor = RateGovernor(requestsPerSecond: 10, burst: 1, maximumWait: .milliseconds(250))
+        try await governor.acquire()
+        let clock = ContinuousClock()
+        let started = clock.now
+        var refused: [RateBudgetExhausted] = []
+        try await withThrowingTaskGroup(of: RateBudgetExhausted?.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    do {
+                        try await governor.acquire()
+                        return nil
+                    } catch let error as RateBudgetExhausted {
+                        return error
+                    }
+                }
+            }
+            for try await outcome in group { if let outcome { refused.append(outcome) } }
+        }
+        // About two calls fit in 250 ms at 10 per second; the rest are refused, none waits much past the bound.
+        #expect(refused.count >= 6, "\(refused.count) refused")
+        #expect(refused.allSatisfy { $0.retryAfterSeconds >= 1 })
+        #expect(clock.now - started < .seconds(2))
+        // Authorization calls are never refused, however long the queue.
+        try await governor.acquire(priority: .authorization)
+    }
+
+    @Test func aZeroRateHoldsCallsUntilItIsRaised() async throws {
+        let governor = RateGovernor(requestsPerSecond: 10, burst: 1, maximumWait: .seconds(5))
+        governor.setRate(0)
+        await #expect(throws: RateBudgetExhausted.self) { try await governor.acquire(priority: .data) }
+        let order = GrantOrder()
+        let waiting = Task {
+            try await governor.acquire(priority: .authorization)
+            order.append("auth")
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(order.names.withLock { $0 }.isEmpty)
+        governor.setRate(50)
+        try await waiting.value
+        #expect(order.names.withLock { $0 } == ["auth"])
+    }
+
+    @Test func aCancelledWaiterLeavesTheQueue() async throws {
+        let governor = RateGovernor(requestsPerSecond: 1, burst: 1)
+        try await governor.acquire()
+        let waiting = Task { try await governor.acquire() }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(governor.waiting.data == 0)
+    }
+
+    @Test func aPrepaidSlotIsUsedOnceByItsOwnGovernor() async throws {
+        let governor = RateGovernor(requestsPerSecond: 1, burst: 1)
+        try await governor.acquire()
+        let other = RateGovernor(requestsPerSecond: 100)
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await RateGovernor.$prepaidSlot.withValue(RateGovernor.PrepaidSlot(governor)) {
+            try await other.acquire()  // another governor's slot is not this one
+            try await governor.acquire()  // uses the prepaid slot: no wait
+        }
+        #expect(clock.now - started < .milliseconds(500))
+    }
+}
+
+/// The order in which calls were granted.
+private final class GrantOrder: Sendable {
+    let names = Mutex<[String]>([])
+    func append(_ name: String) { names.withLock { $0.append(name) } }
+}
