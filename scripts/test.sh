@@ -24,7 +24,7 @@ swift build --product tiktok-business
 export TIKTOK_BUSINESS_BINARY="$(swift build --show-bin-path)/tiktok-business"
 
 # The live checks of running services, unless only some Swift tests were asked for: the admin page and consent flow
-# in headless Chromium, schemathesis against /openapi.json, and the multi-instance test. Set
+# in headless Chromium, schemathesis against /openapi.json, the multi-instance and shared QPS budget tests. Set
 # TIKTOK_BUSINESS_SKIP_LIVE=1 to skip them locally; CI always runs them.
 if [[ $# -eq 0 && ( -n "${CI:-}" || -z "${TIKTOK_BUSINESS_SKIP_LIVE:-}" ) ]]; then
     scripts/browser-test.sh
@@ -34,6 +34,8 @@ if [[ $# -eq 0 && ( -n "${CI:-}" || -z "${TIKTOK_BUSINESS_SKIP_LIVE:-}" ) ]]; th
     # full 10,000 with 60 s cycles and 12 kills (about 15 minutes on 2 cores).
     MI_CONNECTIONS="${MI_CONNECTIONS:-800}" MI_ACCESS_TOKEN_LIFETIME="${MI_ACCESS_TOKEN_LIFETIME:-45}" \
         MI_KILLS="${MI_KILLS:-6}" scripts/multi-instance-test.sh
+    # One app's QPS budget shared by three instances (then with one joining and one leaving): two 60 s phases.
+    scripts/qps-budget-test.sh
 fi
 
 swift test --skip-build "$@"
