@@ -61,8 +61,8 @@ extension PostgresConnectionStore {
             self.tls = TLS.defaultMode(forHost: host)
         }
 
-        /// Parses `postgres://user[:password]@host[:port][/database][?sslmode=…&sslrootcert=…]` (or `postgresql://`),
-        /// percent-decoding the user, password and database.
+        /// Parses `postgres://user[:password]@host[:port][/database][?sslmode=…&sslrootcert=…]` (or
+        /// `postgresql://`), percent-decoding the user, password and database.
         ///
         /// The query options follow libpq's meanings:
         /// - `sslmode=disable`: no TLS. `require`: TLS, the certificate is not checked (with `sslrootcert=FILE`, as in

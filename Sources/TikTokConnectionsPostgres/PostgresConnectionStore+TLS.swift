@@ -42,15 +42,18 @@ extension PostgresConnectionStore.Configuration {
 
         /// The mode as URL options, for example `sslmode=verify-full, sslrootcert=system`.
         public var description: String {
-            let mode =
-                switch self.mode {
-                case .disable: "disable"
-                case .require: "require"
-                case .verifyCA: "verify-ca"
-                case .verifyFull: "verify-full"
-                }
-            guard let trustRoots else { return "sslmode=\(mode)" }
-            return "sslmode=\(mode), sslrootcert=\(trustRoots)"
+            guard let trustRoots else { return sslmode }
+            return "\(sslmode), sslrootcert=\(trustRoots)"
+        }
+
+        /// The mode alone, for example `sslmode=verify-full`.
+        var sslmode: String {
+            switch mode {
+            case .disable: "sslmode=disable"
+            case .require: "sslmode=require"
+            case .verifyCA: "sslmode=verify-ca"
+            case .verifyFull: "sslmode=verify-full"
+            }
         }
 
         /// The certificates trusted to sign the server's certificate (libpq's `sslrootcert`).
@@ -145,12 +148,14 @@ extension PostgresConnectionStore.Configuration {
             }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ConnectionStoreError("The PostgreSQL URL option sslrootcert names a file that does not exist: \(path)")
+                throw ConnectionStoreError(
+                    "The PostgreSQL URL option sslrootcert names a file that does not exist: \(path)")
             }
             // Only a regular file is read (a device such as /dev/zero would never end).
             let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType
             guard !isDirectory.boolValue, type == .typeRegular else {
-                throw ConnectionStoreError("The PostgreSQL URL option sslrootcert does not name a regular file: \(path)")
+                throw ConnectionStoreError(
+                    "The PostgreSQL URL option sslrootcert does not name a regular file: \(path)")
             }
             guard let certificates = try? NIOSSLCertificate.fromPEMFile(path), !certificates.isEmpty else {
                 throw ConnectionStoreError(
@@ -221,12 +226,15 @@ extension PostgresConnectionStore {
                 return "the server does not accept TLS connections, which \(tls) requires"
             }
             if let sqlState = error.serverInfo?[.sqlState] {
-                guard sqlState.hasPrefix("28") else { return "the server refused the connection: PostgreSQL error \(sqlState)" }
+                guard sqlState.hasPrefix("28") else {
+                    return "the server refused the connection: PostgreSQL error \(sqlState)"
+                }
                 // Class 28, invalid authorization: the message names the host, role and database, never a password.
                 var text = "the server refused the connection: PostgreSQL error \(sqlState)"
                 if let message = error.serverInfo?[.message] { text += ": \(message)" }
                 if tls.mode == .disable {
-                    text += " (with sslmode=disable; a server that accepts only TLS needs sslmode=verify-full or require)"
+                    text +=
+                        " (with sslmode=disable; a server that accepts only TLS needs sslmode=verify-full or require)"
                 }
                 return text
             }
@@ -234,13 +242,14 @@ extension PostgresConnectionStore {
             inner = underlying
         }
         if let error = inner as? NIOSSLExtraError, error == .failedToValidateHostname {
-            return "the host name \(configuration.host) does not match the server's certificate (\(tls) checks that the "
-                + "certificate names the host: connect by a name or address it lists)"
+            return "the host name \(configuration.host) does not match the server's certificate (\(tls.sslmode) checks "
+                + "that the certificate names the host: connect by a name or address it lists)"
         }
         if let error = inner as? NIOSSLError {
             switch error {
             case .handshakeFailed(let reason) where "\(reason)".contains("CERTIFICATE_VERIFY_FAILED"):
-                return "the server's certificate is not trusted: it is not signed by \(roots ?? "a trusted CA") (\(tls))"
+                return "the server's certificate is not trusted: it does not chain to \(roots ?? "a trusted CA") "
+                    + "(\(tls.sslmode))"
             case .handshakeFailed:
                 return "the TLS handshake with the server failed (\(tls))"
             case .failedToLoadCertificate, .noSuchFilesystemObject:
