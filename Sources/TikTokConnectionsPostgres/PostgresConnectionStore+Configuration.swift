@@ -19,10 +19,11 @@ extension PostgresConnectionStore {
         public var password: String?
         /// The database. Defaults to `nil`: the server's default, a database named like the role.
         public var database: String?
-        /// Whether and how the connections use TLS. Defaults to ``TLS/disable`` for a loopback host (`localhost`,
-        /// `127.x.x.x`, `::1`: the traffic never leaves the machine) and to ``TLS/verifyFull(_:)`` against the
-        /// system's trust store for any other host, so that nothing crosses a network unencrypted or to an unverified
-        /// server unless asked for. Never `prefer`: the store does not fall back from TLS to plaintext.
+        /// Whether and how the connections use TLS. Defaults, per the host given when the configuration is created, to
+        /// ``TLS/disable`` for a loopback host (`localhost`, `127.x.x.x`, `::1`: the traffic never leaves the machine)
+        /// and to ``TLS/verifyFull(_:)`` against the system's trust store for any other host, so that nothing crosses
+        /// a network unencrypted or to an unverified server unless asked for. Never `prefer`: the store does not fall
+        /// back from TLS to plaintext.
         public var tls: TLS
         /// The most connections the pool opens. Defaults to `20`.
         public var maximumConnections: Int = 20
