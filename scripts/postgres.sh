@@ -7,8 +7,13 @@
 #   scripts/postgres.sh pause DIR     stops the server (fast shutdown: sessions are cut), keeping the data and port
 #   scripts/postgres.sh resume DIR    starts a paused server again on the same port
 #
-# PostgreSQL is installed from Debian's packages (apt-get) when initdb/pg_ctl are missing. PostgreSQL refuses to run
-# as root: as root, the cluster belongs to the `postgres` user (created by the Debian package).
+# With PG_SSL_DIR=SSLDIR at start, the server has ssl=on with SSLDIR/server.crt and SSLDIR/server.key (copied into
+# the cluster, the key with mode 0600) and its pg_hba.conf accepts TCP connections only over TLS (hostssl; hostnossl
+# is rejected).
+#
+# PostgreSQL (and openssl, which the TLS tests use) is installed from Debian's packages (apt-get) when initdb/pg_ctl
+# or openssl are missing. PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user
+# (created by the Debian package).
 set -euo pipefail
 
 find_bin() {
@@ -27,7 +32,7 @@ install_postgres() {
     local sudo=""
     [[ "$(id -u)" == 0 ]] || sudo="sudo"
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openssl >&2
 }
 
 # Runs a command as the cluster's owner: `postgres` when we are root, else ourselves.
@@ -51,7 +56,7 @@ free_port() {
 
 start() {
     local bin dir port
-    bin="$(find_bin)" || { install_postgres; bin="$(find_bin)"; }
+    bin="$(find_bin)" && command -v openssl >/dev/null || { install_postgres; bin="$(find_bin)"; }
     dir="${1:-$(mktemp -d "${TMPDIR:-/tmp}/tiktok-business-pg.XXXXXX")}"
     mkdir -p "$dir"
     if [[ "$(id -u)" == 0 ]]; then
@@ -63,6 +68,7 @@ start() {
     as_owner "$bin/initdb" -A trust -U postgres --no-sync -E UTF8 -D "$dir/data" >"$dir/initdb.log" 2>&1 || {
         cat "$dir/initdb.log" >&2; return 1
     }
+    [[ -z "${PG_SSL_DIR:-}" ]] || configure_ssl "$dir" "$PG_SSL_DIR"
     # A port can be taken between choosing it and binding it: try a few.
     for _ in 1 2 3 4 5; do
         port="$(free_port)"
@@ -75,6 +81,25 @@ start() {
     done
     cat "$dir/server.log" >&2
     return 1
+}
+
+# TLS only: the server's certificate and key from $2, ssl=on (in postgresql.conf, so that resume keeps it), and a
+# pg_hba.conf that rejects TCP connections without TLS.
+configure_ssl() {
+    local dir="$1" ssl="$2"
+    install -m 0644 "$ssl/server.crt" "$dir/data/server.crt"
+    install -m 0600 "$ssl/server.key" "$dir/data/server.key"
+    if [[ "$(id -u)" == 0 ]]; then chown postgres: "$dir/data/server.crt" "$dir/data/server.key"; fi
+    cat >>"$dir/data/postgresql.conf" <<EOF
+ssl = on
+ssl_cert_file = '$dir/data/server.crt'
+ssl_key_file = '$dir/data/server.key'
+EOF
+    cat >"$dir/data/pg_hba.conf" <<EOF
+local all all trust
+hostnossl all all all reject
+hostssl all all all trust
+EOF
 }
 
 start_server() {

@@ -19,6 +19,12 @@ extension PostgresConnectionStore {
         public var password: String?
         /// The database. Defaults to `nil`: the server's default, a database named like the role.
         public var database: String?
+        /// Whether and how the connections use TLS. Defaults, per the host given when the configuration is created, to
+        /// ``TLS/disable`` for a loopback host (`localhost`, `127.x.x.x`, `::1`: the traffic never leaves the machine)
+        /// and to ``TLS/verifyFull(_:)`` against the system's trust store for any other host, so that nothing crosses
+        /// a network unencrypted or to an unverified server unless asked for. Never `prefer`: the store does not fall
+        /// back from TLS to plaintext.
+        public var tls: TLS
         /// The most connections the pool opens. Defaults to `20`.
         public var maximumConnections: Int = 20
         /// The connections the pool keeps open even when idle. Defaults to `0`.
@@ -53,13 +59,25 @@ extension PostgresConnectionStore {
             self.username = username
             self.password = password
             self.database = database
+            self.tls = TLS.defaultMode(forHost: host)
         }
 
-        /// Parses `postgres://user[:password]@host[:port][/database]` (or `postgresql://`), percent-decoding the
-        /// user, password and database. The only query option accepted is `sslmode=disable`.
+        /// Parses `postgres://user[:password]@host[:port][/database][?sslmode=…&sslrootcert=…]` (or
+        /// `postgresql://`), percent-decoding the user, password and database.
         ///
-        /// - Throws: ``ConnectionStoreError`` when the URL is not one (the message never repeats the URL, which may
-        ///   hold a password).
+        /// The query options follow libpq's meanings:
+        /// - `sslmode=disable`: no TLS. `require`: TLS, the certificate is not checked (with `sslrootcert=FILE`, as in
+        ///   libpq, it is checked like `verify-ca`). `verify-ca`: TLS, the certificate must chain to a trusted root.
+        ///   `verify-full`: as `verify-ca`, and the certificate must name the host. `allow` and `prefer` are refused:
+        ///   they fall back to plaintext silently.
+        /// - `sslrootcert=FILE`: the PEM file of the certificates to trust instead of the system's trust store;
+        ///   `sslrootcert=system`: the system's trust store (as in libpq 16, only with `verify-full`, the default
+        ///   then). Without `sslrootcert`, `verify-ca` and `verify-full` trust the system's trust store.
+        /// - Without `sslmode`: `verify-full` when `sslrootcert` is given; otherwise ``tls``'s default for the host.
+        ///
+        /// - Throws: ``ConnectionStoreError`` when the URL is not one, or an option is unknown, repeated, has a bad
+        ///   value, or names a missing file (the message names the option and never repeats the URL, which may hold a
+        ///   password).
         public init(url: String) throws {
             guard let components = URLComponents(string: url),
                 let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
@@ -72,10 +90,15 @@ extension PostgresConnectionStore {
             guard let username = components.user, !username.isEmpty else {
                 throw ConnectionStoreError("The PostgreSQL URL has no user name")
             }
+            var options: [String: String] = [:]
             for item in components.queryItems ?? [] {
-                guard item.name == "sslmode", item.value == "disable" else {
+                guard item.name == "sslmode" || item.name == "sslrootcert" else {
                     throw ConnectionStoreError("The PostgreSQL URL option \(item.name) is not supported")
                 }
+                guard options[item.name] == nil else {
+                    throw ConnectionStoreError("The PostgreSQL URL option \(item.name) is given more than once")
+                }
+                options[item.name] = item.value ?? ""
             }
             var database = components.path
             if database.hasPrefix("/") { database.removeFirst() }
@@ -85,6 +108,9 @@ extension PostgresConnectionStore {
                 username: username,
                 password: components.password,
                 database: database.isEmpty ? nil : database)
+            if let tls = try TLS(sslmode: options["sslmode"], sslrootcert: options["sslrootcert"]) {
+                self.tls = tls
+            }
         }
     }
 }

@@ -12,6 +12,10 @@ public import TikTokConnections
 /// `FOR UPDATE SKIP LOCKED`, updates are compare-and-swaps on a version, a state is consumed by one atomic `UPDATE`,
 /// and migrations run under a transaction-scoped advisory lock. Any instance may die at any moment; its leases expire.
 ///
+/// Connections use TLS as ``Configuration/tls`` says (by default: none to a loopback host, `verify-full` to any
+/// other); when they cannot be made, an operation's ``ConnectionStoreError`` says why (for example that the server's
+/// certificate is not trusted).
+///
 /// Tokens are stored as ``SealedToken/text`` only. SQL arguments are always bound, and never appear in logs or in the
 /// errors the store throws.
 ///
@@ -30,6 +34,8 @@ public final class PostgresConnectionStore: ConnectionStore, Service {
 
     let client: PostgresClient
     let logger: Logger
+    /// Finds out why no connection could be had, for the error of an operation that waited in vain.
+    let diagnosis = ConnectFailureDiagnosis()
 
     /// Creates a store; its connections open once ``run()`` runs. Call ``migrate()`` before using it.
     ///
@@ -44,7 +50,8 @@ public final class PostgresConnectionStore: ConnectionStore, Service {
         self.logger = logger
         var client = PostgresClient.Configuration(
             host: configuration.host, port: configuration.port, username: configuration.username,
-            password: configuration.password, database: configuration.database, tls: .disable)
+            password: configuration.password, database: configuration.database,
+            tls: configuration.tls.clientTLS)
         client.options.maximumConnections = configuration.maximumConnections
         client.options.minimumConnections = configuration.minimumConnections
         client.options.connectTimeout = configuration.connectTimeout
@@ -233,7 +240,14 @@ extension PostgresConnectionStore {
                 throw CancellationError()
             }
         } catch is LeaseGate.TimedOut {
-            throw ConnectionStoreError("Could not \(operation): no database connection within the wait timeout")
+            let message = "Could not \(operation): no database connection within the wait timeout"
+            // The pool retries failed connections in silence: name the reason (a refused TLS handshake, a refusing
+            // pg_hba.conf) when connecting fails.
+            let configuration = self.configuration
+            if let reason = await diagnosis.reason({ await Self.probeConnection(configuration, logger: logger) }) {
+                throw ConnectionStoreError("\(message); connecting fails: \(reason)")
+            }
+            throw ConnectionStoreError(message)
         } catch {
             throw Self.storeError("Could not \(operation)", error)
         }

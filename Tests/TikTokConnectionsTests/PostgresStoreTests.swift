@@ -282,7 +282,7 @@ struct PostgresStoreConfigurationTests {
     func badURLs() {
         for url in [
             "mysql://u:secretpw@h/db", "postgres://h:5432/db", "postgres://u:secretpw@/db", "not a url",
-            "postgres://u:secretpw@h/db?sslmode=require",
+            "postgres://u:secretpw@h/db?sslmode=prefer", "postgres://u:secretpw@h/db?application_name=x",
         ] {
             #expect {
                 _ = try PostgresConnectionStore.Configuration(url: url)
@@ -311,9 +311,11 @@ struct PostgresCluster: Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/postgres.sh").path
 
-    static func start() async throws -> PostgresCluster {
+    /// Starts a cluster; `environment` goes to scripts/postgres.sh (for example `PG_SSL_DIR` for a TLS-only one).
+    static func start(environment: [String: String] = [:]) async throws -> PostgresCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString)").path
-        let url = try await run(["start", directory]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let url = try await run(["start", directory], environment: environment)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         return PostgresCluster(directory: directory, url: url)
     }
 
@@ -334,7 +336,7 @@ struct PostgresCluster: Sendable {
     func stop() async { _ = try? await Self.run(["stop", directory]) }
 
     @discardableResult
-    static func run(_ arguments: [String]) async throws -> String {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> String {
         // The script's output and exit status go to files, polled: Foundation's Process may never see the exit of a
         // script whose child (the server) lives on, and a pipe would stay open with it.
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("pg-run-\(UUID().uuidString)").path
@@ -345,7 +347,7 @@ struct PostgresCluster: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", #""$0" "$@" > "$OUT" 2>/dev/null; echo $? > "$STATUS""#, script] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.merging(
             ["OUT": base + ".out", "STATUS": base + ".status"]) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
