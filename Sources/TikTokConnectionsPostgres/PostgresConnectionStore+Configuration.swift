@@ -50,6 +50,18 @@ extension PostgresConnectionStore {
         /// well below the lease). Defaults to 30 seconds, as ``statementTimeout``; `nil` for none. Migrations are
         /// exempt.
         public var operationTimeout: Duration? = .seconds(30)
+        /// Whose clock judges refresh and webhook leases. Defaults to ``LeaseClock/database``.
+        public var leaseClock: LeaseClock = .database
+
+        /// Whose clock judges whether a lease has lapsed.
+        public enum LeaseClock: Sendable, Hashable {
+            /// The database's (`now()`): a lease lasts its duration from the moment it was taken, by one clock for
+            /// every instance, so a machine whose clock runs ahead cannot take over a lease early. The caller's `now`
+            /// and `leaseUntil` give only the duration.
+            case database
+            /// The caller's `now` and `leaseUntil`, as given: for tests that move time.
+            case caller
+        }
 
         /// Creates a configuration with the default pool settings.
         public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil)

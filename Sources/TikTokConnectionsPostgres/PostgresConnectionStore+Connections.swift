@@ -67,10 +67,13 @@ extension PostgresConnectionStore {
     }
 
     /// Replaces a connection if its stored version is still `record.version`: stores `record.version + 1`, releases
-    /// the lease, replaces the identities and appends `events`, in one transaction.
+    /// the lease if it is `leaseOwner`'s or nobody's (`nil`: any lease), replaces the identities and appends
+    /// `events`, in one transaction.
     ///
     /// - Returns: `false`, having changed nothing, when the stored version differs or the connection is gone.
-    public func update(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> Bool {
+    public func update(_ record: ConnectionRecord, events: [ConnectionEvent], leaseOwner: String?) async throws
+        -> Bool
+    {
         let values = try ColumnValues(record)
         let c = record.connection
         return try await transaction("update a connection") { connection, logger in
@@ -88,7 +91,11 @@ extension PostgresConnectionStore {
                     key_id = \(values.keyID), refresh_key_id = \(values.refreshKeyID),
                     next_action_at = \(values.nextActionAt), failure_count = \(record.failureCount),
                     warnings_sent = \(values.warningsSent),
-                    version = version + 1, lease_owner = NULL, lease_until = NULL
+                    version = version + 1,
+                    lease_until = CASE WHEN \(leaseOwner)::text IS NULL OR lease_owner IS NULL
+                        OR lease_owner = \(leaseOwner) THEN NULL ELSE lease_until END,
+                    lease_owner = CASE WHEN \(leaseOwner)::text IS NULL OR lease_owner IS NULL
+                        OR lease_owner = \(leaseOwner) THEN NULL ELSE lease_owner END
                 WHERE id = \(c.id) AND version = \(record.version)
                 RETURNING id
                 """,

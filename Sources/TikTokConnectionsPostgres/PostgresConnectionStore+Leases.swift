@@ -11,14 +11,15 @@ extension PostgresConnectionStore {
     /// lease holds.
     public func claimDue(now: Date, limit: Int, owner: String, leaseUntil: Date) async throws -> [ConnectionRecord] {
         guard limit > 0 else { return [] }
+        let lease = leaseTimes(now: now, leaseUntil: leaseUntil)
         let now = PostgresColumns.seconds(now)
-        let leaseUntil = PostgresColumns.seconds(leaseUntil)
         return try await transaction("claim due connections") { connection, logger in
             var records: [ConnectionRecord] = []
             for try await row in try await connection.query(
                 """
                 SELECT * FROM tiktok_business_connections
-                WHERE next_action_at <= \(now) AND (lease_until IS NULL OR lease_until < \(now))
+                WHERE next_action_at <= \(now)
+                AND (lease_until IS NULL OR lease_until < COALESCE(\(lease.now)::double precision, \(unescaped: Self.databaseNow)))
                 ORDER BY next_action_at, id LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
                 """,
@@ -29,7 +30,8 @@ extension PostgresConnectionStore {
             if !records.isEmpty {
                 try await connection.query(
                     """
-                    UPDATE tiktok_business_connections SET lease_owner = \(owner), lease_until = \(leaseUntil)
+                    UPDATE tiktok_business_connections SET lease_owner = \(owner),
+                        lease_until = COALESCE(\(lease.now)::double precision, \(unescaped: Self.databaseNow)) + \(lease.duration)
                     WHERE id = ANY(\(records.map(\.id)))
                     """,
                     logger: logger)
@@ -47,13 +49,14 @@ extension PostgresConnectionStore {
     ///
     /// - Returns: The record when the lease was taken; `nil` when another owner holds it or the connection is gone.
     public func claim(id: String, now: Date, owner: String, leaseUntil: Date) async throws -> ConnectionRecord? {
-        let now = PostgresColumns.seconds(now)
-        let leaseUntil = PostgresColumns.seconds(leaseUntil)
+        let lease = leaseTimes(now: now, leaseUntil: leaseUntil)
         return try await rows(
             "claim a connection",
             """
-            UPDATE tiktok_business_connections SET lease_owner = \(owner), lease_until = \(leaseUntil)
-            WHERE id = \(id) AND (lease_until IS NULL OR lease_until < \(now) OR lease_owner = \(owner))
+            UPDATE tiktok_business_connections SET lease_owner = \(owner),
+                lease_until = COALESCE(\(lease.now)::double precision, \(unescaped: Self.databaseNow)) + \(lease.duration)
+            WHERE id = \(id) AND (lease_until IS NULL OR lease_owner = \(owner)
+                OR lease_until < COALESCE(\(lease.now)::double precision, \(unescaped: Self.databaseNow)))
             RETURNING *
             """
         ).map(ConnectionRecord.init(postgresRow:)).first
@@ -86,5 +89,18 @@ extension PostgresConnectionStore {
             ORDER BY id LIMIT \(limit)
             """
         ).map(ConnectionRecord.init(postgresRow:))
+    }
+
+    /// The database's clock in the unit leases are stored in (seconds since 1970), for ``Configuration/LeaseClock``.
+    static let databaseNow = "EXTRACT(EPOCH FROM now())::double precision"
+
+    /// A lease's reference time and duration: the caller's `now` with ``Configuration/LeaseClock/caller``, `nil` (the
+    /// database's `now()`) with ``Configuration/LeaseClock/database``; the duration is always the caller's.
+    func leaseTimes(now: Date, leaseUntil: Date) -> (now: Double?, duration: Double) {
+        let duration = leaseUntil.timeIntervalSince(now)
+        switch configuration.leaseClock {
+        case .database: return (nil, duration)
+        case .caller: return (PostgresColumns.seconds(now), duration)
+        }
     }
 }

@@ -77,20 +77,22 @@ extension PostgresConnectionStore {
         -> [WebhookDelivery]
     {
         guard limit > 0 else { return [] }
+        let lease = leaseTimes(now: now, leaseUntil: leaseUntil)
         let now = PostgresColumns.seconds(now)
-        let leaseUntil = PostgresColumns.seconds(leaseUntil)
         return try await rows(
             "claim webhook deliveries",
             """
             WITH claimed AS (
                 SELECT d.sequence FROM tiktok_business_webhook_deliveries d
                 WHERE d.state = 'pending' AND d.next_attempt_at <= \(now)
-                AND (d.lease_until IS NULL OR d.lease_until < \(now))
+                AND (d.lease_until IS NULL
+                    OR d.lease_until < COALESCE(\(lease.now)::double precision, \(unescaped: Self.databaseNow)))
                 AND \(unescaped: Self.isHeadOfLine)
                 ORDER BY d.next_attempt_at, d.sequence LIMIT \(limit)
                 FOR UPDATE OF d SKIP LOCKED
             ), d AS (
-                UPDATE tiktok_business_webhook_deliveries w SET lease_owner = \(owner), lease_until = \(leaseUntil)
+                UPDATE tiktok_business_webhook_deliveries w SET lease_owner = \(owner),
+                    lease_until = COALESCE(\(lease.now)::double precision, \(unescaped: Self.databaseNow)) + \(lease.duration)
                 FROM claimed WHERE w.sequence = claimed.sequence
                 RETURNING w.*
             )

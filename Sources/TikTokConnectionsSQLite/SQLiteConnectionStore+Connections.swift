@@ -49,14 +49,19 @@ extension SQLiteConnectionStore {
     }
 
     /// Replaces a connection if its stored version is still `record.version`: stores `record.version + 1`, releases
-    /// the lease, replaces the identities and appends `events`, in one transaction.
+    /// the lease if it is `leaseOwner`'s or nobody's (`nil`: any lease), replaces the identities and appends
+    /// `events`, in one transaction.
     ///
     /// - Returns: `false`, having changed nothing, when the stored version differs or the connection is gone.
-    public func update(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> Bool {
+    public func update(_ record: ConnectionRecord, events: [ConnectionEvent], leaseOwner: String?) async throws
+        -> Bool
+    {
         try await write("update a connection") { db in
             let values = try record.columnValues().dropFirst()  // Everything but the id.
             try db.cachedStatement(sql: Self.updateConnectionSQL)
-                .execute(arguments: StatementArguments(Array(values) + [record.id, record.version]))
+                .execute(
+                    arguments: StatementArguments(
+                        Array(values) + [leaseOwner, leaseOwner, leaseOwner, leaseOwner, record.id, record.version]))
             guard db.changesCount == 1 else { return false }
             try Self.replaceIdentities(db, of: record.connection)
             try Self.insertEvents(db, events)
@@ -135,7 +140,12 @@ extension SQLiteConnectionStore {
     static let updateConnectionSQL: String = {
         let assignments =
             ConnectionRecord.columnNames.dropFirst().map { "\($0) = ?" }
-            + ["version = version + 1", "lease_owner = NULL", "lease_until = NULL"]
+            + [
+                "version = version + 1",
+                // Released only when it is the writer's, or nobody's, or the writer takes no leases (NULL).
+                "lease_until = CASE WHEN ? IS NULL OR lease_owner IS NULL OR lease_owner = ? THEN NULL ELSE lease_until END",
+                "lease_owner = CASE WHEN ? IS NULL OR lease_owner IS NULL OR lease_owner = ? THEN NULL ELSE lease_owner END",
+            ]
         return "UPDATE connections SET \(assignments.joined(separator: ", ")) WHERE id = ? AND version = ?"
     }()
 }

@@ -62,6 +62,8 @@ struct PostgresOutageTests {
                 $0.connectTimeout = .seconds(1)
                 $0.connectionWaitTimeout = .seconds(1)
                 $0.operationTimeout = .seconds(2)
+                // The test moves the vault's clock by a day between cycles and expects leases to lapse with it.
+                $0.leaseClock = .caller
             }
             try await PostgresConnectionStore.withStore(
                 url: cluster.url, configure: configure, logger: PostgresTestDatabase.logger

@@ -84,6 +84,9 @@ final class PostgresTestStores: Sendable {
     {
         var configuration = try PostgresConnectionStore.Configuration(url: database.url)
         configuration.maximumConnections = 8
+        // The contract's checks move time by hand (a claim "61 s later"): leases go by the caller's clock here, and
+        // by the database's in the tests of that (StoreLeaseTests).
+        configuration.leaseClock = .caller
         configure(&configuration)
         let store = PostgresConnectionStore(configuration: configuration, logger: PostgresTestDatabase.logger)
         let task = Task { await store.run() }

@@ -38,7 +38,7 @@ final class FaultyStore: ConnectionStore {
         try await base.connectionID(kind: kind, endUserID: endUserID, matchingAnyOf: identities)
     }
     func insert(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws { try await base.insert(record, events: events) }
-    func update(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> Bool {
+    func update(_ record: ConnectionRecord, events: [ConnectionEvent], leaseOwner: String?) async throws -> Bool {
         let action: Mode = mode.withLock { mode in
             if case .failUpdates(let remaining) = mode {
                 mode = remaining > 1 ? .failUpdates(remaining - 1) : .pass
@@ -51,13 +51,13 @@ final class FaultyStore: ConnectionStore {
             return mode
         }
         switch action {
-        case .pass: return try await base.update(record, events: events)
+        case .pass: return try await base.update(record, events: events, leaseOwner: leaseOwner)
         case .conflictOnce:
             // Another writer (say, a key rotation) gets in first and leaves the tokens as they were.
             mode.withLock { $0 = .pass }
             let current = try await base.record(id: record.id)!
             _ = try await base.update(current, events: [])
-            return try await base.update(record, events: events)
+            return try await base.update(record, events: events, leaseOwner: leaseOwner)
         case .failUpdates: throw ConnectionStoreError("injected write failure")
         // What a database driver may throw when its connection goes away mid-call (the caller was not cancelled).
         case .cancelUpdates: throw CancellationError()

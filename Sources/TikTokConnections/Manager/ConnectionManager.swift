@@ -156,7 +156,7 @@ public final class ConnectionManager: Sendable {
     /// the version moved on.
     func write(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> ConnectionRecord? {
         var next = record
-        let stored = try await storeCall { try await self.store.update(next, events: events) }
+        let stored = try await storeCall { try await self.store.update(next, events: events, leaseOwner: self.configuration.instanceID) }
         guard stored else { return nil }
         next.version += 1
         invalidateCache(id: record.id)

@@ -42,10 +42,13 @@ public protocol ConnectionStore: Sendable {
     /// Inserts a new connection (version must be 0; stored as 1) and appends `events`.
     func insert(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws
 
-    /// Replaces a connection if its stored version is still `record.version`, storing `record.version + 1`, appending
-    /// `events` and releasing any refresh lease, all in one transaction. Returns `false` (and changes nothing) when
-    /// the version moved on.
-    func update(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> Bool
+    /// Replaces a connection if its stored version is still `record.version`, storing `record.version + 1` and
+    /// appending `events`, all in one transaction. Returns `false` (and changes nothing) when the version moved on.
+    ///
+    /// The refresh lease is released only when it is `leaseOwner`'s (or nobody's): a write by one instance never
+    /// frees a lease another instance holds while it refreshes, which would let a third claim the connection and
+    /// spend the same refresh token. `nil` releases any lease (for writers that take no leases).
+    func update(_ record: ConnectionRecord, events: [ConnectionEvent], leaseOwner: String?) async throws -> Bool
 
     /// A page of connections, ordered by id, after `cursor` (an id), filtered.
     func list(_ filter: ConnectionFilter, after cursor: String?, limit: Int) async throws -> [Connection]
@@ -161,6 +164,13 @@ public protocol ConnectionStore: Sendable {
     /// Gives up `instanceID`'s place in the shared QPS budget (graceful shutdown): the others take its share at their
     /// next renewal.
     func leaveBudget(instanceID: String) async throws
+}
+
+extension ConnectionStore {
+    /// ``update(_:events:leaseOwner:)`` releasing any lease: for writers that take no leases (tools and tests).
+    public func update(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> Bool {
+        try await update(record, events: events, leaseOwner: nil)
+    }
 }
 
 /// Which connections to list.
