@@ -121,6 +121,14 @@ final class FaultyStore: ConnectionStore {
     func instances(seenSince date: Date) async throws -> [VaultInstance] { try await base.instances(seenSince: date) }
     func removeInstance(id: String) async throws { try await base.removeInstance(id: id) }
     func removeInstances(seenBefore date: Date) async throws -> Int { try await base.removeInstances(seenBefore: date) }
+    func records(after cursor: String?, limit: Int) async throws -> [ConnectionRecord] {
+        try await base.records(after: cursor, limit: limit)
+    }
+    func insertTransferred(_ records: [ConnectionRecord], events: [ConnectionEvent]) async throws {
+        try await base.insertTransferred(records, events: events)
+    }
+    func pendingImport() async throws -> String? { try await base.pendingImport() }
+    func setPendingImport(_ note: String?) async throws { try await base.setPendingImport(note) }
 }
 
 extension FaultyStore {
