@@ -53,16 +53,14 @@ extension PostgresConnectionStore {
                         scopes, access_token_expires_at, refresh_token_expires_at, last_refreshed_at, last_checked_at,
                         created_at, updated_at, access_token, refresh_token, key_id, refresh_key_id, next_action_at,
                         failure_count, warnings_sent, version
-                    FROM json_to_recordset(\(document)::json) WITH ORDINALITY AS r (
+                    FROM json_to_recordset(\(document)::json) AS r (
                         id text, kind text, status text, status_reason text, end_user_id text, advertiser_ids text,
                         open_id text, tcm_account_ids text, scopes text, access_token_expires_at double precision,
                         refresh_token_expires_at double precision, last_refreshed_at double precision,
                         last_checked_at double precision, created_at double precision, updated_at double precision,
                         access_token text, refresh_token text, key_id text, refresh_key_id text,
-                        next_action_at double precision, failure_count integer, warnings_sent text, version bigint,
-                        ordinal bigint
+                        next_action_at double precision, failure_count integer, warnings_sent text, version bigint
                     )
-                    ORDER BY ordinal
                     ON CONFLICT (id) DO NOTHING RETURNING id
                     """,
                     logger: logger
