@@ -13,6 +13,8 @@ struct TikTokBusinessCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, EmulatorCommand.self, LinkCommand.self, ConnectionsCommand.self, CallCommand.self,
             KeysCommand.self, AppCommand.self, WebhooksCommand.self, MigrateCommand.self,
+            ExportCommand.self,
+            ImportCommand.self,
         ]
     )
 }

@@ -125,6 +125,14 @@ final class FaultyStore: ConnectionStore {
         try await base.renewBudgetMembership(instanceID: instanceID, share: share, ttl: ttl)
     }
     func leaveBudget(instanceID: String) async throws { try await base.leaveBudget(instanceID: instanceID) }
+    func records(after cursor: String?, limit: Int) async throws -> [ConnectionRecord] {
+        try await base.records(after: cursor, limit: limit)
+    }
+    func insertTransferred(_ records: [ConnectionRecord], events: [ConnectionEvent]) async throws {
+        try await base.insertTransferred(records, events: events)
+    }
+    func pendingImport() async throws -> String? { try await base.pendingImport() }
+    func setPendingImport(_ note: String?) async throws { try await base.setPendingImport(note) }
 }
 
 extension FaultyStore {

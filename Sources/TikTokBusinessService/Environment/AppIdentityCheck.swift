@@ -7,6 +7,14 @@ public enum AppIdentityCheck {
     /// Records the settings' identity in a database that has none, or throws when the database serves another.
     public static func verify(store: any ConnectionStore, settings: ServiceSettings) async throws {
         let current = settings.identity
+        // A database that an import is filling (or that an import left half-filled) is not a vault yet.
+        let pending: String?
+        do {
+            pending = try await store.pendingImport()
+        } catch {
+            throw SettingsError("The database could not be read: \(error)")
+        }
+        if let pending { throw SettingsError(VaultImport.partialImportMessage(pending)) }
         for _ in 0..<3 {
             let stored = try await read(store)
             if let stored {

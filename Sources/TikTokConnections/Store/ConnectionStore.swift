@@ -164,6 +164,28 @@ public protocol ConnectionStore: Sendable {
     /// Gives up `instanceID`'s place in the shared QPS budget (graceful shutdown): the others take its share at their
     /// next renewal.
     func leaveBudget(instanceID: String) async throws
+
+    // MARK: Transfer (export and import)
+
+    /// Up to `limit` connections of every status with their sealed tokens and bookkeeping, ordered by id, with ids
+    /// after `cursor` (`nil`: from the first). Leases are not part of a record. For `tiktok-business export`, which
+    /// pages through the whole vault with it.
+    func records(after cursor: String?, limit: Int) async throws -> [ConnectionRecord]
+
+    /// Inserts connections exactly as given (every field, sealed tokens as they are, `version` kept, no lease) with
+    /// their identities, then appends `events` keeping their ids, types, times and data (the store assigns sequences
+    /// in the given order), all in one transaction. For `tiktok-business import`.
+    ///
+    /// - Throws: ``ConnectionStoreError`` when a connection id or an event id is already stored (then nothing is
+    ///   written).
+    func insertTransferred(_ records: [ConnectionRecord], events: [ConnectionEvent]) async throws
+
+    /// The note of an import that started and has not finished, or `nil`. While one is recorded the database holds
+    /// part of a vault and must not serve.
+    func pendingImport() async throws -> String?
+
+    /// Records (`note`) or clears (`nil`) the pending-import note.
+    func setPendingImport(_ note: String?) async throws
 }
 
 extension ConnectionStore {
