@@ -7,7 +7,8 @@ import TikTokBusiness
 struct RateGovernorTests {
     @Test func authorizationCallsGoBeforeWaitingDataCalls() async throws {
         let governor = RateGovernor(requestsPerSecond: 20, burst: 1)
-        try await governor.acquire()  // the bucket is now empty: the rest wait
+        // Paused, so that the queue is built deterministically: six data calls wait, then an authorization call.
+        governor.setRate(0)
         let order = GrantOrder()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<6 {
@@ -16,16 +17,24 @@ struct RateGovernorTests {
                     order.append("data-\(index)")
                 }
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Self.waitUntil { governor.waiting.data == 6 }
             group.addTask {
                 try await governor.acquire(priority: .authorization)
                 order.append("auth")
             }
+            try await Self.waitUntil { governor.waiting.authorization == 1 }
+            governor.setRate(20)
             try await group.waitForAll()
         }
-        let granted = order.names.withLock { $0 }
-        let position = try #require(granted.firstIndex(of: "auth"))
-        #expect(position <= 1, "an authorization call jumps the data queue: \(granted)")
+        #expect(order.names.withLock { $0.first } == "auth", "an authorization call jumps the data queue")
+    }
+
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            try #require(ContinuousClock.now < deadline, "timed out")
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     @Test func dataCallsThatWouldWaitTooLongAreRefusedAtOnceWithARetryDelay() async throws {
@@ -50,7 +59,8 @@ struct RateGovernorTests {
         // About two calls fit in 250 ms at 10 per second; the rest are refused, none waits much past the bound.
         #expect(refused.count >= 6, "\(refused.count) refused")
         #expect(refused.allSatisfy { $0.retryAfterSeconds >= 1 })
-        #expect(clock.now - started < .seconds(2))
+        // Generous for a loaded machine: what matters is that nobody waits on without end.
+        #expect(clock.now - started < .seconds(10))
         // Authorization calls are never refused, however long the queue.
         try await governor.acquire(priority: .authorization)
     }

@@ -38,9 +38,10 @@ struct StoreLeaseTests {
             let store = try await stores.open { $0.leaseClock = .database }
             try await store.insert(F.record("conn_1"), events: [])
             let now = Date()
-            // A takes a 1.5 s lease with a clock an hour behind; B's clock runs an hour ahead.
+            // A takes an 8 s lease with a clock an hour behind; B's clock runs an hour ahead.
             let behind = now.addingTimeInterval(-3_600)
-            #expect(try await store.claim(id: "conn_1", now: behind, owner: "A", leaseUntil: behind.addingTimeInterval(1.5)) != nil)
+            let taken = ContinuousClock.now
+            #expect(try await store.claim(id: "conn_1", now: behind, owner: "A", leaseUntil: behind.addingTimeInterval(8)) != nil)
             let ahead = now.addingTimeInterval(3_600)
             #expect(
                 try await store.claim(id: "conn_1", now: ahead, owner: "B", leaseUntil: ahead.addingTimeInterval(60)) == nil,
@@ -48,9 +49,12 @@ struct StoreLeaseTests {
             #expect(
                 try await store.claimDue(now: ahead.addingTimeInterval(86_400 * 400), limit: 5, owner: "B", leaseUntil: ahead.addingTimeInterval(60))
                     .isEmpty)
-            // Once 1.5 s have passed by the database's clock, the lease is free, even for a clock an hour behind.
-            try await Task.sleep(for: .milliseconds(1_700))
-            #expect(try await store.claim(id: "conn_1", now: behind, owner: "B", leaseUntil: behind.addingTimeInterval(60)) != nil)
+            // Once 8 s have passed by the database's clock the lease is free, even for a clock an hour behind.
+            while try await store.claim(id: "conn_1", now: behind, owner: "B", leaseUntil: behind.addingTimeInterval(60)) == nil {
+                try #require(ContinuousClock.now - taken < .seconds(60), "the lease never lapsed")
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(ContinuousClock.now - taken >= .seconds(8), "the lease lapsed early")
         } catch {
             await stores.stopAll()
             throw error
