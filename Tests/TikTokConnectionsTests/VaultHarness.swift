@@ -65,6 +65,7 @@ struct VaultHarness: Sendable {
         emulatorConfiguration: TikTokEmulatorConfiguration = TikTokEmulatorConfiguration(),
         configure: @Sendable (inout ConnectionManager.Configuration) -> Void = { _ in },
         storeWrapper: @Sendable (any ConnectionStore) -> any ConnectionStore = { $0 },
+        rateGovernor: RateGovernor? = nil,
         _ body: @Sendable (VaultHarness) async throws -> Void
     ) async throws {
         let logs = LogCapture()
@@ -90,7 +91,7 @@ struct VaultHarness: Sendable {
                         advertiserAuthorizationURL: baseURL + "/portal/auth",
                         accountAuthorizationURL: baseURL + "/v2/auth/authorize/",
                         retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(20)),
-                        rateGovernor: nil, requestTimeout: .seconds(5), now: { clock.now() }),
+                        rateGovernor: rateGovernor, requestTimeout: .seconds(5), now: { clock.now() }),
                     transport: transport, logger: logs.logger("sdk"))
                 let manager = ConnectionManager(
                     client: client, store: storeWrapper(store), cipher: cipher, configuration: configuration,

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TikTokBusiness
+import TikTokConnections
+import TikTokConnectionsSQLite
+import TikTokEmulator
+
+/// A refresh that waited for its slot of the app's QPS budget checks, and renews, its lease before it spends the
+/// refresh token: while it waited, the lease may have lapsed and another instance taken the connection over.
+@Suite("A refresh waiting for its QPS slot")
+struct QPSSlotLeaseTests {
+    static func governor() -> RateGovernor { RateGovernor(requestsPerSecond: 100, burst: 1) }
+
+    static func waitUntilWaiting(_ governor: RateGovernor) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while governor.waiting.authorization == 0 {
+            try #require(ContinuousClock.now < deadline, "the refresh never waited for a slot")
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    @Test func aLeaseTakenOverMeanwhileStopsTheRefreshBeforeItCallsTikTok() async throws {
+        let governor = Self.governor()
+        try await VaultHarness.run(configure: { $0.leaseDuration = 120 }, rateGovernor: governor) { vault in
+            let id = try await vault.connectDirect(.tiktokAccount, user: "waiting").connection.id
+            governor.setRate(0)  // the budget is spent: the refresh waits for its turn
+            let refresh = Task { try await vault.manager.refresh(id: id) }
+            try await Self.waitUntilWaiting(governor)
+            // The wait outlasts the lease; another instance claims the connection and refreshes it itself.
+            try vault.advance(121)
+            let now = vault.clock.now()
+            let other = try await vault.store.claim(id: id, now: now, owner: "other-instance", leaseUntil: now.addingTimeInterval(120))
+            #expect(other != nil)
+            try await Task.sleep(for: .seconds(1))
+            governor.setRate(100)
+            _ = try? await refresh.value
+            #expect(vault.emulator.control.counters.refreshes == 0, "the refresh token was spent under another's lease")
+            #expect(vault.logs.text.contains("The lease lapsed while waiting for a QPS slot"))
+        }
+    }
+
+    @Test func aLeaseStillHeldIsRenewedAndTheRefreshGoesOn() async throws {
+        let governor = Self.governor()
+        try await VaultHarness.run(rateGovernor: governor) { vault in
+            let id = try await vault.connectDirect(.tiktokAccount, user: "waiting").connection.id
+            governor.setRate(0)  // the budget is spent: the refresh waits for its turn
+            let refresh = Task { try await vault.manager.refresh(id: id) }
+            try await Self.waitUntilWaiting(governor)
+            try await Task.sleep(for: .seconds(1.2))
+            governor.setRate(100)
+            let connection = try await refresh.value
+            #expect(connection.status == .active)
+            #expect(vault.emulator.control.counters.refreshes == 1)
+        }
+    }
+}
