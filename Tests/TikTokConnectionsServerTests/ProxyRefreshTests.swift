@@ -106,3 +106,31 @@ final class SeenQueries: Sendable {
     func record(_ url: String) { urls.withLock { $0.append(url) } }
     var last: String? { urls.withLock { $0.last } }
 }
+
+/// Past the app's QPS budget the proxy answers 429 with `Retry-After` after a bounded wait, sending nothing to
+/// TikTok, instead of queueing without end.
+@Suite("Proxy: the app's QPS budget")
+struct ProxyBudgetTests {
+    @Test func aCallTheBudgetCannotTakeInTimeIsAnswered429WithRetryAfter() async throws {
+        let governor = RateGovernor(requestsPerSecond: 100, burst: 1, maximumWait: .milliseconds(300))
+        try await ServerHarness.run(rateGovernor: governor) { harness in
+            let connection = try await harness.connect(.tiktokAccount, user: "budget")
+            let openID = try #require(connection.openID)
+            try await harness.application.test(.router) { client in
+                let path = "/v1/proxy/\(connection.id)/business/get/?business_id=\(openID)"
+                #expect(try await client.api(path).json["code"]?.intValue == 0)
+                let before = harness.emulator.control.counters.calls["/business/get/"] ?? 0
+                // The budget is spent (another instance took it all, say): the call is refused, TikTok never sees it.
+                governor.setRate(0)
+                let refused = try await client.api(path)
+                #expect(refused.status == .tooManyRequests)
+                #expect(refused.headers[.retryAfter].flatMap(Int.init).map { $0 >= 1 } == true)
+                #expect(refused.json["error"]?["code"]?.stringValue == "qps_budget_exhausted")
+                #expect(harness.emulator.control.counters.calls["/business/get/"] ?? 0 == before)
+                // A slow budget: the call waits its turn (well within the bound) and goes through.
+                governor.setRate(5)
+                #expect(try await client.api(path).json["code"]?.intValue == 0)
+            }
+        }
+    }
+}

@@ -30,6 +30,7 @@ struct ServerHarness: Sendable {
         emulator emulatorConfiguration: TikTokEmulatorConfiguration = .init(autoConsent: true),
         configure: @Sendable (inout ConnectionManager.Configuration) -> Void = { _ in },
         configureServer: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        rateGovernor: RateGovernor? = nil,
         _ body: @Sendable (ServerHarness) async throws -> Void
     ) async throws {
         let emulator = TikTokEmulator(configuration: emulatorConfiguration)
@@ -45,7 +46,8 @@ struct ServerHarness: Sendable {
                     appID: app.appID, secret: app.secret, apiBaseURL: emulatorURL + "/open_api/v1.3/",
                     advertiserAuthorizationURL: emulatorURL + "/portal/auth",
                     accountAuthorizationURL: emulatorURL + "/v2/auth/authorize/",
-                    retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(10)), rateGovernor: nil),
+                    retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(10)),
+                    rateGovernor: rateGovernor),
                 transport: transport)
             var configuration = ConnectionManager.Configuration(
                 redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: publicURL))
