@@ -96,6 +96,19 @@ def log(message):
     print(f"[multi-instance {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def emulator_app_env(emulator_base, app_id, secret):
+    """The environment of a `serve` process for the emulator's app: this process's, without any TIKTOK_ variable,
+    plus the app's credentials and the emulator's API and authorization URLs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIKTOK_")}
+    env.update({
+        "TIKTOK_APP_ID": app_id, "TIKTOK_APP_SECRET": secret,
+        "TIKTOK_API_BASE_URL": f"{emulator_base}/open_api/v1.3/",
+        "TIKTOK_ACCOUNT_AUTH_URL": f"{emulator_base}/v2/auth/authorize/",
+        "TIKTOK_ADVERTISER_AUTH_URL": f"{emulator_base}/portal/auth",
+    })
+    return env
+
+
 def parse_time(text):
     """An RFC 3339 time of the API (`2026-12-02T09:22:07Z`, fractions allowed) as unix seconds."""
     from datetime import datetime
@@ -323,12 +336,8 @@ class Test:
         # One key file for every instance and the CLI (as on a shared volume); it does not exist yet, so the
         # instances, which start together, generate it (one of them wins; the others read its key).
         self.key_file = os.path.join(ARTIFACTS, "keys")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TIKTOK_")}
+        env = emulator_app_env(self.emulator_base, APP_ID, APP_SECRET)
         env.update({
-            "TIKTOK_APP_ID": APP_ID, "TIKTOK_APP_SECRET": APP_SECRET,
-            "TIKTOK_API_BASE_URL": f"{self.emulator_base}/open_api/v1.3/",
-            "TIKTOK_ACCOUNT_AUTH_URL": f"{self.emulator_base}/v2/auth/authorize/",
-            "TIKTOK_ADVERTISER_AUTH_URL": f"{self.emulator_base}/portal/auth",
             "TIKTOK_BUSINESS_DATABASE_URL": self.database_url,
             "TIKTOK_BUSINESS_KEY_FILE": self.key_file,
             "TIKTOK_BUSINESS_KEY_RELOAD_SECONDS": str(KEY_RELOAD),

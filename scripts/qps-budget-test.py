@@ -47,7 +47,11 @@ MARGIN = LIFETIME // 3
 BUDGET = 10
 OFFERED = 30
 APP_ID, APP_SECRET = "qps-app", "qps-secret"
-log, fail, HTTP, wait_until = mi.log, mi.fail, mi.HTTP, mi.wait_until
+fail, HTTP, wait_until = mi.fail, mi.HTTP, mi.wait_until
+
+
+def log(message):
+    print(f"[qps-budget {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 class BudgetTest:
@@ -80,12 +84,8 @@ class BudgetTest:
             "--log-level", "warning"], dict(os.environ), os.path.join(ARTIFACTS, "emulator.log"))
         wait_until("the emulator", lambda: HTTP.request("GET", self.emulator_base + "/_emulator/clock")[0] == 200, 60)
         self.api_key = "qps-" + secrets.token_hex(16)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TIKTOK_")}
+        env = mi.emulator_app_env(self.emulator_base, APP_ID, APP_SECRET)
         env.update({
-            "TIKTOK_APP_ID": APP_ID, "TIKTOK_APP_SECRET": APP_SECRET,
-            "TIKTOK_API_BASE_URL": f"{self.emulator_base}/open_api/v1.3/",
-            "TIKTOK_ACCOUNT_AUTH_URL": f"{self.emulator_base}/v2/auth/authorize/",
-            "TIKTOK_ADVERTISER_AUTH_URL": f"{self.emulator_base}/portal/auth",
             "TIKTOK_BUSINESS_DATABASE_URL": result.stdout.strip(),
             "TIKTOK_BUSINESS_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
             "TIKTOK_BUSINESS_API_KEY": self.api_key,

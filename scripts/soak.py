@@ -287,12 +287,8 @@ class Soak:
             "--seed", str(SEED), "--log-level", "warning"], dict(os.environ))
         wait_until("the emulator", lambda: HTTP.request("GET", self.emulator_base + "/_emulator/clock")[0] == 200, 60)
 
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TIKTOK_")}
+        env = _multi_instance.emulator_app_env(self.emulator_base, APP_ID, APP_SECRET)
         env.update({
-            "TIKTOK_APP_ID": APP_ID, "TIKTOK_APP_SECRET": APP_SECRET,
-            "TIKTOK_API_BASE_URL": f"{self.emulator_base}/open_api/v1.3/",
-            "TIKTOK_ACCOUNT_AUTH_URL": f"{self.emulator_base}/v2/auth/authorize/",
-            "TIKTOK_ADVERTISER_AUTH_URL": f"{self.emulator_base}/portal/auth",
             "TIKTOK_ACCOUNT_SCOPES": SCOPES,
             "TIKTOK_BUSINESS_DATABASE_URL": database_url,
             "TIKTOK_BUSINESS_KEY_FILE": os.path.join(ARTIFACTS, "keys"),
