@@ -110,3 +110,21 @@ private final class GrantOrder: Sendable {
     let names = Mutex<[String]>([])
     func append(_ name: String) { names.withLock { $0.append(name) } }
 }
+
+extension RateGovernorTests {
+    @Test func thousandsOfConcurrentCallersAtAHighRateAllGetThrough() async throws {
+        let governor = RateGovernor(requestsPerSecond: 30_000, burst: 1, maximumWait: .seconds(5))
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<3_000 {
+                group.addTask {
+                    try await governor.acquire(priority: index % 7 == 0 ? .authorization : .data)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(clock.now - started < .seconds(10))
+        #expect(governor.waiting == (0, 0))
+    }
+}

@@ -53,4 +53,49 @@ struct QPSSlotLeaseTests {
             #expect(vault.emulator.control.counters.refreshes == 1)
         }
     }
+
+    @Test func aConnectionReSealedMeanwhileIsStillRefreshedAndItsLeaseReleased() async throws {
+        let governor = Self.governor()
+        try await VaultHarness.run(rateGovernor: governor) { vault in
+            let id = try await vault.connectDirect(.tiktokAccount, user: "resealed").connection.id
+            governor.setRate(0)
+            let refresh = Task { try await vault.manager.refresh(id: id) }
+            try await Self.waitUntilWaiting(governor)
+            // A key rotation re-seals the connection meanwhile: a new version, the same refresh token.
+            let stored = try #require(try await vault.store.record(id: id))
+            #expect(try await vault.store.update(stored, events: [], leaseOwner: "key-rotation"))
+            try await Task.sleep(for: .seconds(1.2))
+            governor.setRate(100)
+            #expect(try await refresh.value.status == .active)
+            #expect(vault.emulator.control.counters.refreshes == 1, "the refresh gave up on a re-sealed connection")
+            let now = vault.clock.now()
+            #expect(
+                try await vault.store.claim(id: id, now: now, owner: "next", leaseUntil: now.addingTimeInterval(60)) != nil,
+                "the lease was left held")
+        }
+    }
+
+    @Test func aConnectionRefreshedMeanwhileByAnotherInstanceIsLeftAsItIsAndItsLeaseReleased() async throws {
+        let governor = Self.governor()
+        try await VaultHarness.run(configure: { $0.leaseDuration = 120 }, rateGovernor: governor) { vault in
+            let id = try await vault.connectDirect(.tiktokAccount, user: "taken").connection.id
+            governor.setRate(0)
+            let refresh = Task { try await vault.manager.refresh(id: id) }
+            try await Self.waitUntilWaiting(governor)
+            // The lease lapses; another instance claims the connection, stores a refreshed pair and lets go.
+            try vault.advance(121)
+            let now = vault.clock.now()
+            var other = try #require(
+                try await vault.store.claim(id: id, now: now, owner: "other", leaseUntil: now.addingTimeInterval(120)))
+            other.refreshToken = try vault.cipher.seal("rft.from-the-other-instance", connectionID: id, field: .refreshToken)
+            #expect(try await vault.store.update(other, events: [], leaseOwner: "other"))
+            try await Task.sleep(for: .seconds(1.2))
+            governor.setRate(100)
+            _ = try await refresh.value
+            #expect(vault.emulator.control.counters.refreshes == 0, "a spent refresh token was sent again")
+            #expect(
+                try await vault.store.claim(id: id, now: now, owner: "next", leaseUntil: now.addingTimeInterval(60)) != nil,
+                "the lease was left held")
+        }
+    }
 }

@@ -140,7 +140,7 @@ extension ConnectionManager {
                 try seal(open($0, of: record, field: .refreshToken), connectionID: record.id, field: .refreshToken)
             }
             // The write releases this lease.
-            if try await write(record, events: []) != nil { return .resealed }
+            if try await write(record, events: [], leaseOwner: owner) != nil { return .resealed }
         }
         try? await store.releaseLease(id: original.id, owner: owner)
         return .conflicted

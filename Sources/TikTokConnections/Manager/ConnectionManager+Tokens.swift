@@ -187,16 +187,33 @@ extension ConnectionManager {
     /// - Throws: ``ConnectionError/Code/tikTokUnavailable`` on a transient failure (status unchanged, a retry
     ///   scheduled), or a store failure.
     func performRefresh(_ leased: ConnectionRecord, leaseUntil: Date) async throws -> ConnectionRecord {
-        let record = leased
+        var record = leased
+        var leaseUntil = leaseUntil
         let time = now()
         if let lapse = record.connection.refreshTokenExpiresAt, lapse <= time {
             return try await markReauthorizationRequired(record, reason: "refresh_token_expired", tikTokError: nil)
         }
         let refreshToken = try open(record.refreshToken, of: record, field: .refreshToken)
         let slot = try await takeQPSSlot(keepingLeaseOf: record, until: leaseUntil)
-        guard let leaseUntil = slot.leaseUntil else {
+        switch slot.lease {
+        case .kept:
+            break
+        case .lost:
             // Another instance took the connection over while this one waited for its turn: it refreshes, not us.
             return try await store.record(id: record.id) ?? record
+        case .renewed(let renewed, let until):
+            leaseUntil = until
+            if renewed.version != record.version {
+                // Written while this one waited: re-sealed by a key rotation (the same refresh token: refresh the
+                // stored version), or refreshed or marked by an instance that took the connection over while the
+                // lease had lapsed (nothing left to do: give the lease back).
+                let current = renewed.refreshToken.flatMap { try? open($0, of: renewed, field: .refreshToken) }
+                guard renewed.connection.status == .active, current == refreshToken else {
+                    try? await store.releaseLease(id: renewed.id, owner: configuration.instanceID)
+                    return renewed
+                }
+                record = renewed
+            }
         }
         let grant: AccountTokenGrant
         do {
@@ -232,29 +249,38 @@ extension ConnectionManager {
         return stored
     }
 
+    /// What became of a refresh's lease while it waited for its QPS slot.
+    enum SlotLease {
+        /// The wait was short: the lease taken before it holds.
+        case kept
+        /// The wait was long, and the lease is renewed until `until`; `record` is the stored connection, which may be
+        /// a newer version than the one the refresh started from.
+        case renewed(ConnectionRecord, until: Date)
+        /// Another instance holds the lease now (or the connection is gone): the refresh must not call TikTok.
+        case lost
+    }
+
     /// Waits for a slot of the app's QPS budget before a refresh spends a refresh token. A wait of a second or more
-    /// may have outlasted part of the lease, so the lease is then renewed, which also checks it is still this
-    /// instance's: `leaseUntil` is `nil` when it is not (another instance took the connection over, and this one must
-    /// not call TikTok). The slot is handed to the client call through ``RateGovernor/prepaidSlot``.
+    /// may have outlasted part of the lease, so the lease is then renewed, which also tells whether it is still this
+    /// instance's. The slot is handed to the client call through ``RateGovernor/prepaidSlot``.
     private func takeQPSSlot(keepingLeaseOf record: ConnectionRecord, until leaseUntil: Date) async throws
-        -> (leaseUntil: Date?, prepaid: RateGovernor.PrepaidSlot?)
+        -> (lease: SlotLease, prepaid: RateGovernor.PrepaidSlot?)
     {
-        guard let governor = client.configuration.rateGovernor else { return (leaseUntil, nil) }
+        guard let governor = client.configuration.rateGovernor else { return (.kept, nil) }
         let started = ContinuousClock.now
         try await governor.acquire(priority: .authorization)
         let prepaid = RateGovernor.PrepaidSlot(governor)
-        guard ContinuousClock.now - started >= .seconds(1) else { return (leaseUntil, prepaid) }
+        guard ContinuousClock.now - started >= .seconds(1) else { return (.kept, prepaid) }
         let time = now()
         let renewedUntil = time.addingTimeInterval(configuration.leaseDuration)
         guard
             let renewed = try await store.claim(
-                id: record.id, now: time, owner: configuration.instanceID, leaseUntil: renewedUntil),
-            renewed.version == record.version
+                id: record.id, now: time, owner: configuration.instanceID, leaseUntil: renewedUntil)
         else {
             logger.notice("The lease lapsed while waiting for a QPS slot; another instance refreshes", metadata: metadata(record))
-            return (nil, nil)
+            return (.lost, nil)
         }
-        return (renewedUntil, prepaid)
+        return (.renewed(renewed, until: renewedUntil), prepaid)
     }
 
     /// `record` with a freshly refreshed token pair applied.

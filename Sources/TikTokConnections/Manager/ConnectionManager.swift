@@ -153,10 +153,14 @@ public final class ConnectionManager: Sendable {
     }
 
     /// Writes `record` (compare-and-swap on its version) with `events`; returns the stored record, or `nil` when
-    /// the version moved on.
-    func write(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws -> ConnectionRecord? {
+    /// the version moved on. The write releases the connection's lease if `leaseOwner` (default: this instance)
+    /// holds it, and leaves any other owner's lease in place.
+    func write(_ record: ConnectionRecord, events: [ConnectionEvent], leaseOwner: String? = nil) async throws
+        -> ConnectionRecord?
+    {
         var next = record
-        let stored = try await storeCall { try await self.store.update(next, events: events, leaseOwner: self.configuration.instanceID) }
+        let owner = leaseOwner ?? configuration.instanceID
+        let stored = try await storeCall { try await self.store.update(next, events: events, leaseOwner: owner) }
         guard stored else { return nil }
         next.version += 1
         invalidateCache(id: record.id)
