@@ -242,9 +242,15 @@ private struct State: ~Copyable {
         return true
     }
 
+    /// How far the bucket may fall behind the clock and catch up: a grant that came late (the dispatcher's sleep
+    /// overshoots by a millisecond or so, much more on a loaded machine) lets the next ones follow at once until the
+    /// schedule is met again, so that high rates are reached; at most this much, so that calls are never bunched more
+    /// than that.
+    static let catchUp: Duration = .milliseconds(10)
+
     mutating func take(now: ContinuousClock.Instant) {
         guard let interval else { return }
-        nextArrival = max(nextArrival, now) + interval
+        nextArrival = max(nextArrival, now - Self.catchUp) + interval
     }
 
     /// How long a data call enqueued now would wait, or `nil` while the rate is zero.
