@@ -66,9 +66,19 @@ struct RateGovernorTests {
     }
 
     @Test func aZeroRateHoldsCallsUntilItIsRaised() async throws {
-        let governor = RateGovernor(requestsPerSecond: 10, burst: 1, maximumWait: .seconds(5))
+        let governor = RateGovernor(requestsPerSecond: 10, burst: 1, maximumWait: .milliseconds(300))
         governor.setRate(0)
+        // A data call waits for the rate to come back, up to its bound, then is refused.
+        let clock = ContinuousClock()
+        let started = clock.now
         await #expect(throws: RateBudgetExhausted.self) { try await governor.acquire(priority: .data) }
+        #expect(clock.now - started >= .milliseconds(300))
+        // One that waits while the rate comes back goes through.
+        let data = Task { try await governor.acquire(priority: .data) }
+        try await Self.waitUntil { governor.waiting.data == 1 }
+        governor.setRate(50)
+        try await data.value
+        governor.setRate(0)
         let order = GrantOrder()
         let waiting = Task {
             try await governor.acquire(priority: .authorization)

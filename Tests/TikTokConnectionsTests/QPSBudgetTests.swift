@@ -1,9 +1,11 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 import TikTokBusiness
 import TikTokConnections
+import TikTokConnectionsSQLite
 
 /// The app's QPS budget split between instances: the pure split, the store's places, and the service moving a
 /// governor as instances come and go.
@@ -125,5 +127,43 @@ struct QPSBudgetTests {
                 try await tasks.waitForAll()
             }
         }
+    }
+
+    @Test func anUnreachableDatabaseKeepsTheShareWhileThePlaceHoldsThenFallsBackThenRecovers() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("budget-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let base = try SQLiteConnectionStore(path: directory + "/connections.sqlite")
+        try await base.migrate()
+        let store = FaultyStore(base)
+        // Another instance holds a place: this one's part is 4 of the 9 usable calls per second.
+        _ = try await base.renewBudgetMembership(instanceID: "another", share: 5, ttl: 3_600)
+        let governor = RateGovernor(requestsPerSecond: 10, burst: 1)
+        let service = QPSBudgetService(
+            store: store, governor: governor, instanceID: "this",
+            configuration: .init(
+                budget: QPSBudget(requestsPerSecond: 10), renewalInterval: .milliseconds(50), placeDuration: 1))
+        let group = ServiceGroup(
+            configuration: .init(services: [service], gracefulShutdownSignals: [], logger: Logger(label: "test")))
+        func rate(becomes expected: Double, _ comment: Comment) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while governor.currentRate != expected, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(governor.currentRate == expected, comment)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await rate(becomes: 4, "the part left by the other instance")
+            store.failBudgetRenewals.withLock { $0 = true }
+            let failed = ContinuousClock.now
+            // Half an equal part among the two members it last saw: 9 / 4.
+            try await rate(becomes: 2.25, "a conservative share once its place has lapsed")
+            #expect(ContinuousClock.now - failed >= .milliseconds(900), "it kept its share while its place held")
+            store.failBudgetRenewals.withLock { $0 = false }
+            try await rate(becomes: 4, "its part again once the database answers")
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(try await base.renewBudgetMembership(instanceID: "another", share: 5, ttl: 60).map(\.id) == ["another"])
     }
 }

@@ -14,6 +14,8 @@ final class FaultyStore: ConnectionStore {
     let hung = Mutex<Int>(0)
     /// Fails lease claims too (the database is unreachable for this instance, not only its writes).
     let failClaims = Mutex<Bool>(false)
+    /// Fails renewals of places in the shared QPS budget (the database is unreachable).
+    let failBudgetRenewals = Mutex<Bool>(false)
     /// Sweeps and webhook rounds so far: how often the services' loops ran (`ServiceSleepTests`).
     let claimDueCalls = Mutex<Int>(0)
     let webhookClaimCalls = Mutex<Int>(0)
@@ -122,7 +124,8 @@ final class FaultyStore: ConnectionStore {
     func removeInstance(id: String) async throws { try await base.removeInstance(id: id) }
     func removeInstances(seenBefore date: Date) async throws -> Int { try await base.removeInstances(seenBefore: date) }
     func renewBudgetMembership(instanceID: String, share: Double, ttl: TimeInterval) async throws -> [BudgetMember] {
-        try await base.renewBudgetMembership(instanceID: instanceID, share: share, ttl: ttl)
+        if failBudgetRenewals.withLock({ $0 }) { throw ConnectionStoreError("injected: the database is unreachable") }
+        return try await base.renewBudgetMembership(instanceID: instanceID, share: share, ttl: ttl)
     }
     func leaveBudget(instanceID: String) async throws { try await base.leaveBudget(instanceID: instanceID) }
     func records(after cursor: String?, limit: Int) async throws -> [ConnectionRecord] {

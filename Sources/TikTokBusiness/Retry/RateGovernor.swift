@@ -15,7 +15,7 @@ import Synchronization
 ///   always wait their turn.
 /// - **An adjustable rate.** ``setRate(_:)`` changes the rate while calls wait: several instances sharing one app's
 ///   budget each run at their share (see `QPSBudgetService` in TikTokConnections). A rate of zero holds every call
-///   until the rate is raised (data calls are refused at once when they may not wait).
+///   until the rate is raised (data calls for at most ``maximumWait``).
 public final class RateGovernor: Sendable {
     /// Which calls go first when calls wait.
     public enum Priority: Sendable, Hashable {
@@ -98,10 +98,10 @@ public final class RateGovernor: Sendable {
         let id = WaiterID()
         let admission: Admission = state.withLock { state in
             if state.isIdle, state.grantImmediately(now: now) { return .go }
-            if priority == .data, let maximumWait {
-                // While the rate is zero (an instance waiting for its share), a data call is told to come back.
-                guard let wait = state.estimatedWait(now: now) else { return .refuse(retryAfter: .seconds(1)) }
-                if wait > maximumWait { return .refuse(retryAfter: wait) }
+            // A data call that would wait past the bound is refused at once. While the rate is zero (an instance
+            // waiting for its share, which usually comes within a renewal or two) it waits, up to the bound.
+            if priority == .data, let maximumWait, let wait = state.estimatedWait(now: now), wait > maximumWait {
+                return .refuse(retryAfter: wait)
             }
             return .wait
         }
