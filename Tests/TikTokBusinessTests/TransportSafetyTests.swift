@@ -24,7 +24,8 @@ struct TransportSafetyTests {
             return "{\"code\":0}"
         }
         router.get("stall") { _, _ in
-            // The head and a first chunk at once, then nothing for three seconds (the call allows one).
+            // The head and a first chunk at once, then nothing for three seconds (the call allows one): a call
+            // whose deadline stopped at the head would end with the whole body instead of an error.
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init { writer in
@@ -54,13 +55,11 @@ struct TransportSafetyTests {
     @Test func aPeerThatStallsAfterItsHeadersTimesOut() async throws {
         try await Self.application(Hits()).test(.live) { client in
             let transport = AsyncHTTPClientTransport()
-            let started = ContinuousClock.now
             await #expect(throws: (any Error).self) {
                 _ = try await transport.send(
                     TikTokHTTPRequest(method: "GET", url: "http://127.0.0.1:\(client.port!)/stall"),
                     timeout: .seconds(1))
             }
-            #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
 }

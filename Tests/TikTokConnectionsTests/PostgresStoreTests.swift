@@ -256,7 +256,8 @@ struct PostgresStoreTests {
             let started = clock.now
             await #expect(throws: ConnectionStoreError.self) { try await store.ping() }
             await #expect(throws: ConnectionStoreError.self) { try await store.record(id: "conn_1") }
-            #expect(clock.now - started < .seconds(10))  // two 0.5 s waits; generous for a busy machine, far from a hang
+            // Two 0.5 s waits: the bound is generous for a loaded machine's stalls, and still far from a hang.
+            #expect(clock.now - started < .seconds(30))
             group.cancelAll()
         }
     }

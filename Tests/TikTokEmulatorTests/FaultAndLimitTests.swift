@@ -231,7 +231,8 @@ struct FaultAndLimitTests {
             let before = try #require(try await client.control(.get, "/clock").json["now"]?.intValue)
             let advanced = try await client.control(.post, "/clock/advance", ["seconds": 3_600])
             let after = try #require(advanced.json["now"]?.intValue)
-            #expect((3_600...3_602).contains(after - before))
+            // Plus the real seconds between the two calls, which a loaded machine may make a few.
+            #expect((3_600...3_630).contains(after - before))
             #expect(try await client.control(.post, "/clock/advance", ["seconds": -5]).status == .badRequest)
 
             let token = try await client.advertiserToken(emulator, user: "pat")
