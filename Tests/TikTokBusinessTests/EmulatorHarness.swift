@@ -34,9 +34,10 @@ struct EmulatorHarness: Sendable {
         }
     }
 
+    /// A client of the emulator; the default deadline is far from a loaded machine's stalls.
     func client(
         retry: RetryPolicy = RetryPolicy(initialBackoff: .milliseconds(5), maximumBackoff: .milliseconds(50)),
-        governor: RateGovernor? = nil, timeout: Duration = .seconds(5), secret: String = EmulatorHarness.secret
+        governor: RateGovernor? = nil, timeout: Duration = .seconds(30), secret: String = EmulatorHarness.secret
     ) -> TikTokClient {
         TikTokClient(
             configuration: .init(
