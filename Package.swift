@@ -56,6 +56,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // TikTok's report catalogue as data (ReportCatalogue), compiled into the binary.
+            resources: [.embedInCode("Resources/report-catalogue.json")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,16 +1,34 @@
 import Hummingbird
 
-/// Marketing API reads: `/advertiser/info/`, `/campaign/get/`, `/adgroup/get/`, `/ad/get/`.
+/// Marketing API reads: `/user/info/`, `/advertiser/info/`, `/campaign/get/`, `/adgroup/get/`, `/ad/get/`.
 struct MarketingRoutes: Sendable {
     let state: EmulatorState
 
     private var catalog: MarketingCatalog { self.state.marketing }
 
     func register<Context: RequestContext>(on api: RouterGroup<Context>) {
+        api.get("user/info") { request, _ in try self.userInfo(request) }
         api.get("advertiser/info") { request, _ in try self.advertiserInfo(request) }
         api.get("campaign/get") { request, _ in try self.campaigns(request) }
         api.get("adgroup/get") { request, _ in try self.adGroups(request) }
         api.get("ad/get") { request, _ in try self.ads(request) }
+    }
+
+    /// `GET /user/info/`: the profile of the user who authorized a Marketing API token (reporting clients call it
+    /// first, as a token check).
+    private func userInfo(_ request: Request) throws -> APIResponse {
+        let token = try self.state.authenticate(request)
+        guard token.flow == .advertiser else {
+            throw APIError.permission("The access token is not a Marketing API token.")
+        }
+        var random = SplitMix64(seed: self.catalog.seed, "core-user", token.user.name)
+        return APIResponse([
+            "core_user_id": .string(random.digits(19)),
+            "display_name": .string(token.user.displayName),
+            "email": .string("\(token.user.username.prefix(1))***@example.com"),
+            "avatar_url": .string("https://p16-emulator.tiktokcdn.com/avatar/\(token.user.username).jpeg"),
+            "create_time": .int(1_640_995_200 + random.below(365 * 86_400)),
+        ])
     }
 
     /// `GET /advertiser/info/?advertiser_ids=[…]&fields=[…]` (at most 100 ids).

@@ -1,11 +1,13 @@
 import Hummingbird
 
-/// `GET /report/integrated/get/`: BASIC reports at advertiser, campaign, ad group and ad level, by day, hour or
-/// over the whole range.
+/// `GET /report/integrated/get/`: BASIC and AUDIENCE reports at every data level of ``ReportCatalogue`` (advertiser,
+/// campaign, ad group and ad, auction or reservation), by day, hour or over the whole range, with any metric of the
+/// catalogue and audience dimensions (gender, age, country, platform, …) that split each row exactly.
 struct ReportRoutes: Sendable {
     let state: EmulatorState
 
     private var catalog: MarketingCatalog { self.state.marketing }
+    private var reports: ReportCatalogue { self.state.reports.reports }
 
     /// A row's subject: one object of the data level, or everything at that level when no id dimension is asked for.
     private enum Entity {
@@ -23,23 +25,7 @@ struct ReportRoutes: Sendable {
         case range(ClosedRange<Int>)
     }
 
-    private static let levels: [String: String] = [
-        "AUCTION_ADVERTISER": "advertiser_id",
-        "AUCTION_CAMPAIGN": "campaign_id",
-        "AUCTION_ADGROUP": "adgroup_id",
-        "AUCTION_AD": "ad_id",
-    ]
     private static let idDimensions: Set<String> = ["advertiser_id", "campaign_id", "adgroup_id", "ad_id"]
-    private static let timeDimensions: Set<String> = ["stat_time_day", "stat_time_hour"]
-    /// Attribute metrics and the levels that have them.
-    private static let attributeMetrics: [String: Set<String>] = [
-        "campaign_name": ["campaign_id", "adgroup_id", "ad_id"],
-        "campaign_id": ["adgroup_id", "ad_id"],
-        "adgroup_name": ["adgroup_id", "ad_id"],
-        "adgroup_id": ["ad_id"],
-        "ad_name": ["ad_id"],
-        "currency": ["advertiser_id", "campaign_id", "adgroup_id", "ad_id"],
-    ]
 
     func register<Context: RequestContext>(on api: RouterGroup<Context>) {
         api.get("report/integrated/get") { request, _ in try self.report(request) }
@@ -52,31 +38,42 @@ struct ReportRoutes: Sendable {
         try self.state.requireAdvertiser(advertiserID, for: token)
 
         let reportType = try query.required("report_type")
-        guard reportType == "BASIC" else {
-            throw APIError.invalid("report_type", "The emulator supports BASIC reports only.")
+        guard self.reports.reportTypes.contains(reportType) else {
+            throw APIError.invalid(
+                "report_type", "Must be one of \(self.reports.reportTypes.sorted().joined(separator: ", ")).")
         }
         let dataLevel = try query.required("data_level")
-        guard let levelDimension = Self.levels[dataLevel] else {
-            throw APIError.invalid("data_level", "Must be one of \(Self.levels.keys.sorted().joined(separator: ", ")).")
+        guard let level = self.reports.dataLevels[dataLevel] else {
+            throw APIError.invalid(
+                "data_level", "Must be one of \(self.reports.dataLevels.keys.sorted().joined(separator: ", ")).")
+        }
+        let serviceType = query.optional("service_type") ?? "AUCTION"
+        guard serviceType == level.serviceType else {
+            throw APIError.invalid("service_type", "data_level \(dataLevel) needs service_type \(level.serviceType).")
         }
         guard let dimensions = try query.stringArray("dimensions"), !dimensions.isEmpty else {
             throw APIError.missing("dimensions")
         }
-        try Self.validate(dimensions: dimensions, levelDimension: levelDimension)
-        let hasIDDimension = dimensions.contains(levelDimension)
-        let timeDimension = dimensions.first(where: Self.timeDimensions.contains)
+        try self.validate(dimensions: dimensions, levelDimension: level.dimension, reportType: reportType)
+        let hasIDDimension = dimensions.contains(level.dimension)
+        let timeDimension = dimensions.first { self.reports.maximumDays[$0] != nil }
+        let audience = dimensions.compactMap { name in self.reports.audienceDimensions[name].map { (name, $0) } }
 
-        let metrics = try query.stringArray("metrics") ?? ["spend", "impressions"]
-        for metric in metrics where !ReportGenerator.numericMetrics.contains(metric) {
-            guard let levels = Self.attributeMetrics[metric], hasIDDimension, levels.contains(levelDimension) else {
-                throw APIError.invalid("metrics", "Invalid metric \(metric) for data_level \(dataLevel).")
+        let metricNames = try query.stringArray("metrics") ?? ["spend", "impressions"]
+        var metrics: [ReportCatalogue.Metric] = []
+        for name in metricNames {
+            guard let metric = self.reports.metrics[name], metric.levels?.contains(level.dimension) ?? true,
+                !metric.describesAnObject || hasIDDimension
+            else {
+                throw APIError.invalid("metrics", "Invalid metric \(name) for data_level \(dataLevel).")
             }
+            metrics.append(metric)
         }
 
         let days = try self.dayRange(query, advertiserID: advertiserID, timeDimension: timeDimension)
         let entities = try self.entities(
             advertiserID: advertiserID,
-            levelDimension: levelDimension,
+            levelDimension: level.dimension,
             grouped: hasIDDimension,
             filtering: query.json("filtering")
         )
@@ -86,76 +83,131 @@ struct ReportRoutes: Sendable {
             case "stat_time_hour": days.flatMap { day in (0..<24).map { Bucket.hour(day: day, hour: $0) } }
             default: [.range(days)]
             }
+        // Audience segments: every combination of the asked audience dimensions' values, weighted by their product.
+        var segments: [(values: [String], weight: Int)] = [([], 1)]
+        for (_, dimension) in audience {
+            segments = segments.flatMap { segment in
+                zip(dimension.values, dimension.weights).map { (segment.values + [$0], segment.weight * $1) }
+            }
+        }
+        let segmentWeights = segments.map(\.weight)
 
-        let page = try PageInfo(query, totalNumber: entities.count * buckets.count)
+        let page = try PageInfo(query, totalNumber: entities.count * buckets.count * segments.count)
         let currency = self.catalog.advertiserInfo(advertiserID)["currency"] ?? "USD"
         var adsCache: [Int: [MarketingCatalog.AdPath]] = [:]
         var rows: [JSONValue] = []
         rows.reserveCapacity(page.range.count)
-        // Rows run entity by entity: an entity's id and attributes are worked out once for all its time buckets.
+        // Rows run entity by entity, then bucket by bucket, then segment by segment: an entity's attributes, a day's
+        // hours and a bucket's segments are worked out once for all the rows that share them.
         var entityRow: (index: Int, id: JSONValue, attributes: [String: JSONValue]) = (-1, .null, [:])
+        var dayHours: (key: [Int], hours: [ReportGenerator.Totals]) = ([], [])
+        var bucketSegments: (key: [Int], parts: [ReportGenerator.Totals]) = ([], [])
         for index in page.range {
-            let entityIndex = index / buckets.count
+            let segmentIndex = index % segments.count
+            let bucketIndex = (index / segments.count) % buckets.count
+            let entityIndex = index / (segments.count * buckets.count)
             let entity = entities[entityIndex]
-            let bucket = buckets[index % buckets.count]
+            let bucket = buckets[bucketIndex]
             let ads = adsCache[entityIndex] ?? self.ads(of: entity, advertiserID: advertiserID)
             adsCache[entityIndex] = ads
-            let totals = self.totals(advertiserID: advertiserID, ads: ads, bucket: bucket)
+            if bucketSegments.key != [entityIndex, bucketIndex] {
+                let totals: ReportGenerator.Totals
+                switch bucket {
+                case .day(let day):
+                    totals = self.state.reports.day(advertiserID, ads: ads, day: day)
+                case .hour(let day, let hour):
+                    if dayHours.key != [entityIndex, day] {
+                        dayHours = ([entityIndex, day], self.state.reports.hours(self.state.reports.day(advertiserID, ads: ads, day: day)))
+                    }
+                    totals = dayHours.hours[hour]
+                case .range(let days):
+                    totals = self.state.reports.range(advertiserID, ads: ads, days: days)
+                }
+                let parts = segments.count == 1 ? [totals] : self.state.reports.split(totals, weights: segmentWeights)
+                bucketSegments = ([entityIndex, bucketIndex], parts)
+            }
+            let totals = bucketSegments.parts[segmentIndex]
             if entityRow.index != entityIndex {
                 var attributes: [String: JSONValue] = [:]
-                for metric in metrics where !ReportGenerator.numericMetrics.contains(metric) && metric != "currency" {
-                    attributes[metric] = .string(self.attribute(metric, of: entity, advertiserID: advertiserID))
+                for metric in metrics {
+                    switch metric.kind {
+                    case .attribute(let attribute):
+                        attributes[metric.name] =
+                            attribute == "currency"
+                            ? currency : .string(self.attribute(attribute, of: entity, advertiserID: advertiserID))
+                    case .constant(let value): attributes[metric.name] = .string(value)
+                    default: break
+                    }
                 }
                 let id: JSONValue = hasIDDimension ? .string(self.id(of: entity, advertiserID: advertiserID)) : .null
                 entityRow = (entityIndex, id, attributes)
             }
 
             var dimensionValues: [(String, JSONValue)] = []
+            var audienceIndex = 0
             for dimension in dimensions {
-                switch dimension {
-                case "stat_time_day", "stat_time_hour":
+                if self.reports.maximumDays[dimension] != nil {
                     dimensionValues.append((dimension, .string(Self.timeLabel(bucket))))
-                default:
+                } else if self.reports.audienceDimensions[dimension] != nil {
+                    dimensionValues.append((dimension, .string(segments[segmentIndex].values[audienceIndex])))
+                    audienceIndex += 1
+                } else {
                     dimensionValues.append((dimension, entityRow.id))
                 }
             }
             var metricValues: [(String, JSONValue)] = []
             for metric in metrics {
-                if ReportGenerator.numericMetrics.contains(metric) {
-                    metricValues.append((metric, .string(ReportGenerator.value(of: metric, totals))))
-                } else if metric == "currency" {
-                    metricValues.append((metric, currency))
-                } else {
-                    metricValues.append((metric, entityRow.attributes[metric] ?? ""))
-                }
+                let value = self.state.reports.value(of: metric, totals).map(JSONValue.string)
+                metricValues.append((metric.name, value ?? entityRow.attributes[metric.name] ?? ""))
             }
             rows.append(["dimensions": .object(dimensionValues), "metrics": .object(metricValues)])
         }
-        return APIResponse(["list": .array(rows), "page_info": page.json])
+        var data: [(String, JSONValue)] = [("list", .array(rows)), ("page_info", page.json)]
+        if try query.bool("enable_total_metrics") == true {
+            // The whole report's totals: every ad of its objects over its days (audience segments add up to it).
+            var seen = Set<MarketingCatalog.AdPath>()
+            var allAds: [MarketingCatalog.AdPath] = []
+            for entityIndex in entities.indices {
+                for ad in adsCache[entityIndex] ?? self.ads(of: entities[entityIndex], advertiserID: advertiserID)
+                where seen.insert(ad).inserted {
+                    allAds.append(ad)
+                }
+            }
+            let totals = self.state.reports.range(advertiserID, ads: allAds, days: days)
+            let values: [(String, JSONValue)] = metrics.compactMap { metric in
+                self.state.reports.value(of: metric, totals).map { (metric.name, .string($0)) }
+            }
+            data.append(("total_metrics", .object(values)))
+        }
+        return APIResponse(.object(data))
     }
 
     // MARK: Validation
 
-    private static func validate(dimensions: [String], levelDimension: String) throws(APIError) {
+    private func validate(dimensions: [String], levelDimension: String, reportType: String) throws(APIError) {
         guard Set(dimensions).count == dimensions.count else {
             throw APIError.invalid("dimensions", "Duplicate dimension.")
         }
         for dimension in dimensions {
-            if self.idDimensions.contains(dimension) {
+            if Self.idDimensions.contains(dimension) {
                 guard dimension == levelDimension else {
                     throw APIError.invalid("dimensions", "Dimension \(dimension) does not match the data_level.")
                 }
-            } else if !self.timeDimensions.contains(dimension) {
+            } else if let audience = self.reports.audienceDimensions[dimension] {
+                guard audience.reportTypes.contains(reportType) else {
+                    throw APIError.invalid("dimensions", "Invalid dimension \(dimension) for report_type \(reportType).")
+                }
+            } else if self.reports.maximumDays[dimension] == nil {
                 throw APIError.invalid("dimensions", "Invalid dimension \(dimension).")
             }
         }
-        guard dimensions.filter(self.timeDimensions.contains).count <= 1 else {
+        guard dimensions.filter({ self.reports.maximumDays[$0] != nil }).count <= 1 else {
             throw APIError.invalid("dimensions", "At most one time dimension.")
         }
     }
 
-    /// The report's days: `start_date…end_date` (30 days at most by day, 1 by hour, 365 otherwise), or the
-    /// advertiser's lifetime with `query_lifetime=true`.
+    /// The report's days: `start_date…end_date` (at most the catalogue's days per time dimension: 30 by day, 1 by
+    /// hour, and three years without one), or the advertiser's lifetime with `query_lifetime=true`.
     private func dayRange(
         _ query: QueryParameters,
         advertiserID: String,
@@ -173,12 +225,7 @@ struct ReportRoutes: Sendable {
         let end = try Self.date(query, "end_date")
         guard start <= end else { throw APIError.invalid("end_date", "Must not be earlier than start_date.") }
         let count = end.dayNumber - start.dayNumber + 1
-        let limit =
-            switch timeDimension {
-            case "stat_time_day": 30
-            case "stat_time_hour": 1
-            default: 365
-            }
+        let limit = timeDimension.flatMap { self.reports.maximumDays[$0] } ?? self.reports.maximumDaysWithoutTimeDimension
         guard count <= limit else {
             throw APIError.invalid(
                 "end_date",
@@ -290,18 +337,6 @@ struct ReportRoutes: Sendable {
         }
     }
 
-    private func totals(advertiserID: String, ads: [MarketingCatalog.AdPath], bucket: Bucket) -> ReportGenerator.Totals
-    {
-        switch bucket {
-        case .day(let day):
-            return self.state.reports.day(advertiserID, ads: ads, day: day)
-        case .hour(let day, let hour):
-            return self.state.reports.hour(self.state.reports.day(advertiserID, ads: ads, day: day), hour: hour)
-        case .range(let days):
-            return self.state.reports.range(advertiserID, ads: ads, days: days)
-        }
-    }
-
     private func id(of entity: Entity, advertiserID: String) -> String {
         switch entity {
         case .advertiser, .aggregate: advertiserID
@@ -311,7 +346,13 @@ struct ReportRoutes: Sendable {
         }
     }
 
-    private func attribute(_ metric: String, of entity: Entity, advertiserID: String) -> String {
+    /// An attribute metric of a row's object: its names and parents' ids, or a field of its `/…/get/` object.
+    private func attribute(_ attribute: String, of entity: Entity, advertiserID: String) -> String {
+        switch attribute {
+        case "advertiser_name": return self.catalog.advertiserName(advertiserID)
+        case "advertiser_id": return advertiserID
+        default: break
+        }
         let position: (campaign: Int, adGroup: Int?, ad: MarketingCatalog.AdPath?)
         switch entity {
         case .campaign(let campaign): position = (campaign, nil, nil)
@@ -319,14 +360,29 @@ struct ReportRoutes: Sendable {
         case .ad(let path): position = (path.campaign, path.adGroup, path)
         case .advertiser, .aggregate: return ""
         }
-        switch metric {
+        func field(_ object: JSONValue, _ name: String) -> String {
+            switch object[name] {
+            case .string(let text): text
+            case .int(let number): String(number)
+            case .double(let number): ReportGenerator.decimal(number)
+            default: ""
+            }
+        }
+        switch attribute {
         case "campaign_name": return self.catalog.campaignName(advertiserID, position.campaign)
         case "campaign_id": return self.catalog.campaignID(advertiserID, position.campaign)
+        case "objective_type": return field(self.catalog.campaign(advertiserID, position.campaign), "objective_type")
+        case "campaign_budget": return field(self.catalog.campaign(advertiserID, position.campaign), "budget")
         case "adgroup_name":
             return position.adGroup.map { self.catalog.adGroupName(advertiserID, position.campaign, $0) } ?? ""
         case "adgroup_id":
             return position.adGroup.map { self.catalog.adGroupID(advertiserID, position.campaign, $0) } ?? ""
+        case "placement_type", "budget":
+            return position.adGroup.map { field(self.catalog.adGroup(advertiserID, position.campaign, $0), attribute) }
+                ?? ""
         case "ad_name": return position.ad.map { self.catalog.adName(advertiserID, $0) } ?? ""
+        case "ad_text", "call_to_action":
+            return position.ad.map { field(self.catalog.ad(advertiserID, $0), attribute) } ?? ""
         default: return ""
         }
     }
