@@ -212,6 +212,33 @@ struct ReportCatalogueTests {
         }
     }
 
+    @Test func nothingIsReportedFromTheFuture() async throws {
+        try await withEmulator { emulator, client in
+            let token = try await client.advertiserToken(emulator, user: "alice")
+            let report = Reporter(
+                client: client, token: token, advertiserID: emulator.control.user(named: "alice").advertiserIDs[0])
+            let now = emulator.control.now
+            let today = CivilDate(dayNumber: now / 86_400).iso
+            let tomorrow = CivilDate(dayNumber: now / 86_400 + 1).iso
+            let hours = try await report.rows([
+                ("report_type", "BASIC"), ("data_level", "AUCTION_ADVERTISER"),
+                ("dimensions", Self.json(["advertiser_id", "stat_time_hour"])), ("metrics", Self.json(["impressions"])),
+                ("start_date", today), ("end_date", today),
+            ])
+            let hour = now % 86_400 / 3_600
+            let impressions = try hours.map { try Self.number($0, "impressions") }
+            #expect(impressions.count == 24)
+            #expect(impressions[(hour + 1)...].allSatisfy { $0 == 0 }, "no hour after the current one")
+            #expect(impressions[...hour].reduce(0, +) > 0)
+            let days = try await report.rows([
+                ("report_type", "BASIC"), ("data_level", "AUCTION_ADVERTISER"),
+                ("dimensions", Self.json(["advertiser_id", "stat_time_day"])), ("metrics", Self.json(["impressions"])),
+                ("start_date", today), ("end_date", tomorrow),
+            ])
+            #expect(try days.map { try Self.number($0, "impressions") } == [impressions.reduce(0, +), 0])
+        }
+    }
+
     @Test func whatTikTokDoesNotKnowIsRefusedAsTikTokDoes() async throws {
         try await Self.withReporter { report in
             let days: [(String, String?)] = [("start_date", "2024-03-01"), ("end_date", "2024-03-02")]

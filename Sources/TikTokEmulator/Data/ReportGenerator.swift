@@ -100,6 +100,50 @@ struct ReportGenerator: Sendable {
         self.split(dayTotals, weights: Self.hourWeights)
     }
 
+    /// The numbers as of a moment: nothing after it. Today holds the hours up to the current one (so today's hours
+    /// still add up to today), and later days are empty, as TikTok reports nothing from the future.
+    struct AsOf {
+        let generator: ReportGenerator
+        /// The day (since 1970-01-01) and hour of the moment.
+        let today: Int
+        let hour: Int
+
+        init(generator: ReportGenerator, now: Double) {
+            self.generator = generator
+            let seconds = Int(now.rounded(.down))
+            self.today = seconds / 86_400
+            self.hour = seconds % 86_400 / 3_600
+        }
+
+        /// The 24 hours of a day; the ones after the moment are empty.
+        func hours(_ advertiserID: String, ads: [MarketingCatalog.AdPath], day: Int) -> [Totals] {
+            let empty = Totals(count: self.generator.reports.counters.count)
+            guard day <= self.today else { return Array(repeating: empty, count: 24) }
+            var hours = self.generator.hours(self.generator.day(advertiserID, ads: ads, day: day))
+            if day == self.today {
+                for hour in hours.indices where hour > self.hour { hours[hour] = empty }
+            }
+            return hours
+        }
+
+        func day(_ advertiserID: String, ads: [MarketingCatalog.AdPath], day: Int) -> Totals {
+            guard day >= self.today else { return self.generator.day(advertiserID, ads: ads, day: day) }
+            var totals = Totals(count: self.generator.reports.counters.count)
+            for hour in self.hours(advertiserID, ads: ads, day: day) { totals += hour }
+            return totals
+        }
+
+        func range(_ advertiserID: String, ads: [MarketingCatalog.AdPath], days: ClosedRange<Int>) -> Totals {
+            guard days.upperBound >= self.today else { return self.generator.range(advertiserID, ads: ads, days: days) }
+            var totals = Totals(count: self.generator.reports.counters.count)
+            if days.lowerBound < self.today {
+                totals += self.generator.range(advertiserID, ads: ads, days: days.lowerBound...(self.today - 1))
+            }
+            if days.contains(self.today) { totals += self.day(advertiserID, ads: ads, day: self.today) }
+            return totals
+        }
+    }
+
     /// The string value of a numeric metric, as TikTok sends them (`"20.00"`, `"4696"`); `nil` for attributes.
     func value(of metric: ReportCatalogue.Metric, _ totals: Totals) -> String? {
         let counters = self.reports.counters

@@ -93,6 +93,7 @@ struct ReportRoutes: Sendable {
         let segmentWeights = segments.map(\.weight)
 
         let page = try PageInfo(query, totalNumber: entities.count * buckets.count * segments.count)
+        let clock = ReportGenerator.AsOf(generator: self.state.reports, now: self.state.now())
         let currency = self.catalog.advertiserInfo(advertiserID)["currency"] ?? "USD"
         var adsCache: [Int: [MarketingCatalog.AdPath]] = [:]
         var rows: [JSONValue] = []
@@ -114,14 +115,14 @@ struct ReportRoutes: Sendable {
                 let totals: ReportGenerator.Totals
                 switch bucket {
                 case .day(let day):
-                    totals = self.state.reports.day(advertiserID, ads: ads, day: day)
+                    totals = clock.day(advertiserID, ads: ads, day: day)
                 case .hour(let day, let hour):
                     if dayHours.key != [entityIndex, day] {
-                        dayHours = ([entityIndex, day], self.state.reports.hours(self.state.reports.day(advertiserID, ads: ads, day: day)))
+                        dayHours = ([entityIndex, day], clock.hours(advertiserID, ads: ads, day: day))
                     }
                     totals = dayHours.hours[hour]
                 case .range(let days):
-                    totals = self.state.reports.range(advertiserID, ads: ads, days: days)
+                    totals = clock.range(advertiserID, ads: ads, days: days)
                 }
                 let parts = segments.count == 1 ? [totals] : self.state.reports.split(totals, weights: segmentWeights)
                 bucketSegments = ([entityIndex, bucketIndex], parts)
@@ -173,7 +174,7 @@ struct ReportRoutes: Sendable {
                     allAds.append(ad)
                 }
             }
-            let totals = self.state.reports.range(advertiserID, ads: allAds, days: days)
+            let totals = clock.range(advertiserID, ads: allAds, days: days)
             let values: [(String, JSONValue)] = metrics.compactMap { metric in
                 self.state.reports.value(of: metric, totals).map { (metric.name, .string($0)) }
             }
