@@ -274,6 +274,12 @@ struct ReportCatalogueTests {
             _ = try await refusal([
                 ("report_type", "AUDIENCE"), ("data_level", "AUCTION_AD"), ("dimensions", Self.json(["ad_id", "shoe_size"])),
             ])
+            // Every audience dimension at once would be millions of rows per object: refused, not built.
+            let everything = try await refusal([
+                ("report_type", "AUDIENCE"), ("data_level", "AUCTION_ADVERTISER"),
+                ("dimensions", Self.json(["advertiser_id"] + Self.catalogue.audienceDimensions.keys.sorted())),
+            ])
+            #expect(everything.message.contains("Too many audience dimensions"))
         }
     }
 

@@ -26,6 +26,8 @@ struct ReportRoutes: Sendable {
     }
 
     private static let idDimensions: Set<String> = ["advertiser_id", "campaign_id", "adgroup_id", "ad_id"]
+    /// The most audience segments one report may combine (gender × age × country is 210).
+    private static let maximumSegments = 1_000
 
     func register<Context: RequestContext>(on api: RouterGroup<Context>) {
         api.get("report/integrated/get") { request, _ in try self.report(request) }
@@ -84,6 +86,12 @@ struct ReportRoutes: Sendable {
             default: [.range(days)]
             }
         // Audience segments: every combination of the asked audience dimensions' values, weighted by their product.
+        let combinations = audience.reduce(1) { $0 * $1.1.values.count }
+        guard combinations <= Self.maximumSegments else {
+            throw APIError.invalid(
+                "dimensions",
+                "Too many audience dimensions: \(combinations) combinations (at most \(Self.maximumSegments)).")
+        }
         var segments: [(values: [String], weight: Int)] = [([], 1)]
         for (_, dimension) in audience {
             segments = segments.flatMap { segment in
