@@ -8,10 +8,10 @@ JSON-encoded by the SDK, booleans as `True`), and checks every answer is code 0 
 on the first failure; never prints the token or the secret.
 """
 
+import importlib.util
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +23,11 @@ from business_api_client.api.reporting_api import ReportingApi
 from business_api_client.tiktok_business.tiktok_exceptions import TiktokSDKError
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# The free-port helper is scripts/multi-instance-test.py's, as in scripts/peers/airbyte.py.
+_spec = importlib.util.spec_from_file_location(
+    "multi_instance_test", os.path.join(ROOT, "scripts", "multi-instance-test.py"))
+mi = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mi)
 BINARY = os.environ.get("TIKTOK_BUSINESS_BINARY", os.path.join(ROOT, ".build", "debug", "tiktok-business"))
 APP_ID = "official-sdk-app"
 SECRET = "official-sdk-" + secrets.token_hex(8)
@@ -30,12 +35,6 @@ SECRET = "official-sdk-" + secrets.token_hex(8)
 
 def log(message):
     print(f"[official-sdk {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def post(url, body):
@@ -56,7 +55,7 @@ def check(answer, what):
 
 
 def main():
-    port = free_port()
+    port = mi.free_port()
     base = f"http://127.0.0.1:{port}"
     redirect = base + "/callback"
     emulator = subprocess.Popen([BINARY, "emulator", "--port", str(port), "--auto-consent", "--app-id", APP_ID,
