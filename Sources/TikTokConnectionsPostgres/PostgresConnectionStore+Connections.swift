@@ -46,14 +46,15 @@ extension PostgresConnectionStore {
                     id, kind, status, status_reason, end_user_id, advertiser_ids, open_id, tcm_account_ids, scopes,
                     access_token_expires_at, refresh_token_expires_at, last_refreshed_at, last_checked_at,
                     created_at, updated_at, access_token, refresh_token, key_id, refresh_key_id, next_action_at,
-                    failure_count, warnings_sent, version
+                    failure_count, warnings_sent, version, display_name, names, avatar_url, failing_since, search_text
                 ) VALUES (
                     \(c.id), \(c.kind.rawValue), \(c.status.rawValue), \(c.statusReason), \(c.endUserID),
                     \(values.advertiserIDs), \(c.openID), \(values.tcmAccountIDs), \(values.scopes),
                     \(values.accessTokenExpiresAt), \(values.refreshTokenExpiresAt), \(values.lastRefreshedAt),
                     \(values.lastCheckedAt), \(values.createdAt), \(values.updatedAt), \(values.accessToken),
                     \(values.refreshToken), \(values.keyID), \(values.refreshKeyID), \(values.nextActionAt),
-                    \(record.failureCount), \(values.warningsSent), \(1)
+                    \(record.failureCount), \(values.warningsSent), \(1), \(c.displayName), \(values.names),
+                    \(c.avatarURL), \(values.failingSince), \(c.searchText)
                 ) ON CONFLICT (id) DO NOTHING RETURNING id
                 """,
                 logger: logger
@@ -90,7 +91,9 @@ extension PostgresConnectionStore {
                     access_token = \(values.accessToken), refresh_token = \(values.refreshToken),
                     key_id = \(values.keyID), refresh_key_id = \(values.refreshKeyID),
                     next_action_at = \(values.nextActionAt), failure_count = \(record.failureCount),
-                    warnings_sent = \(values.warningsSent),
+                    warnings_sent = \(values.warningsSent), display_name = \(c.displayName),
+                    names = \(values.names), avatar_url = \(c.avatarURL), failing_since = \(values.failingSince),
+                    search_text = \(c.searchText),
                     version = version + 1,
                     lease_until = CASE WHEN \(leaseOwner)::text IS NULL OR lease_owner IS NULL
                         OR lease_owner = \(leaseOwner) THEN NULL ELSE lease_until END,
@@ -111,20 +114,47 @@ extension PostgresConnectionStore {
     /// Up to `limit` connections ordered by id, with ids after `cursor`, matching `filter`.
     public func list(_ filter: ConnectionFilter, after cursor: String?, limit: Int) async throws -> [Connection] {
         guard limit > 0 else { return [] }
-        let kind = filter.kind?.rawValue
-        let status = filter.status?.rawValue
-        let endUserID = filter.endUserID
-        return try await rows(
-            "list connections",
-            """
-            SELECT * FROM tiktok_business_connections
-            WHERE (\(cursor)::text IS NULL OR id > \(cursor))
-            AND (\(kind)::text IS NULL OR kind = \(kind))
-            AND (\(status)::text IS NULL OR status = \(status))
-            AND (\(endUserID)::text IS NULL OR end_user_id = \(endUserID))
-            ORDER BY id LIMIT \(limit)
-            """
-        ).map { try ConnectionRecord(postgresRow: $0).connection }
+        var query = PostgresQuery(
+            unsafeSQL: "SELECT * FROM tiktok_business_connections WHERE ($1::text IS NULL OR id > $1)", binds: .init())
+        query.binds.append(cursor)
+        Self.appendConditions(filter, to: &query)
+        query.sql += " ORDER BY id LIMIT \(limit)"
+        return try await rows("list connections", query).map { try ConnectionRecord(postgresRow: $0).connection }
+    }
+
+    /// How many connections match `filter`.
+    public func count(_ filter: ConnectionFilter) async throws -> Int {
+        var query = PostgresQuery(unsafeSQL: "SELECT COUNT(*) AS count FROM tiktok_business_connections WHERE TRUE")
+        Self.appendConditions(filter, to: &query)
+        return try await rows("count connections", query).first.map {
+            try RowReader($0, table: "tiktok_business_connections").value("count", as: Int.self)
+        } ?? 0
+    }
+
+    /// Appends `AND …` conditions for `filter` (but the cursor), each value bound.
+    static func appendConditions(_ filter: ConnectionFilter, to query: inout PostgresQuery) {
+        func bind(_ value: some PostgresNonThrowingEncodable) -> String {
+            query.binds.append(value)
+            return "$\(query.binds.count)"
+        }
+        if let kind = filter.kind { query.sql += " AND kind = \(bind(kind.rawValue))" }
+        if let status = filter.status { query.sql += " AND status = \(bind(status.rawValue))" }
+        if let endUserID = filter.endUserID { query.sql += " AND end_user_id = \(bind(endUserID))" }
+        if let search = filter.searchPattern { query.sql += " AND strpos(search_text, \(bind(search))) > 0" }
+        if let date = filter.failingSinceBefore {
+            query.sql += " AND status = 'active' AND failing_since <= \(bind(PostgresColumns.seconds(date)))"
+        }
+        if let date = filter.refreshTokenExpiresBefore {
+            query.sql += " AND refresh_token_expires_at < \(bind(PostgresColumns.seconds(date)))"
+        }
+        if let attention = filter.needsAttention {
+            let degraded = bind(PostgresColumns.seconds(attention.degradedBefore))
+            let lapsing = bind(PostgresColumns.seconds(attention.lapsingBefore))
+            query.sql += """
+                 AND (status = 'reauthorization_required' OR (status = 'active' AND (failing_since <= \(degraded)
+                OR refresh_token_expires_at < \(lapsing))))
+                """
+        }
     }
 
     /// The number of connections of each kind and status that has any, ordered by kind and status.
@@ -165,6 +195,8 @@ extension PostgresConnectionStore {
         let refreshKeyID: String?
         let nextActionAt: Double?
         let warningsSent: String
+        let names: String
+        let failingSince: Double?
 
         init(_ record: ConnectionRecord) throws {
             let c = record.connection
@@ -183,6 +215,8 @@ extension PostgresConnectionStore {
             refreshKeyID = record.refreshToken?.keyID
             nextActionAt = PostgresColumns.seconds(record.nextActionAt)
             warningsSent = try PostgresColumns.json(record.warningsSent)
+            names = try PostgresColumns.json(c.names)
+            failingSince = PostgresColumns.seconds(c.failingSince)
         }
     }
 

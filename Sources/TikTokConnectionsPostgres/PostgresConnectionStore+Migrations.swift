@@ -190,5 +190,79 @@ extension PostgresConnectionStore {
                 )
                 """
             ]),
+        // Operating many connections: names and health on connections (with the text a search matches), the status
+        // history behind the overview's chart, the audit trail, proxy use per day, and named API keys.
+        Migration(
+            name: "v6-operations",
+            statements: [
+                """
+                ALTER TABLE tiktok_business_connections
+                    ADD COLUMN display_name text,
+                    ADD COLUMN names text NOT NULL DEFAULT '{}',
+                    ADD COLUMN avatar_url text,
+                    ADD COLUMN failing_since double precision,
+                    ADD COLUMN search_text text NOT NULL DEFAULT ''
+                """,
+                """
+                UPDATE tiktok_business_connections SET search_text = lower(
+                    id || chr(10) || coalesce(end_user_id, '') || chr(10) || advertiser_ids || chr(10)
+                    || tcm_account_ids || chr(10) || coalesce(open_id, ''))
+                """,
+                """
+                CREATE INDEX tiktok_business_connections_failing_since ON tiktok_business_connections (failing_since)
+                WHERE failing_since IS NOT NULL
+                """,
+                """
+                CREATE INDEX tiktok_business_connections_refresh_token_expires_at
+                ON tiktok_business_connections (refresh_token_expires_at) WHERE refresh_token_expires_at IS NOT NULL
+                """,
+                """
+                CREATE TABLE tiktok_business_status_history (
+                    start double precision NOT NULL,
+                    kind text NOT NULL,
+                    status text NOT NULL,
+                    count bigint NOT NULL,
+                    PRIMARY KEY (start, kind, status)
+                )
+                """,
+                """
+                CREATE TABLE tiktok_business_audit_log (
+                    sequence bigserial PRIMARY KEY,
+                    id text NOT NULL UNIQUE,
+                    occurred_at double precision NOT NULL,
+                    action text NOT NULL,
+                    connection_id text,
+                    actor text NOT NULL,
+                    request_id text,
+                    data text NOT NULL DEFAULT '{}'
+                )
+                """,
+                """
+                CREATE INDEX tiktok_business_audit_log_connection_id
+                ON tiktok_business_audit_log (connection_id, sequence)
+                """,
+                "CREATE INDEX tiktok_business_audit_log_occurred_at ON tiktok_business_audit_log (occurred_at)",
+                """
+                CREATE TABLE tiktok_business_proxy_usage (
+                    connection_id text NOT NULL,
+                    day text NOT NULL,
+                    actor text NOT NULL,
+                    calls bigint NOT NULL,
+                    errors bigint NOT NULL,
+                    PRIMARY KEY (connection_id, day, actor)
+                )
+                """,
+                "CREATE INDEX tiktok_business_proxy_usage_day ON tiktok_business_proxy_usage (day)",
+                """
+                CREATE TABLE tiktok_business_api_keys (
+                    id text PRIMARY KEY,
+                    name text NOT NULL,
+                    scope text NOT NULL,
+                    key_hash text NOT NULL UNIQUE,
+                    created_at double precision NOT NULL,
+                    revoked_at double precision
+                )
+                """,
+            ]),
     ]
 }

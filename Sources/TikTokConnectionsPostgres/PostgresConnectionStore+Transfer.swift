@@ -47,19 +47,23 @@ extension PostgresConnectionStore {
                         id, kind, status, status_reason, end_user_id, advertiser_ids, open_id, tcm_account_ids, scopes,
                         access_token_expires_at, refresh_token_expires_at, last_refreshed_at, last_checked_at,
                         created_at, updated_at, access_token, refresh_token, key_id, refresh_key_id, next_action_at,
-                        failure_count, warnings_sent, version
+                        failure_count, warnings_sent, version, display_name, names, avatar_url, failing_since,
+                        search_text
                     )
                     SELECT id, kind, status, status_reason, end_user_id, advertiser_ids, open_id, tcm_account_ids,
                         scopes, access_token_expires_at, refresh_token_expires_at, last_refreshed_at, last_checked_at,
                         created_at, updated_at, access_token, refresh_token, key_id, refresh_key_id, next_action_at,
-                        failure_count, warnings_sent, version
+                        failure_count, warnings_sent, version, display_name, names, avatar_url, failing_since,
+                        search_text
                     FROM json_to_recordset(\(document)::json) AS r (
                         id text, kind text, status text, status_reason text, end_user_id text, advertiser_ids text,
                         open_id text, tcm_account_ids text, scopes text, access_token_expires_at double precision,
                         refresh_token_expires_at double precision, last_refreshed_at double precision,
                         last_checked_at double precision, created_at double precision, updated_at double precision,
                         access_token text, refresh_token text, key_id text, refresh_key_id text,
-                        next_action_at double precision, failure_count integer, warnings_sent text, version bigint
+                        next_action_at double precision, failure_count integer, warnings_sent text, version bigint,
+                        display_name text, names text, avatar_url text, failing_since double precision,
+                        search_text text
                     )
                     ON CONFLICT (id) DO NOTHING RETURNING id
                     """,
@@ -120,7 +124,9 @@ extension PostgresConnectionStore {
                 last_checked_at: values.lastCheckedAt, created_at: values.createdAt, updated_at: values.updatedAt,
                 access_token: values.accessToken, refresh_token: values.refreshToken, key_id: values.keyID,
                 refresh_key_id: values.refreshKeyID, next_action_at: values.nextActionAt,
-                failure_count: record.failureCount, warnings_sent: values.warningsSent, version: record.version)
+                failure_count: record.failureCount, warnings_sent: values.warningsSent, version: record.version,
+                display_name: c.displayName, names: values.names, avatar_url: c.avatarURL,
+                failing_since: values.failingSince, search_text: c.searchText)
         }
         do {
             return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
@@ -154,5 +160,10 @@ extension PostgresConnectionStore {
         var failure_count: Int
         var warnings_sent: String
         var version: Int
+        var display_name: String?
+        var names: String
+        var avatar_url: String?
+        var failing_since: Double?
+        var search_text: String
     }
 }

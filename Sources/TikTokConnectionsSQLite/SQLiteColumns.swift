@@ -69,6 +69,11 @@ extension ConnectionRecord {
             SQLiteColumns.seconds(nextActionAt),
             failureCount,
             try SQLiteColumns.json(warningsSent),
+            connection.displayName,
+            try SQLiteColumns.json(connection.names),
+            connection.avatarURL,
+            SQLiteColumns.seconds(connection.failingSince),
+            connection.searchText,
         ]
     }
 
@@ -77,7 +82,7 @@ extension ConnectionRecord {
         "id", "kind", "status", "status_reason", "end_user_id", "advertiser_ids", "open_id", "tcm_account_ids",
         "scopes", "access_token_expires_at", "refresh_token_expires_at", "last_refreshed_at", "last_checked_at",
         "created_at", "updated_at", "access_token", "refresh_token", "key_id", "refresh_key_id", "next_action_at",
-        "failure_count", "warnings_sent",
+        "failure_count", "warnings_sent", "display_name", "names", "avatar_url", "failing_since", "search_text",
     ]
 }
 

@@ -75,12 +75,44 @@ extension SQLiteConnectionStore {
         return try await read("list connections") { db in
             var sql: SQL = "SELECT * FROM connections WHERE 1"
             if let cursor { sql.append(literal: " AND id > \(cursor)") }
-            if let kind = filter.kind { sql.append(literal: " AND kind = \(kind.rawValue)") }
-            if let status = filter.status { sql.append(literal: " AND status = \(status.rawValue)") }
-            if let endUserID = filter.endUserID { sql.append(literal: " AND end_user_id = \(endUserID)") }
+            sql.append(literal: Self.conditions(filter))
             sql.append(literal: " ORDER BY id LIMIT \(limit)")
             return try Self.fetchRecords(db, sql).map(\.connection)
         }
+    }
+
+    /// How many connections match `filter`.
+    public func count(_ filter: ConnectionFilter) async throws -> Int {
+        try await read("count connections") { db in
+            var sql: SQL = "SELECT COUNT(*) FROM connections WHERE 1"
+            sql.append(literal: Self.conditions(filter))
+            return try Int.fetchOne(db, SQLRequest(literal: sql)) ?? 0
+        }
+    }
+
+    /// The `AND …` conditions of `filter` but the cursor.
+    static func conditions(_ filter: ConnectionFilter) -> SQL {
+        var sql: SQL = ""
+        if let kind = filter.kind { sql.append(literal: " AND kind = \(kind.rawValue)") }
+        if let status = filter.status { sql.append(literal: " AND status = \(status.rawValue)") }
+        if let endUserID = filter.endUserID { sql.append(literal: " AND end_user_id = \(endUserID)") }
+        if let search = filter.searchPattern { sql.append(literal: " AND instr(search_text, \(search)) > 0") }
+        if let date = filter.failingSinceBefore {
+            sql.append(literal: " AND status = 'active' AND failing_since <= \(SQLiteColumns.seconds(date))")
+        }
+        if let date = filter.refreshTokenExpiresBefore {
+            sql.append(literal: " AND refresh_token_expires_at < \(SQLiteColumns.seconds(date))")
+        }
+        if let attention = filter.needsAttention {
+            let degraded = SQLiteColumns.seconds(attention.degradedBefore)
+            let lapsing = SQLiteColumns.seconds(attention.lapsingBefore)
+            sql.append(
+                literal: """
+                     AND (status = 'reauthorization_required' OR (status = 'active' AND (failing_since <= \(degraded)
+                    OR refresh_token_expires_at < \(lapsing))))
+                    """)
+        }
+        return sql
     }
 
     /// The number of connections of each kind and status that has any, ordered by kind and status.

@@ -161,6 +161,66 @@ extension SQLiteConnectionStore {
                     """)
         }
 
+        // Operating many connections: names and health on connections (with the text a search matches), the status
+        // history behind the overview's chart, the audit trail, proxy use per day, and named API keys.
+        migrator.registerMigration("v6-operations") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE connections ADD COLUMN display_name TEXT;
+                    ALTER TABLE connections ADD COLUMN names TEXT NOT NULL DEFAULT '{}';
+                    ALTER TABLE connections ADD COLUMN avatar_url TEXT;
+                    ALTER TABLE connections ADD COLUMN failing_since REAL;
+                    ALTER TABLE connections ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+                    UPDATE connections SET search_text = lower(
+                        id || char(10) || coalesce(end_user_id, '') || char(10) || advertiser_ids || char(10)
+                        || tcm_account_ids || char(10) || coalesce(open_id, ''));
+                    CREATE INDEX connections_failing_since ON connections (failing_since)
+                    WHERE failing_since IS NOT NULL;
+                    CREATE INDEX connections_refresh_token_expires_at ON connections (refresh_token_expires_at)
+                    WHERE refresh_token_expires_at IS NOT NULL;
+
+                    CREATE TABLE status_history (
+                        start REAL NOT NULL,
+                        kind TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        PRIMARY KEY (start, kind, status)
+                    );
+
+                    CREATE TABLE audit_log (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        occurred_at REAL NOT NULL,
+                        action TEXT NOT NULL,
+                        connection_id TEXT,
+                        actor TEXT NOT NULL,
+                        request_id TEXT,
+                        data TEXT NOT NULL DEFAULT '{}'
+                    );
+                    CREATE INDEX audit_log_connection_id ON audit_log (connection_id, sequence);
+                    CREATE INDEX audit_log_occurred_at ON audit_log (occurred_at);
+
+                    CREATE TABLE proxy_usage (
+                        connection_id TEXT NOT NULL,
+                        day TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        calls INTEGER NOT NULL,
+                        errors INTEGER NOT NULL,
+                        PRIMARY KEY (connection_id, day, actor)
+                    );
+                    CREATE INDEX proxy_usage_day ON proxy_usage (day);
+
+                    CREATE TABLE api_keys (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        key_hash TEXT NOT NULL UNIQUE,
+                        created_at REAL NOT NULL,
+                        revoked_at REAL
+                    );
+                    """)
+        }
+
         return migrator
     }()
 }

@@ -58,7 +58,10 @@ enum StoreFixtures {
                 endUserID: "user-ü-1", advertiserIDs: ["7000000000000000001", "7000000000000000002"],
                 openID: "open-123", tcmAccountIDs: ["tcm-1"], scopes: ["user.info.basic", "video.list"],
                 accessTokenExpiresAt: at(86_400.5), refreshTokenExpiresAt: at(31_536_000.75),
-                lastRefreshedAt: at(-3_600.125), lastCheckedAt: at(-60.25), createdAt: at(-86_400), updatedAt: at(0.5)),
+                lastRefreshedAt: at(-3_600.125), lastCheckedAt: at(-60.25), displayName: "Acme Shoes ü",
+                names: ["open-123": "Acme Shoes ü", "7000000000000000001": "Acme \"EU\""],
+                avatarURL: "https://p16.example/avatar.jpg?x=1&y=2", failingSince: at(-7_200.5), createdAt: at(-86_400),
+                updatedAt: at(0.5)),
             accessToken: sealed(key: "k1", seed: 10), refreshToken: sealed(key: "k2", seed: 20),
             nextActionAt: at(82_800.375), failureCount: 3, warningsSent: [30, 7])
     }

@@ -140,6 +140,34 @@ final class FaultyStore: ConnectionStore {
     }
     func pendingImport() async throws -> String? { try await base.pendingImport() }
     func setPendingImport(_ note: String?) async throws { try await base.setPendingImport(note) }
+    func count(_ filter: ConnectionFilter) async throws -> Int { try await base.count(filter) }
+    func eventCounts(types: [ConnectionEvent.EventType], since: Date, bucketSeconds: Int) async throws
+        -> [BucketCount]
+    { try await base.eventCounts(types: types, since: since, bucketSeconds: bucketSeconds) }
+    func refreshTokenLapseCounts(from: Date, to: Date, bucketSeconds: Int) async throws -> [BucketCount] {
+        try await base.refreshTokenLapseCounts(from: from, to: to, bucketSeconds: bucketSeconds)
+    }
+    func recordStatusSnapshot(start: Date, counts: [ConnectionCount]) async throws {
+        try await base.recordStatusSnapshot(start: start, counts: counts)
+    }
+    func statusHistory(since: Date) async throws -> [BucketCount] { try await base.statusHistory(since: since) }
+    func deleteStatusHistory(before date: Date) async throws -> Int { try await base.deleteStatusHistory(before: date) }
+    func appendAudit(_ entries: [AuditEntry]) async throws { try await base.appendAudit(entries) }
+    func auditEntries(before sequence: Int64?, connectionID: String?, limit: Int) async throws -> [AuditEntry] {
+        try await base.auditEntries(before: sequence, connectionID: connectionID, limit: limit)
+    }
+    func deleteAudit(occurredBefore date: Date, limit: Int) async throws -> Int {
+        try await base.deleteAudit(occurredBefore: date, limit: limit)
+    }
+    func addProxyUsage(_ usage: [ProxyUsage]) async throws { try await base.addProxyUsage(usage) }
+    func proxyUsage(connectionID: String?, sinceDay: String, limit: Int) async throws -> [ProxyUsage] {
+        try await base.proxyUsage(connectionID: connectionID, sinceDay: sinceDay, limit: limit)
+    }
+    func deleteProxyUsage(beforeDay day: String) async throws -> Int { try await base.deleteProxyUsage(beforeDay: day) }
+    func insertAPIKey(_ key: APIKey) async throws { try await base.insertAPIKey(key) }
+    func apiKey(hash: String) async throws -> APIKey? { try await base.apiKey(hash: hash) }
+    func apiKeys() async throws -> [APIKey] { try await base.apiKeys() }
+    func revokeAPIKey(id: String, at date: Date) async throws -> Bool { try await base.revokeAPIKey(id: id, at: date) }
 }
 
 extension FaultyStore {

@@ -22,6 +22,9 @@ public struct ConnectionEvent: Sendable, Hashable {
         public static let reauthorizationRequired = EventType(rawValue: "reauthorization_required")
         /// The connection was revoked.
         public static let connectionRevoked = EventType(rawValue: "connection.revoked")
+        /// A degraded connection's refresh or check succeeded again (after failing transiently for longer than
+        /// ``ConnectionManager/Configuration/degradedAfter``).
+        public static let connectionRecovered = EventType(rawValue: "connection.recovered")
         /// The advertisers a token covers changed.
         public static let advertisersChanged = EventType(rawValue: "advertisers.changed")
     }

@@ -56,6 +56,9 @@ public protocol ConnectionStore: Sendable {
     /// Counts of connections by kind and status.
     func counts() async throws -> [ConnectionCount]
 
+    /// How many connections match `filter`.
+    func count(_ filter: ConnectionFilter) async throws -> Int
+
     // MARK: Leases (refresh claims)
 
     /// Claims up to `limit` connections whose `nextActionAt <= now` and whose lease is free or expired, leasing them
@@ -165,6 +168,57 @@ public protocol ConnectionStore: Sendable {
     /// next renewal.
     func leaveBudget(instanceID: String) async throws
 
+    // MARK: Operations (the overview's charts, the audit trail, API keys)
+
+    /// Events of `types` that occurred at or after `since`, counted per `bucketSeconds` (buckets start at multiples of
+    /// it since 1970); series: the event type.
+    func eventCounts(types: [ConnectionEvent.EventType], since: Date, bucketSeconds: Int) async throws -> [BucketCount]
+
+    /// Active connections whose refresh token lapses in `[from, to)`, counted per `bucketSeconds` counted from
+    /// `from`; series: the kind.
+    func refreshTokenLapseCounts(from: Date, to: Date, bucketSeconds: Int) async throws -> [BucketCount]
+
+    /// Records (inserts or replaces) the counts of connections by kind and status for the bucket starting at `start`.
+    /// Every instance may record the same bucket; the last write wins.
+    func recordStatusSnapshot(start: Date, counts: [ConnectionCount]) async throws
+
+    /// The recorded snapshots whose bucket starts at or after `since`, oldest first; series: `kind/status`.
+    func statusHistory(since: Date) async throws -> [BucketCount]
+
+    /// Deletes snapshots older than `date`; returns how many rows.
+    func deleteStatusHistory(before date: Date) async throws -> Int
+
+    /// Appends entries to the audit trail (sequences assigned in order).
+    func appendAudit(_ entries: [AuditEntry]) async throws
+
+    /// Audit entries with a sequence below `sequence` (`nil`: from the newest), newest first, optionally for one
+    /// connection, at most `limit`.
+    func auditEntries(before sequence: Int64?, connectionID: String?, limit: Int) async throws -> [AuditEntry]
+
+    /// Deletes up to `limit` audit entries that occurred before `date`, oldest first; returns how many.
+    func deleteAudit(occurredBefore date: Date, limit: Int) async throws -> Int
+
+    /// Adds these counts to the stored proxy usage (summing per connection, day and caller).
+    func addProxyUsage(_ usage: [ProxyUsage]) async throws
+
+    /// Proxy usage on days from `sinceDay` (`YYYY-MM-DD`), newest day first, optionally for one connection.
+    func proxyUsage(connectionID: String?, sinceDay: String, limit: Int) async throws -> [ProxyUsage]
+
+    /// Deletes proxy usage of days before `day`; returns how many rows.
+    func deleteProxyUsage(beforeDay day: String) async throws -> Int
+
+    /// Stores a new API key.
+    func insertAPIKey(_ key: APIKey) async throws
+
+    /// The key with this hash, revoked or not.
+    func apiKey(hash: String) async throws -> APIKey?
+
+    /// Every key, revoked ones included, oldest first.
+    func apiKeys() async throws -> [APIKey]
+
+    /// Marks the key revoked at `date` if it is not yet; returns whether it was.
+    func revokeAPIKey(id: String, at date: Date) async throws -> Bool
+
     // MARK: Transfer (export and import)
 
     /// Up to `limit` connections of every status with their sealed tokens and bookkeeping, ordered by id, with ids
@@ -203,12 +257,51 @@ public struct ConnectionFilter: Sendable, Hashable {
     public var status: ConnectionStatus?
     /// Only this end user.
     public var endUserID: String?
+    /// Only connections whose id, end user, identities or names contain this text (case-insensitive).
+    public var search: String?
+    /// Only active connections failing transiently since before this date (degraded ones, when it is
+    /// `now - degradedAfter`).
+    public var failingSinceBefore: Date?
+    /// Only connections whose refresh token lapses before this date.
+    public var refreshTokenExpiresBefore: Date?
+    /// Only connections that need a person: re-authorization required, or active and failing since before
+    /// ``Attention/degradedBefore``, or active with a refresh token lapsing before ``Attention/lapsingBefore``.
+    public var needsAttention: Attention?
+
+    /// What makes a connection need attention.
+    public struct Attention: Sendable, Hashable {
+        /// Failing since before this date (degraded).
+        public var degradedBefore: Date
+        /// A refresh token lapsing before this date.
+        public var lapsingBefore: Date
+
+        /// Creates the thresholds.
+        public init(degradedBefore: Date, lapsingBefore: Date) {
+            self.degradedBefore = degradedBefore
+            self.lapsingBefore = lapsingBefore
+        }
+    }
 
     /// Creates a filter; `nil` fields match everything.
-    public init(kind: ConnectionKind? = nil, status: ConnectionStatus? = nil, endUserID: String? = nil) {
+    public init(
+        kind: ConnectionKind? = nil, status: ConnectionStatus? = nil, endUserID: String? = nil, search: String? = nil,
+        failingSinceBefore: Date? = nil, refreshTokenExpiresBefore: Date? = nil, needsAttention: Attention? = nil
+    ) {
         self.kind = kind
         self.status = status
         self.endUserID = endUserID
+        self.search = search
+        self.failingSinceBefore = failingSinceBefore
+        self.refreshTokenExpiresBefore = refreshTokenExpiresBefore
+        self.needsAttention = needsAttention
+    }
+
+    /// ``search`` as the store matches it: lowercased, `nil` when empty.
+    public var searchPattern: String? {
+        guard let search = search?.trimmingCharacters(in: .whitespaces).lowercased(), !search.isEmpty else {
+            return nil
+        }
+        return search
     }
 }
 

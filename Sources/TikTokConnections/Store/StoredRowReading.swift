@@ -105,6 +105,10 @@ extension ConnectionRecord {
             refreshTokenExpiresAt: try reader.optionalDate("refresh_token_expires_at"),
             lastRefreshedAt: try reader.optionalDate("last_refreshed_at"),
             lastCheckedAt: try reader.optionalDate("last_checked_at"),
+            displayName: try reader.optionalString("display_name"),
+            names: try reader.json("names", as: [String: String].self),
+            avatarURL: try reader.optionalString("avatar_url"),
+            failingSince: try reader.optionalDate("failing_since"),
             createdAt: try reader.date("created_at"),
             updatedAt: try reader.date("updated_at"))
         self.init(
@@ -165,5 +169,48 @@ extension WebhookDelivery {
             lastStatusCode: try reader.optionalInteger("last_status_code").map { Int($0) },
             lastError: try reader.optionalString("last_error"),
             deliveredAt: try reader.optionalDate("delivered_at"))
+    }
+}
+
+extension AuditEntry {
+    /// Reads a row of the audit log table.
+    public init(reading reader: some StoredRowReading) throws {
+        self.init(
+            sequence: try reader.integer("sequence"),
+            id: try reader.string("id"),
+            occurredAt: try reader.date("occurred_at"),
+            action: Action(rawValue: try reader.string("action")),
+            connectionID: try reader.optionalString("connection_id"),
+            actor: try reader.string("actor"),
+            requestID: try reader.optionalString("request_id"),
+            data: try reader.json("data", as: [String: String].self))
+    }
+}
+
+extension ProxyUsage {
+    /// Reads a row of the proxy usage table.
+    public init(reading reader: some StoredRowReading) throws {
+        self.init(
+            connectionID: try reader.string("connection_id"), day: try reader.string("day"),
+            actor: try reader.string("actor"), calls: Int(try reader.integer("calls")),
+            errors: Int(try reader.integer("errors")))
+    }
+}
+
+extension APIKey {
+    /// Reads a row of the API keys table.
+    public init(reading reader: some StoredRowReading) throws {
+        self.init(
+            id: try reader.string("id"), name: try reader.string("name"),
+            scope: try reader.enumeration("scope", as: Scope.self), keyHash: try reader.string("key_hash"),
+            createdAt: try reader.date("created_at"), revokedAt: try reader.optionalDate("revoked_at"))
+    }
+}
+
+extension BucketCount {
+    /// Reads a row with `start` (unix seconds), `series` and `count` columns.
+    public init(reading reader: some StoredRowReading) throws {
+        self.init(
+            start: try reader.date("start"), series: try reader.string("series"), count: Int(try reader.integer("count")))
     }
 }
