@@ -16,8 +16,18 @@ public struct AsyncHTTPClientTransport: TikTokTransport {
     private let client: HTTPClient
 
     /// A process-wide client that follows no redirects; like `HTTPClient.shared`, it is never shut down.
+    ///
+    /// It makes no spans of its own even when a tracer is bootstrapped (``untracedConfiguration``).
     public static let sharedClient = HTTPClient(
-        eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        eventLoopGroupProvider: .singleton, configuration: untracedConfiguration)
+
+    /// A client configuration that follows no redirects and makes no spans: AsyncHTTPClient's own spans record each
+    /// request's full URL and query, and a TikTok query may hold the app secret (a webhook URL's, a token).
+    public static var untracedConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.tracing.tracer = nil
+        return configuration
+    }
 
     /// Uses `client`, by default ``sharedClient`` (no redirects followed). A client given here should disallow
     /// redirects too. The caller owns the client's lifecycle.

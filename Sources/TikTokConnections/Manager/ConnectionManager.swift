@@ -34,6 +34,8 @@ public final class ConnectionManager: Sendable {
         var expiresAt: Date?
         var skew: TimeInterval
         var cachedAt: Date
+        /// The connection's kind, for spans (``cachedKind(of:)``).
+        var kind: ConnectionKind
     }
 
     let keyRing: Mutex<TokenCipher>

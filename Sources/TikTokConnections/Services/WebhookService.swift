@@ -126,7 +126,9 @@ public struct WebhookService: Service, CustomStringConvertible {
             method: "POST", url: configuration.url, headers: message.headers, body: message.body)
         let outcome: WebhookAttemptOutcome
         do {
-            let response = try await transport.send(request, timeout: configuration.requestTimeout)
+            let response = try await VaultTracing.deliveringWebhook(delivery) {
+                try await transport.send(request, timeout: configuration.requestTimeout)
+            }
             if (200..<300).contains(response.status) {
                 outcome = .delivered(statusCode: response.status)
             } else {
