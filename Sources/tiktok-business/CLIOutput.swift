@@ -50,6 +50,9 @@ enum CLIOutput {
         return .object([
             "id": .string(connection.id), "kind": .string(connection.kind.rawValue),
             "status": .string(connection.status.rawValue),
+            "display_name": connection.displayName.map { .string($0) } ?? .null,
+            "names": .object(connection.names.mapValues { .string($0) }),
+            "failing_since": date(connection.failingSince),
             "status_reason": connection.statusReason.map { .string($0) } ?? .null,
             "end_user_id": connection.endUserID.map { .string($0) } ?? .null,
             "advertiser_ids": .strings(connection.advertiserIDs), "open_id": connection.openID.map { .string($0) } ?? .null,
@@ -72,6 +75,8 @@ enum CLIOutput {
     static func printDetails(_ connection: Connection) {
         let rows: [(String, String)] = [
             ("id", connection.id), ("kind", connection.kind.rawValue), ("status", connection.status.rawValue),
+            ("name", connection.displayName ?? "-"),
+            ("failing since", connection.failingSince?.formatted(.iso8601) ?? "-"),
             ("status reason", connection.statusReason ?? "-"), ("end user", connection.endUserID ?? "-"),
             ("advertisers", connection.advertiserIDs.joined(separator: ", ")), ("open id", connection.openID ?? "-"),
             ("TTCM accounts", connection.tcmAccountIDs.joined(separator: ", ")),

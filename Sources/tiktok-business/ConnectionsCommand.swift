@@ -17,6 +17,12 @@ struct ConnectionsCommand: AsyncParsableCommand {
         @Option(help: "Only this kind.") var kind: String?
         @Option(help: "Only this status: active, reauthorization_required or revoked.") var status: String?
         @Option(name: .customLong("end-user"), help: "Only this end user.") var endUser: String?
+        @Option(help: "Only connections whose name, id, identities or end user contain this text.") var search: String?
+        @Flag(
+            name: .customLong("needs-attention"),
+            help: "Only connections that need a person: re-authorization required, degraded, or a refresh token lapsing within 30 days."
+        ) var needsAttention = false
+        @Flag(help: "Only degraded connections (refreshes failing transiently for over an hour).") var degraded = false
         @Option(help: "At most this many (default 100).") var limit = 100
         @Option(help: "Start after this connection id.") var cursor: String?
         @Flag(help: "Print JSON.") var json = false
@@ -33,10 +39,13 @@ struct ConnectionsCommand: AsyncParsableCommand {
             try await VaultEnvironment.with(
                 settings: try await options.settings(), logger: Logger(label: "tiktok-business")
             ) { environment in
-                let filter = ConnectionFilter(
+                let manager = environment.manager
+                var filter = ConnectionFilter(
                     kind: kind.flatMap(ConnectionKind.init(rawValue:)),
                     status: status.flatMap(ConnectionStatus.init(rawValue:)),
-                    endUserID: endUser)
+                    endUserID: endUser, search: search)
+                if needsAttention { filter = manager.needsAttentionFilter(filter) }
+                if degraded { filter = manager.degradedFilter(filter) }
                 let connections = try await CLIOutput.vault {
                     try await environment.manager.connections(filter, after: cursor, limit: limit)
                 }
@@ -50,10 +59,13 @@ struct ConnectionsCommand: AsyncParsableCommand {
                 }
                 print(
                     CLIOutput.table(
-                        ["ID", "KIND", "STATUS", "WHO", "END USER", "ACCESS EXPIRES"],
+                        ["ID", "KIND", "STATUS", "NAME", "WHO", "END USER", "ACCESS EXPIRES"],
                         connections.map { connection in
                             [
-                                connection.id, connection.kind.rawValue, connection.status.rawValue,
+                                connection.id, connection.kind.rawValue,
+                                manager.health(of: connection) == .degraded
+                                    ? "\(connection.status.rawValue) (degraded)" : connection.status.rawValue,
+                                connection.displayName ?? "-",
                                 CLIOutput.who(connection),
                                 connection.endUserID ?? "-",
                                 connection.accessTokenExpiresAt.map { $0.formatted(.iso8601) } ?? "never",

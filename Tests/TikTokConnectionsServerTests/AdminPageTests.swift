@@ -409,11 +409,11 @@ extension TestClientProtocol {
     }
 
     /// Signs in through the form and returns the cookie jar.
-    func signIn() async throws -> [String: String] {
+    func signIn(key: String = ServerHarness.apiKey) async throws -> [String: String] {
         let first = try await page("/")
         var jar = first.cookies
         let token = try #require(first.field("csrf"))
-        let response = try await page("/admin/sign-in", cookies: jar, form: ["csrf": token, "api_key": ServerHarness.apiKey])
+        let response = try await page("/admin/sign-in", cookies: jar, form: ["csrf": token, "api_key": key])
         try #require(response.status == .seeOther)
         jar.merge(response.cookies) { $1 }
         return jar.filter { !$0.value.isEmpty }

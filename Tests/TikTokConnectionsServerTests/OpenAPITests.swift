@@ -52,11 +52,18 @@ struct OpenAPITests {
             #expect(documented == routed, "documented only: \(documented.subtracting(routed)); routed only: \(routed.subtracting(documented))")
             #expect(!documented.isEmpty)
             let operations = documented.sorted()
+            // A named key of each scope, to check that each operation enforces the scope its security names.
+            var keysByScope: [(APIKey.Scope, String)] = []
+            for scope in APIKey.Scope.allCases {
+                keysByScope.append((scope, try await harness.manager.createAPIKey(name: "oas-\(scope)", scope: scope, actor: "test").secret))
+            }
+            let scopedKeys = keysByScope
 
             try await harness.application.test(.router) { client in
                 for operation in operations {
                     let parts = operation.split(separator: " ", maxSplits: 1).map(String.init)
                     let uri = parts[1].replacingOccurrences(of: "{id}", with: "conn_x")
+                        .replacingOccurrences(of: "{keyID}", with: "key_x")
                         .replacingOccurrences(of: "{path}", with: "campaign/get/")
                     let method = HTTPRequest.Method(parts[0])!
                     for key in [nil, "wrong-key-wrong-key"] {
@@ -69,6 +76,23 @@ struct OpenAPITests {
                     let documentedStatuses = paths[parts[1]]?[parts[0].lowercased()]?["responses"]?.objectValue ?? [:]
                     #expect(documentedStatuses["401"] != nil, "\(operation) does not document 401")
                     #expect(documentedStatuses["400"] != nil, "\(operation) does not document 400")
+                    #expect(documentedStatuses["403"] != nil, "\(operation) does not document 403")
+                    let security = paths[parts[1]]?[parts[0].lowercased()]?["security"]?.arrayValue
+                    let roles = security?.first?["bearer"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                    let needed = try #require(
+                        security?.count == 1 && roles.count == 1 ? APIKey.Scope(rawValue: roles[0]) : nil,
+                        "\(operation) does not name exactly one scope in its security: \(String(describing: security))")
+                    for (scope, secret) in scopedKeys {
+                        let response = try await client.api(uri, method: method, key: secret)
+                        if scope.includes(needed) {
+                            #expect(response.status != .forbidden, "\(operation) refuses a \(scope) key")
+                        } else {
+                            #expect(response.status == .forbidden, "\(operation) with a \(scope) key → \(response.status)")
+                            if method != .head {
+                                #expect(response.json["error"]?["code"]?.stringValue == "insufficient_scope", "\(operation)")
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -81,6 +105,8 @@ struct OpenAPITests {
                 var ids: [String] = []
                 for kind in ConnectionKind.allCases { ids.append(try await harness.connect(kind, user: "oas-\(kind)").id) }
                 let account = ids[1]
+                let reader = try await harness.manager.createAPIKey(name: "oas-reader", scope: .read, actor: "test")
+                let revocable = try await harness.manager.createAPIKey(name: "oas-revocable", scope: .tokens, actor: "test")
                 let checks: [(String, HTTPRequest.Method, String?, String?, String)] = [
                     ("/v1/connect-links", .post, #"{"kind":"creator","end_user_id":"u1","force_consent":true,"expires_in":600}"#, ServerHarness.apiKey, "/v1/connect-links"),
                     ("/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"\#(ids[0])"}"#, ServerHarness.apiKey, "/v1/connect-links"),
@@ -91,6 +117,15 @@ struct OpenAPITests {
                     ("/v1/connections?status=revoked&kind=creator&end_user_id=x", .get, nil, ServerHarness.apiKey, "/v1/connections"),
                     ("/v1/connections?limit=0", .get, nil, ServerHarness.apiKey, "/v1/connections"),
                     ("/v1/connections", .get, nil, nil, "/v1/connections"),
+                    ("/v1/connections?q=CONN_&needs_attention=false", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?health=degraded", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?health=ok", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?refresh_token_expires_before=2099-01-01T00:00:00Z", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?refresh_token_expires_before=4070908800", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?refresh_token_expires_before=soon", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?needs_attention=true", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections?needs_attention=maybe", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    ("/v1/connections", .get, nil, reader.secret, "/v1/connections"),
                     ("/v1/connections/\(ids[0])", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
                     ("/v1/connections/\(ids[2])", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
                     ("/v1/connections/\(account)", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
@@ -104,6 +139,26 @@ struct OpenAPITests {
                     ("/v1/events", .get, nil, ServerHarness.apiKey, "/v1/events"),
                     ("/v1/events?after=2&limit=2&connection_id=\(account)", .get, nil, ServerHarness.apiKey, "/v1/events"),
                     ("/v1/events?after=x", .get, nil, ServerHarness.apiKey, "/v1/events"),
+                    ("/v1/connections/\(account)/access-token", .get, nil, reader.secret, "/v1/connections/{id}/access-token"),
+                    ("/v1/connections/\(account)/refresh", .post, nil, reader.secret, "/v1/connections/{id}/refresh"),
+                    ("/v1/overview", .get, nil, ServerHarness.apiKey, "/v1/overview"),
+                    ("/v1/overview", .get, nil, reader.secret, "/v1/overview"),
+                    ("/v1/audit", .get, nil, ServerHarness.apiKey, "/v1/audit"),
+                    ("/v1/audit?limit=1", .get, nil, reader.secret, "/v1/audit"),
+                    ("/v1/audit?before=1000000&connection_id=\(account)", .get, nil, ServerHarness.apiKey, "/v1/audit"),
+                    ("/v1/audit?before=0", .get, nil, ServerHarness.apiKey, "/v1/audit"),
+                    ("/v1/api-keys", .get, nil, ServerHarness.apiKey, "/v1/api-keys"),
+                    ("/v1/api-keys", .get, nil, reader.secret, "/v1/api-keys"),
+                    ("/v1/api-keys", .post, #"{"name":"oas-created","scope":"tokens"}"#, ServerHarness.apiKey, "/v1/api-keys"),
+                    ("/v1/api-keys", .post, #"{"name":"oas-bad","scope":"root"}"#, ServerHarness.apiKey, "/v1/api-keys"),
+                    ("/v1/api-keys", .post, #"{"scope":"read"}"#, ServerHarness.apiKey, "/v1/api-keys"),
+                    ("/v1/api-keys", .post, #"{"name":"oas-denied","scope":"read"}"#, reader.secret, "/v1/api-keys"),
+                    ("/v1/api-keys/\(revocable.key.id)", .delete, nil, ServerHarness.apiKey, "/v1/api-keys/{keyID}"),
+                    ("/v1/api-keys/\(revocable.key.id)", .delete, nil, ServerHarness.apiKey, "/v1/api-keys/{keyID}"),
+                    ("/v1/api-keys/key_none", .delete, nil, ServerHarness.apiKey, "/v1/api-keys/{keyID}"),
+                    ("/v1/api-keys/none", .delete, nil, ServerHarness.apiKey, "/v1/api-keys/{keyID}"),
+                    ("/v1/connections", .get, nil, revocable.secret, "/v1/connections"),
+                    ("/v1/proxy/\(ids[0])/campaign/get/", .get, nil, reader.secret, "/v1/proxy/{id}/{path}"),
                     ("/v1/proxy/conn_none/campaign/get/", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
                     ("/v1/proxy/\(ids[0])/campaign/get/?advertiser_id=1", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
                     ("/v1/proxy/\(ids[0])/no/such/path/", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
@@ -119,6 +174,41 @@ struct OpenAPITests {
                     let problems = Self.validate(response.json, against: schema, in: document, at: "$")
                     #expect(problems.isEmpty, "\(label): \(problems)")
                 }
+                // The statuses and details the document promises for the scopes, filters and API keys.
+                let statuses: [(String, HTTPRequest.Method, String?, String?, HTTPResponse.Status)] = [
+                    ("/v1/connections?health=ok", .get, nil, ServerHarness.apiKey, .badRequest),
+                    ("/v1/connections?refresh_token_expires_before=soon", .get, nil, ServerHarness.apiKey, .badRequest),
+                    ("/v1/connections?needs_attention=maybe", .get, nil, ServerHarness.apiKey, .badRequest),
+                    ("/v1/audit?before=0", .get, nil, ServerHarness.apiKey, .badRequest),
+                    ("/v1/connections/\(account)/access-token", .get, nil, reader.secret, .forbidden),
+                    ("/v1/proxy/\(ids[0])/campaign/get/", .get, nil, reader.secret, .forbidden),
+                    ("/v1/api-keys", .get, nil, reader.secret, .forbidden),
+                    ("/v1/api-keys", .post, #"{"name":"oas-bad","scope":"root"}"#, ServerHarness.apiKey, .badRequest),
+                    ("/v1/api-keys/key_none", .delete, nil, ServerHarness.apiKey, .notFound),
+                    ("/v1/api-keys/none", .delete, nil, ServerHarness.apiKey, .badRequest),
+                    ("/v1/connections", .get, nil, revocable.secret, .unauthorized),
+                    ("/v1/overview", .get, nil, reader.secret, .ok),
+                ]
+                for (uri, method, body, key, status) in statuses {
+                    let response = try await client.api(uri, method: method, body: body, key: key)
+                    #expect(response.status == status, "\(method) \(uri) → \(response.status)")
+                    if status == .forbidden {
+                        #expect(response.json["error"]?["code"]?.stringValue == "insufficient_scope", "\(method) \(uri)")
+                    }
+                }
+                let created = try await client.api(
+                    "/v1/api-keys", method: .post, body: #"{"name":"oas-once","scope":"read"}"#, key: ServerHarness.apiKey)
+                #expect(created.status == .created)
+                let secret = try #require(created.json["key"]?.stringValue)
+                #expect(secret.hasPrefix("tbk_") && secret.count == 47)
+                #expect(try await client.api("/v1/overview", key: secret).status == .ok)
+                let listed = try await client.api("/v1/api-keys").json["api_keys"]?.arrayValue ?? []
+                #expect(listed.contains { $0["id"] == created.json["id"] })
+                #expect(!listed.contains { $0["key"] != nil })
+                let found = try await client.api("/v1/connections?q=\(ids[3].uppercased())").json["connections"]?.arrayValue ?? []
+                #expect(found.map { $0["id"]?.stringValue } == [ids[3]])
+                #expect(try await client.api("/v1/audit").json["proxy_usage"]?.arrayValue != nil)
+                #expect(try await client.api("/v1/audit?before=1000000").json["proxy_usage"] == nil)
             }
         }
     }

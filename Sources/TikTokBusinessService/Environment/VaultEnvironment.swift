@@ -96,6 +96,7 @@ public struct VaultEnvironment: Sendable {
             accountScopes: settings.accountScopes)
         configuration.refreshMargin = settings.refreshMargin
         configuration.leaseDuration = settings.refreshLease
+        configuration.degradedAfter = settings.degradedAfter
         configuration.instanceID = Self.instanceID()
         self.settings = settings
         self.store = store

@@ -25,6 +25,8 @@ public enum ServiceRunner {
     ) async throws {
         let logger = Logger(label: "tiktok-business")
         let webhooks = try webhookConfiguration(settings)
+        let processEnvironment = ProcessInfo.processInfo.environment
+        let tracing = try TracingSettings.resolve(environment: processEnvironment)
         var services: [any Service] = []
         var sandboxBaseURL: String?
         if settings.sandbox {
@@ -81,6 +83,12 @@ public enum ServiceRunner {
                 await onListening(port)
             }
             var services = services
+            if let tracing,
+                let exporter = try TracingBootstrap.start(tracing, environment: processEnvironment, logger: logger)
+            {
+                // First in the group, so it stops last: the spans of everything else are flushed on shutdown.
+                services.insert(exporter, at: 0)
+            }
             services.append(
                 KeyRingService(
                     manager: environment.manager, store: environment.store, keyFile: environment.keyFile,
@@ -96,6 +104,9 @@ public enum ServiceRunner {
                                 requestsPerSecond: settings.rateLimit, headroom: settings.rateLimitHeadroom)),
                         logger: Logger(label: "tiktok-business.qps-budget")))
             }
+            // Before the application, so that it stops after it (a service group stops in reverse order) and its
+            // last flush counts the calls that were finishing.
+            services.append(server.proxyUsage)
             services.append(app)
             services.append(
                 RefreshService(manager: environment.manager, logger: Logger(label: "tiktok-business.refresh")))
@@ -132,11 +143,11 @@ public enum ServiceRunner {
 
     /// The HTTP client webhooks go out on: a receiver that refuses connections fails the attempt at once (to be
     /// retried on the outbox's schedule) instead of being retried inside the client until its connect timeout, and
-    /// redirects are not followed (the signed message goes to the configured URL only).
+    /// redirects are not followed (the signed message goes to the configured URL only). It makes no spans of its own
+    /// (they would hold the webhook URL's query); the delivery span is `tiktok_business.webhook_delivery`.
     static func webhookHTTPClient(_ webhooks: WebhookConfiguration) -> HTTPClient {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(5)))
+        var configuration = AsyncHTTPClientTransport.untracedConfiguration
+        configuration.timeout = .init(connect: .seconds(5))
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }

@@ -122,6 +122,7 @@ extension ServiceSettings {
 
         refreshMargin =
             try seconds("TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS", range: 1...(30 * 86_400)) ?? Self.defaultRefreshMargin
+        degradedAfter = try seconds("TIKTOK_BUSINESS_DEGRADED_AFTER_SECONDS", range: 1...(30 * 86_400)) ?? 3600
         // A lease that can lapse while its holder still waits for TikTok lets another instance spend the same
         // refresh token: it must outlast the longest refresh call the client can make.
         let leaseFloor = ConnectionManager.Configuration.minimumLeaseDuration(

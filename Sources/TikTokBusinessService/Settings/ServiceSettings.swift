@@ -56,6 +56,9 @@ public struct ServiceSettings: Sendable {
     public var refreshMargin: Double
     /// `ConnectionManager.Configuration.leaseDuration`, seconds.
     public var refreshLease: Double
+    /// `ConnectionManager.Configuration.degradedAfter`, seconds (`TIKTOK_BUSINESS_DEGRADED_AFTER_SECONDS`, default
+    /// 3600): a connection failing transiently for this long is `degraded`.
+    public var degradedAfter: Double = 3600
 
     /// Per-client rate limits of the public routes (`TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE`, `…_BURST`,
     /// `TIKTOK_BUSINESS_SIGN_IN_LIMIT_PER_MINUTE`, `TIKTOK_BUSINESS_TRUSTED_PROXY_HOPS`).

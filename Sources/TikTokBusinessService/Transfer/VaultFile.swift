@@ -69,6 +69,11 @@ public enum VaultFile {
         var failureCount: Int
         var warningsSent: [Int]
         var version: Int
+        // Added with names and health: absent in files written before, read as none.
+        var displayName: String?
+        var names: [String: String]?
+        var avatarURL: String?
+        var failingSince: Double?
 
         enum CodingKeys: String, CodingKey {
             case type, id, kind, status, scopes, version
@@ -88,6 +93,10 @@ public enum VaultFile {
             case nextActionAt = "next_action_at"
             case failureCount = "failure_count"
             case warningsSent = "warnings_sent"
+            case displayName = "display_name"
+            case names
+            case avatarURL = "avatar_url"
+            case failingSince = "failing_since"
         }
 
         /// The line of a stored record.
@@ -114,6 +123,10 @@ public enum VaultFile {
             failureCount = record.failureCount
             warningsSent = record.warningsSent
             version = record.version
+            displayName = c.displayName
+            names = c.names.isEmpty ? nil : c.names
+            avatarURL = c.avatarURL
+            failingSince = c.failingSince?.timeIntervalSince1970
         }
 
         /// The record this line holds.
@@ -139,7 +152,8 @@ public enum VaultFile {
                     advertiserIDs: advertiserIDs, openID: openID, tcmAccountIDs: tcmAccountIDs, scopes: scopes,
                     accessTokenExpiresAt: date(accessTokenExpiresAt), refreshTokenExpiresAt: date(refreshTokenExpiresAt),
                     lastRefreshedAt: date(lastRefreshedAt), lastCheckedAt: date(lastCheckedAt),
-                    createdAt: Date(timeIntervalSince1970: createdAt), updatedAt: Date(timeIntervalSince1970: updatedAt)),
+                    displayName: displayName, names: names ?? [:], avatarURL: avatarURL,
+                    failingSince: date(failingSince), createdAt: Date(timeIntervalSince1970: createdAt), updatedAt: Date(timeIntervalSince1970: updatedAt)),
                 accessToken: try sealed(accessToken, "access token"),
                 refreshToken: try sealed(refreshToken, "refresh token"),
                 nextActionAt: date(nextActionAt), failureCount: failureCount, warningsSent: warningsSent,

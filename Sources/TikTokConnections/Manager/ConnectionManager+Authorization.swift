@@ -112,6 +112,15 @@ extension ConnectionManager {
     public func completeAuthorization(
         kind: ConnectionKind, callback: AuthorizationCallback, browserBinding: String? = nil
     ) async throws -> AuthorizationResult {
+        try await VaultTracing.completingCallback(kind: kind) {
+            try await authorize(kind: kind, callback: callback, browserBinding: browserBinding)
+        }
+    }
+
+    /// ``completeAuthorization(kind:callback:browserBinding:)``, inside the callback's span.
+    private func authorize(
+        kind: ConnectionKind, callback: AuthorizationCallback, browserBinding: String?
+    ) async throws -> AuthorizationResult {
         let state = try await verifiedState(kind: kind, state: callback.state, browserBinding: browserBinding)
         let code: String
         let grantedScopes: [String]
@@ -123,7 +132,9 @@ extension ConnectionManager {
             code = authCode
             grantedScopes = scopes
         }
-        let tokens = try await exchange(kind: kind, code: code, redirectURI: state.redirectURI)
+        let tokens = try await VaultTracing.exchangingCode(kind: kind, reconnecting: state.reconnectConnectionID) {
+            try await exchange(kind: kind, code: code, redirectURI: state.redirectURI)
+        }
         return try await upsert(kind: kind, state: state, tokens: tokens, grantedScopes: grantedScopes)
     }
 
@@ -131,14 +142,16 @@ extension ConnectionManager {
     public func completeAuthorization(kind: ConnectionKind, query: String, browserBinding: String? = nil)
         async throws -> AuthorizationResult
     {
-        try InputLimits.check(query, named: "The callback's query string", limit: InputLimits.callbackQuery)
-        let callback: AuthorizationCallback
-        do {
-            callback = try AuthorizationCallback(query: query)
-        } catch {
-            throw ConnectionError(.malformedCallback, "\(error)")
+        try await VaultTracing.completingCallback(kind: kind) {
+            try InputLimits.check(query, named: "The callback's query string", limit: InputLimits.callbackQuery)
+            let callback: AuthorizationCallback
+            do {
+                callback = try AuthorizationCallback(query: query)
+            } catch {
+                throw ConnectionError(.malformedCallback, "\(error)")
+            }
+            return try await authorize(kind: kind, callback: callback, browserBinding: browserBinding)
         }
-        return try await completeAuthorization(kind: kind, callback: callback, browserBinding: browserBinding)
     }
 
     /// Checks a callback's state and consumes it. Distinct errors for each way it can be wrong.
@@ -179,6 +192,10 @@ extension ConnectionManager {
         var tcmAccountIDs: [String] = []
         var openID: String?
         var scopes: [String]
+        /// Names TikTok gave the identities (looked up after the exchange; empty when the lookup failed).
+        var names: [String: String] = [:]
+        /// The account holder's avatar URL.
+        var avatarURL: String?
     }
 
     func exchange(kind: ConnectionKind, code: String, redirectURI: String) async throws -> ExchangedTokens {
@@ -199,15 +216,24 @@ extension ConnectionManager {
                             "Could not list TTCM accounts after authorization; the liveness check will retry",
                             metadata: ["tiktok.error": "\(error)"])
                     }
+                    tokens.names = await tcmAccountNames(
+                        Array(tokens.tcmAccountIDs.prefix(5)), accessToken: grant.accessToken)
+                } else {
+                    tokens.names = await advertiserNames(accessToken: grant.accessToken)
                 }
                 return tokens
             case .tiktokAccount, .creator:
                 let grant = try await client.exchangeAccountAuthCode(code, redirectURI: redirectURI)
                 noteTikTokOutcome(nil)
-                return ExchangedTokens(
+                var tokens = ExchangedTokens(
                     accessToken: grant.accessToken, refreshToken: grant.refreshToken,
                     accessTokenExpiresIn: grant.expiresIn, refreshTokenExpiresIn: grant.refreshTokenExpiresIn,
                     openID: grant.openID, scopes: grant.scopes)
+                if let profile = await accountProfile(openID: grant.openID, accessToken: grant.accessToken) {
+                    tokens.names[grant.openID] = profile.displayName
+                    tokens.avatarURL = profile.profileImage
+                }
+                return tokens
             }
         } catch let error as TikTokError {
             noteTikTokOutcome(error)
@@ -296,6 +322,9 @@ extension ConnectionManager {
             connection.accessTokenExpiresAt = tokens.accessTokenExpiresIn.map { time.addingTimeInterval(Double($0)) }
             connection.refreshTokenExpiresAt = tokens.refreshTokenExpiresIn.map { time.addingTimeInterval(Double($0)) }
         }
+        connection.applyNames(tokens.names, keeping: connection.identities)
+        if let avatar = tokens.avatarURL { connection.avatarURL = avatar }
+        connection.failingSince = nil
         record.connection = connection
         record.accessToken = try seal(tokens.accessToken, connectionID: connection.id, field: .accessToken)
         record.refreshToken = try tokens.refreshToken.map {

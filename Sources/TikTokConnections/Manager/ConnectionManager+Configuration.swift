@@ -49,6 +49,12 @@ extension ConnectionManager {
         public var storeRetryCap: TimeInterval = 5
         /// This instance's name in leases. Default a random id.
         public var instanceID: String
+        /// A connection whose refreshes or liveness checks have been failing transiently for this long is
+        /// ``ConnectionHealth/degraded`` (shown on the overview, `?health=degraded`); its next success records
+        /// `connection.recovered`. Default 1 hour.
+        public var degradedAfter: TimeInterval = 3600
+        /// Refresh tokens lapsing within this window count as needing attention. Default 30 days.
+        public var lapseAttentionWindow: TimeInterval = 30 * 86_400
 
         /// Creates a configuration.
         public init(

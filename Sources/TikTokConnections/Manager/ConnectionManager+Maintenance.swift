@@ -180,23 +180,36 @@ extension ConnectionManager {
         return report
     }
 
+    /// Whether a liveness check's failure means the token is dead (the connection needs re-authorization).
+    static func revokesToken(_ error: TikTokError) -> Bool { error.category == .accessTokenInvalid }
+
     /// Checks a non-expiring token with TikTok and tracks the advertisers (or TTCM accounts) it covers.
     /// Returns `false` when the token turned out revoked.
     func checkLiveness(_ leased: ConnectionRecord) async throws -> Bool {
         var record = leased
         let token = try open(record.accessToken, of: record, field: .accessToken)
         let current: [String]
+        var names: [String: String] = [:]
         do {
             switch record.connection.kind {
             case .advertiser:
-                current = try await client.authorizedAdvertisers(accessToken: token).map(\.advertiserID)
+                let advertisers = try await VaultTracing.tikTokCall(
+                    VaultTracing.livenessCheck, connection: record.connection, definitive: Self.revokesToken
+                ) { try await client.authorizedAdvertisers(accessToken: token) }
+                current = advertisers.map(\.advertiserID)
+                for advertiser in advertisers { names[advertiser.advertiserID] = advertiser.advertiserName }
             default:
-                current = try await client.tcmAccountIDs(accessToken: token)
+                current = try await VaultTracing.tikTokCall(
+                    VaultTracing.livenessCheck, connection: record.connection, definitive: Self.revokesToken
+                ) { try await client.tcmAccountIDs(accessToken: token) }
+                // Names of accounts not named yet (a TTCM grant covers one account, or a few).
+                let unnamed = current.filter { record.connection.names[$0] == nil }.prefix(5)
+                names = await tcmAccountNames(Array(unnamed), accessToken: token)
             }
             noteTikTokOutcome(nil)
         } catch let error as TikTokError {
             noteTikTokOutcome(error)
-            if error.category == .accessTokenInvalid {
+            if Self.revokesToken(error) {
                 let stored = try await markReauthorizationRequired(
                     record, reason: "access_token_revoked", tikTokError: error)
                 return stored.connection.status == .active
@@ -224,7 +237,8 @@ extension ConnectionManager {
             record.connection.updatedAt = time
         }
         record.connection.lastCheckedAt = time
-        record.failureCount = 0
+        record.connection.applyNames(names, keeping: current)
+        events += clearFailures(&record, at: time)
         record.nextActionAt = schedule.nextAction(for: record)
         _ = try await write(record, events: events)
         return true

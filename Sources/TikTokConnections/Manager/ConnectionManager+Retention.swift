@@ -7,7 +7,8 @@ public struct RetentionPolicy: Sendable, Hashable {
     /// is told the link expired (410) rather than that it is unknown (400). Default 1 day.
     public var stateGracePeriod: TimeInterval
     /// How long events are kept (counted from when they occurred) once their webhook deliveries are done; a
-    /// delivered or failed delivery goes with its event. `nil` keeps every event. Default 90 days.
+    /// delivered or failed delivery goes with its event. The audit trail, proxy use counts and the status history
+    /// are kept as long. `nil` keeps every event. Default 90 days.
     public var eventRetention: TimeInterval?
     /// Rows deleted per batch: each batch is one short write. Default 500.
     public var batchSize: Int
@@ -39,6 +40,8 @@ public struct PruneReport: Sendable, Hashable {
     public var states: Int = 0
     /// Events deleted (with their finished webhook deliveries).
     public var events: Int = 0
+    /// Audit entries deleted.
+    public var audit: Int = 0
     /// Whether a kind hit ``RetentionPolicy/maximumBatches`` and has more to delete.
     public var more: Bool = false
 
@@ -66,7 +69,18 @@ extension ConnectionManager {
             }
             report.events = events
             report.more = report.more || moreEvents
+            // The audit trail, proxy use and the status history are kept as long as events.
+            let (audit, moreAudit) = try await deleteInBatches(policy) {
+                try await self.store.deleteAudit(occurredBefore: eventsBefore, limit: $0)
+            }
+            report.audit = audit
+            report.more = report.more || moreAudit
+            _ = try await storeCall {
+                try await self.store.deleteProxyUsage(beforeDay: ProxyUsage.day(of: eventsBefore))
+            }
+            _ = try await storeCall { try await self.store.deleteStatusHistory(before: eventsBefore) }
         }
+        try await recordStatusSnapshot()
         return report
     }
 

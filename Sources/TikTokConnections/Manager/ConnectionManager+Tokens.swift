@@ -39,7 +39,8 @@ extension ConnectionManager {
     /// tokens nobody asked for in memory.
     func cache(_ token: String, for record: ConnectionRecord, at time: Date) {
         let entry = CachedToken(
-            token: token, expiresAt: record.connection.accessTokenExpiresAt, skew: skew(record.connection), cachedAt: time)
+            token: token, expiresAt: record.connection.accessTokenExpiresAt, skew: skew(record.connection), cachedAt: time,
+            kind: record.connection.kind)
         let ttl = configuration.tokenCacheTTL
         tokenCache.withLock { cache in
             // Entries past their time to live are only replaced when read again: prune them now and then (on about
@@ -217,8 +218,12 @@ extension ConnectionManager {
         }
         let grant: AccountTokenGrant
         do {
-            grant = try await RateGovernor.$prepaidSlot.withValue(slot.prepaid) {
-                try await client.refreshAccountToken(refreshToken)
+            grant = try await VaultTracing.tikTokCall(
+                VaultTracing.refresh, connection: record.connection, definitive: isDefinitiveRefreshFailure
+            ) {
+                try await RateGovernor.$prepaidSlot.withValue(slot.prepaid) {
+                    try await client.refreshAccountToken(refreshToken)
+                }
             }
             noteTikTokOutcome(nil)
         } catch let error as TikTokError {
@@ -329,7 +334,8 @@ extension ConnectionManager {
                     base.connection.statusReason = nil
                     events[0].data["restored_from"] = ConnectionStatus.reauthorizationRequired.rawValue
                 }
-                let next = try applying(grant, obtainedAt: time, to: base)
+                var next = try applying(grant, obtainedAt: time, to: base)
+                events += clearFailures(&next, at: time)
                 if let stored = try await write(next, events: events) {
                     if failures > 0 {
                         logger.notice(
@@ -412,7 +418,10 @@ extension ConnectionManager {
     func recordTransientFailure(_ leased: ConnectionRecord, error: TikTokError) async throws {
         var record = leased
         let time = now()
-        if error.category != .appCredentials { record.failureCount += 1 }
+        if error.category != .appCredentials {
+            record.failureCount += 1
+            if record.connection.failingSince == nil { record.connection.failingSince = time }
+        }
         let retryAt = time.addingTimeInterval(schedule.failureBackoff(failures: max(1, record.failureCount)))
         record.nextActionAt = retryAt
         var data = ["reason": error.category.description, "definitive": "false", "attempts": String(record.failureCount)]
@@ -425,5 +434,21 @@ extension ConnectionManager {
             metadata: metadata(record).merging(
                 ["tiktok.error_category": "\(error.category)", "retry_in_s": "\(Int(retryAt.timeIntervalSince(time)))"],
                 uniquingKeysWith: { $1 }))
+    }
+
+    /// Ends a connection's failure streak after a success: the failure count and ``Connection/failingSince`` are
+    /// cleared, and when the connection was degraded (failing for at least ``Configuration/degradedAfter``) the
+    /// `connection.recovered` event is returned for the same write.
+    func clearFailures(_ record: inout ConnectionRecord, at time: Date) -> [ConnectionEvent] {
+        record.failureCount = 0
+        guard let since = record.connection.failingSince else { return [] }
+        record.connection.failingSince = nil
+        let failing = time.timeIntervalSince(since)
+        guard failing >= configuration.degradedAfter else { return [] }
+        return [
+            ConnectionEvent(
+                type: .connectionRecovered, connectionID: record.id, occurredAt: time,
+                data: ["failing_since": since.formatted(.iso8601), "failing_seconds": String(Int(failing))])
+        ]
     }
 }

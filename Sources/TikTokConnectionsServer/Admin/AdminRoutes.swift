@@ -23,10 +23,11 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
     let sessions: AdminSessions
     let apiKey: String
     let limiters: PublicRouteLimiters
+    let keys: APIKeyCache
 
     init(
         manager: ConnectionManager, configuration: ServerConfiguration, pages: Pages, sessions: AdminSessions,
-        limiters: PublicRouteLimiters
+        limiters: PublicRouteLimiters, keys: APIKeyCache
     ) {
         self.manager = manager
         self.configuration = configuration
@@ -34,6 +35,7 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         self.sessions = sessions
         self.apiKey = configuration.apiKey
         self.limiters = limiters
+        self.keys = keys
     }
 
     func register(on router: Router<Context>) {
@@ -63,18 +65,18 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         let search = query["q"].map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
         let cursor = query["cursor"].map(String.init).flatMap { (try? RequestInput.validateID($0)) == nil ? nil : $0 }
 
+        let attention = query["attention"].map(String.init).flatMap(AttentionList.init(rawValue:))
         var rows: [Connection] = []
         var nextCursor: String?
+        var overview: [String: Any] = [:]
         do {
-            if !search.isEmpty, (try? RequestInput.validateID(search)) != nil,
-                let found = try? await manager.connection(id: search)
-            {
-                rows = [found].filter { (kind == nil || $0.kind == kind) && (status == nil || $0.status == status) }
-            } else {
-                let filter = ConnectionFilter(kind: kind, status: status, endUserID: search.isEmpty ? nil : search)
-                let page = try await manager.connections(filter, after: cursor, limit: Self.pageSize + 1)
-                rows = Array(page.prefix(Self.pageSize))
-                if page.count > Self.pageSize { nextCursor = rows.last?.id }
+            var filter = ConnectionFilter(kind: kind, status: status, search: search.isEmpty ? nil : String(search.prefix(200)))
+            if let attention { filter = self.filter(attention, filter) }
+            let page = try await manager.connections(filter, after: cursor, limit: Self.pageSize + 1)
+            rows = Array(page.prefix(Self.pageSize))
+            if page.count > Self.pageSize { nextCursor = rows.last?.id }
+            if cursor == nil, kind == nil, status == nil, search.isEmpty, attention == nil {
+                overview = try await overviewContext()
             }
         } catch let error as ConnectionError {
             return message(session, "The list is unavailable", error.message, status: APIError.from(error).status)
@@ -86,21 +88,27 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
             if let kind { items.append(("kind", kind.rawValue)) }
             if let status { items.append(("status", status.rawValue)) }
             if !search.isEmpty { items.append(("q", search)) }
+            if let attention { items.append(("attention", attention.rawValue)) }
             if let cursor { items.append(("cursor", cursor)) }
             return "/" + (items.isEmpty ? "" : "?" + items.map { "\($0)=\(QueryEncoding.escape($1))" }.joined(separator: "&"))
         }
         var context = common(session)
         context["rows"] = rows.map { connection -> [String: Any] in
-            let badge = ConnectionBadge.of(connection, now: now, refreshMargin: manager.configuration.refreshMargin)
+            let badge = ConnectionBadge.of(
+                connection, now: now, refreshMargin: manager.configuration.refreshMargin,
+                health: manager.health(of: connection))
             let last = connection.kind.hasExpiringTokens ? connection.lastRefreshedAt : connection.lastCheckedAt
             return [
                 "id": connection.id, "kind": AdminFormat.kind(connection.kind), "who": AdminFormat.who(connection),
+                "name": connection.displayName ?? "—",
                 "endUser": connection.endUserID ?? "—", "badge": badge.label, "tone": badge.tone.rawValue,
                 "lastRefresh": AdminFormat.date(last), "lastRefreshRelative": AdminFormat.relative(last, now: now),
             ]
         }
         context["hasRows"] = !rows.isEmpty
-        context["filtered"] = kind != nil || status != nil || !search.isEmpty
+        context["filtered"] = kind != nil || status != nil || !search.isEmpty || attention != nil
+        context.merge(overview) { $1 }
+        if let attention { context["attentionLabel"] = attention.label }
         context["kinds"] = ConnectionKind.allCases.map { ["value": $0.rawValue, "label": AdminFormat.kind($0)] }
         context["kindFilter"] = ConnectionKind.allCases.map {
             ["value": $0.rawValue, "label": AdminFormat.kind($0), "selected": $0 == kind] as [String: Any]
@@ -124,12 +132,16 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         else {
             return signInPage(error: "The sign-in form expired. Please try again.", status: .forbidden)
         }
-        guard let key = form["api_key"], AdminSessions.constantTimeEqual(key, apiKey) else {
+        guard let key = form["api_key"], let keyID = try await adminKeyID(key) else {
             context.logger.notice("Admin sign-in refused")
             return signInPage(error: "That API key is not valid.", status: .unauthorized)
         }
-        let session = sessions.create()
-        context.logger.info("Admin signed in")
+        let session = sessions.create(keyID: keyID)
+        context.logger.info("Admin signed in", metadata: ["api_key.id": "\(keyID)"])
+        await manager.audit(
+            AuditEntry(
+                occurredAt: manager.now(), action: .adminSignedIn, actor: session.actor,
+                requestID: context.requestID(request)))
         var response = redirect("/")
         response.setCookie(cookie(Self.sessionCookie, session.id, maxAge: Int(sessions.lifetime)))
         response.setCookie(cookie(Self.loginCookie, "", maxAge: 0))
@@ -156,7 +168,9 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
             return message(session, "End user id too long", "Use at most 256 characters.", status: .badRequest)
         }
         let options = AuthorizationLinkOptions(endUserID: endUser, forceConsent: form["force_consent"] != nil)
-        return await linkPage(session, kind: kind, options: options, back: "/", heading: "Authorization link")
+        return await linkPage(
+            session, kind: kind, options: options, back: "/", heading: "Authorization link",
+            requestID: context.requestID(request))
     }
 
     @Sendable func reconnectLink(_ request: Request, context: Context) async throws -> Response {
@@ -171,16 +185,23 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
             endUserID: connection.endUserID, reconnectConnectionID: connection.id, forceConsent: true)
         return await linkPage(
             session, kind: connection.kind, options: options, back: "/admin/connections/\(connection.id)",
-            heading: "Reconnect link")
+            heading: "Reconnect link", name: connection.displayName, requestID: context.requestID(request))
     }
 
     private func linkPage(
         _ session: AdminSessions.Session, kind: ConnectionKind, options: AuthorizationLinkOptions, back: String,
-        heading: String
+        heading: String, name: String? = nil, requestID: String
     ) async -> Response {
         do {
             let link = try await manager.authorizationLink(for: kind, options: options)
+            var data = ["kind": kind.rawValue]
+            if let endUser = options.endUserID { data["end_user_id"] = endUser }
+            await manager.audit(
+                AuditEntry(
+                    occurredAt: manager.now(), action: .linkCreated, connectionID: options.reconnectConnectionID,
+                    actor: session.actor, requestID: requestID, data: data))
             var context = common(session)
+            context["mailto"] = AdminFormat.mailto(url: link.url, name: name, expires: link.expiresAt)
             context["heading"] = heading
             context["url"] = link.url
             context["back"] = back
@@ -212,6 +233,10 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
             let id = try RequestInput.id(context)
             do {
                 _ = try await manager.refresh(id: id)
+                await manager.audit(
+                    AuditEntry(
+                        occurredAt: manager.now(), action: .connectionRefreshed, connectionID: id,
+                        actor: session.actor, requestID: context.requestID(request)))
                 return redirect("/admin/connections/\(id)?notice=refreshed")
             } catch let error as ConnectionError where error.code != .notFound {
                 // Show the connection as it now is (e.g. re-authorization required) with what went wrong.
@@ -246,6 +271,10 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
             let id = try RequestInput.id(context)
             guard form["confirm"] == "yes" else { return redirect("/admin/connections/\(id)/revoke") }
             _ = try await manager.revoke(id: id)
+            await manager.audit(
+                AuditEntry(
+                    occurredAt: manager.now(), action: .connectionRevoked, connectionID: id, actor: session.actor,
+                    requestID: context.requestID(request)))
             context.logger.info("Connection revoked from the admin page", metadata: ["connection.id": "\(id)"])
             return redirect("/admin/connections/\(id)?notice=revoked")
         } catch {
@@ -259,9 +288,20 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
     ) async throws -> Response {
         let now = manager.now()
         let events = try await recentEvents(connectionID: connection.id)
-        let badge = ConnectionBadge.of(connection, now: now, refreshMargin: manager.configuration.refreshMargin)
+        let health = manager.health(of: connection)
+        let badge = ConnectionBadge.of(
+            connection, now: now, refreshMargin: manager.configuration.refreshMargin, health: health)
         var context = common(session)
+        context.merge(try await auditContext(connectionID: connection.id)) { $1 }
         context["id"] = connection.id
+        if let name = connection.displayName { context["displayName"] = name }
+        if let avatar = connection.avatarURL, avatar.lowercased().hasPrefix("https://") { context["avatarURL"] = avatar }
+        context["names"] = connection.names.sorted { $0.key < $1.key }.map { ["identity": $0.key, "name": $0.value] }
+        context["health"] = health.rawValue
+        if let since = connection.failingSince {
+            context["failingSince"] = AdminFormat.date(since)
+            context["failingSinceRelative"] = AdminFormat.relative(since, now: now)
+        }
         context["kind"] = AdminFormat.kind(connection.kind)
         context["badge"] = badge.label
         context["tone"] = badge.tone.rawValue
@@ -322,6 +362,16 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
     }
 
     // MARK: Helpers
+
+    /// The id of the admin-scoped key `presented` is, or `nil`: the configured key (`primary`, compared in constant
+    /// time) or an unrevoked named key with the `admin` scope.
+    private func adminKeyID(_ presented: String) async throws -> String? {
+        if AdminSessions.constantTimeEqual(presented, apiKey) { return "primary" }
+        guard presented.hasPrefix("tbk_"), presented.count <= 128,
+            let caller = try? await keys.caller(presented), caller.scope == .admin
+        else { return nil }
+        return caller.keyID
+    }
 
     static var notices: [String: String] {
         ["refreshed": "The access token was refreshed.", "revoked": "The connection was revoked."]

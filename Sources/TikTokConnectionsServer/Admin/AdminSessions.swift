@@ -14,6 +14,11 @@ final class AdminSessions: Sendable {
         /// The token every form of this session carries.
         var csrfToken: String
         var expiresAt: Date
+        /// The admin-scoped API key that signed in (`primary` for the configured one).
+        var keyID: String = "primary"
+
+        /// How the audit trail names this session's actions.
+        var actor: String { "admin:\(keyID)" }
     }
 
     /// How long a session lasts after sign-in. Default 12 hours.
@@ -30,11 +35,11 @@ final class AdminSessions: Sendable {
     }
 
     /// Starts a session.
-    func create() -> Session {
+    func create(keyID: String = "primary") -> Session {
         let current = now()
         let session = Session(
             id: RandomID.urlSafe(bytes: 32), csrfToken: RandomID.urlSafe(bytes: 32),
-            expiresAt: current.addingTimeInterval(lifetime))
+            expiresAt: current.addingTimeInterval(lifetime), keyID: keyID)
         sessions.withLock { table in
             table = table.filter { $0.value.expiresAt > current }
             while table.count >= capacity, let oldest = table.values.min(by: { $0.expiresAt < $1.expiresAt }) {

@@ -12,11 +12,17 @@ struct ConnectionBadge: Sendable, Hashable {
     /// Days before the refresh token lapses from which the badge warns.
     static let lapsingWindowDays = 30
 
-    static func of(_ connection: Connection, now: Date, refreshMargin: TimeInterval) -> ConnectionBadge {
+    static func of(_ connection: Connection, now: Date, refreshMargin: TimeInterval, health: ConnectionHealth = .ok)
+        -> ConnectionBadge
+    {
         switch connection.status {
         case .revoked: return ConnectionBadge(label: "revoked", tone: .muted)
         case .reauthorizationRequired: return ConnectionBadge(label: "re-authorization required", tone: .bad)
         case .active: break
+        }
+        if health == .degraded, let since = connection.failingSince {
+            return ConnectionBadge(
+                label: "degraded: failing since \(AdminFormat.relative(since, now: now))", tone: .warn)
         }
         guard connection.kind.hasExpiringTokens else { return ConnectionBadge(label: "active", tone: .ok) }
         if let lapses = connection.refreshTokenExpiresAt {
@@ -114,7 +120,38 @@ enum AdminFormat {
         case .reauthorizationRequired: "Re-authorization required"
         case .connectionRevoked: "Revoked"
         case .advertisersChanged: "Advertisers changed"
+        case .connectionRecovered: "Recovered"
         default: type.rawValue
         }
+    }
+
+    static func action(_ action: AuditEntry.Action) -> String {
+        switch action {
+        case .tokenRead: "Access token read"
+        case .connectionRevoked: "Revoked"
+        case .connectionRefreshed: "Refreshed on request"
+        case .linkCreated: "Link created"
+        case .apiKeyCreated: "API key created"
+        case .apiKeyRevoked: "API key revoked"
+        case .adminSignedIn: "Signed in to the admin page"
+        default: action.rawValue
+        }
+    }
+
+    /// A `mailto:` URL with the link in its body, for sending it from the operator's mail client.
+    static func mailto(url: String, name: String?, expires: Date) -> String {
+        let subject = "Please reconnect your TikTok account" + (name.map { " (\($0))" } ?? "")
+        let body =
+            "Hello,\n\nPlease open this link to connect your TikTok account again:\n\n\(url)\n\n"
+            + "The link works once and expires \(date(expires)).\n"
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
+        return "mailto:?subject=\(encode(subject))&body=\(encode(body))"
+    }
+
+    /// A display name for tables: the name TikTok gave, or the identities when unnamed.
+    static func name(_ connection: Connection) -> String {
+        connection.displayName ?? who(connection)
     }
 }

@@ -80,6 +80,17 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// Sets the attention gauges per kind: degraded connections, and refresh tokens lapsing within the attention
+    /// window (30 days by default).
+    func attention(degraded: [ConnectionKind: Int], lapsing: [ConnectionKind: Int]) {
+        for kind in ConnectionKind.allCases {
+            Gauge(label: "tiktok_business_connections_degraded", dimensions: [("kind", kind.rawValue)], factory: factory)
+                .record(degraded[kind] ?? 0)
+            Gauge(label: "tiktok_business_refresh_tokens_lapsing", dimensions: [("kind", kind.rawValue)], factory: factory)
+                .record(lapsing[kind] ?? 0)
+        }
+    }
+
     /// Sets the webhook outbox gauges: deliveries pending, delivered and failed.
     func webhookDeliveries(_ counts: [WebhookDelivery.State: Int]) {
         for state in WebhookDelivery.State.allCases {

@@ -31,6 +31,15 @@ actor StoreGauges {
             if let counts = try? await manager.store.counts() {
                 metrics.connections(counts)
             }
+            var degraded: [ConnectionKind: Int] = [:]
+            var lapsing: [ConnectionKind: Int] = [:]
+            for kind in ConnectionKind.allCases {
+                degraded[kind] = try? await manager.count(manager.degradedFilter(.init(kind: kind)))
+                if kind.hasExpiringTokens {
+                    lapsing[kind] = try? await manager.count(manager.lapsingFilter(.init(kind: kind)))
+                }
+            }
+            metrics.attention(degraded: degraded, lapsing: lapsing)
             if webhooks, let counts = try? await manager.webhookDeliveryCounts() {
                 metrics.webhookDeliveries(counts)
             }

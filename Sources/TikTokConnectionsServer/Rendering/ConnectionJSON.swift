@@ -15,9 +15,14 @@ enum ConnectionJSON {
 
     static func optional(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
 
-    static func connection(_ connection: Connection) -> JSONValue {
+    static func connection(_ connection: Connection, health: ConnectionHealth) -> JSONValue {
         let expiring = connection.kind.hasExpiringTokens
         return .object([
+            "display_name": optional(connection.displayName),
+            "names": .object(connection.names.mapValues { .string($0) }),
+            "avatar_url": optional(connection.avatarURL),
+            "health": .string(health.rawValue),
+            "failing_since": date(connection.failingSince),
             "id": .string(connection.id),
             "kind": .string(connection.kind.rawValue),
             "status": .string(connection.status.rawValue),
@@ -56,6 +61,36 @@ enum ConnectionJSON {
             "last_error": optional(delivery.lastError),
             "next_attempt_at": delivery.state == .pending ? date(delivery.nextAttemptAt) : .null,
             "delivered_at": date(delivery.deliveredAt),
+        ])
+    }
+
+    /// An audit entry.
+    static func audit(_ entry: AuditEntry) -> JSONValue {
+        .object([
+            "id": .string(entry.id),
+            "sequence": .number(String(entry.sequence)),
+            "occurred_at": .string(timestamp(entry.occurredAt)),
+            "action": .string(entry.action.rawValue),
+            "connection_id": optional(entry.connectionID),
+            "actor": .string(entry.actor),
+            "request_id": optional(entry.requestID),
+            "data": .object(entry.data.mapValues { .string($0) }),
+        ])
+    }
+
+    /// A day's proxy use by one caller with one connection.
+    static func usage(_ usage: ProxyUsage) -> JSONValue {
+        .object([
+            "connection_id": .string(usage.connectionID), "day": .string(usage.day), "actor": .string(usage.actor),
+            "calls": .number(String(usage.calls)), "errors": .number(String(usage.errors)),
+        ])
+    }
+
+    /// An API key, without its secret.
+    static func apiKey(_ key: APIKey) -> JSONValue {
+        .object([
+            "id": .string(key.id), "name": .string(key.name), "scope": .string(key.scope.rawValue),
+            "created_at": .string(timestamp(key.createdAt)), "revoked_at": date(key.revokedAt),
         ])
     }
 }

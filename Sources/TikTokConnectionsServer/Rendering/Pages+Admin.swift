@@ -58,6 +58,12 @@ extension Pages {
         dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:0} dt{font-weight:600} dd{margin:0;word-break:break-all}
         .pager{display:flex;gap:.6rem;margin-top:1rem} .actions{display:flex;gap:.5rem;flex-wrap:wrap}
         ol.timeline{list-style:none;padding:0;margin:0} ol.timeline li{padding:.5rem 0;border-bottom:1px solid var(--line)}
+        .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.75rem;margin-bottom:1rem}
+        .tile{border:1px solid var(--line);border-radius:10px;padding:.75rem 1rem;display:block;color:var(--ink)}
+        .tile .count{font-size:1.8rem;font-weight:700;display:block} .tile.bad .count{color:var(--bad)} .tile.warn .count{color:var(--warn)}
+        .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}
+        figure{margin:0 0 1rem} figcaption{font-weight:600;margin-bottom:.35rem} svg.chart{width:100%;height:auto;background:#fff}
+        td.num,th.num{text-align:right}
         @media (max-width:720px){
           table.rows thead{display:none} table.rows tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
           table.rows td{display:flex;gap:.6rem;border:0;padding:.2rem .25rem}
@@ -107,16 +113,49 @@ extension Pages {
         <div><label class="check"><input type="checkbox" name="force_consent" value="1"> Ask again</label></div>
         <div><button type="submit">Create link</button></div>
         </form></section>
-        <section class="card"><h1>Connections</h1>
+        {{#hasOverview}}<section class="card" id="overview"><h1>Overview</h1>
+        <div class="tiles">
+        <a class="tile" id="tile-total" href="/"><span class="count">{{total}}</span>connections</a>
+        <a class="tile{{#reauthAny}} bad{{/reauthAny}}" id="tile-reauth" href="/?attention=reauthorization"><span class="count">{{reauthCount}}</span>need re-authorization</a>
+        <a class="tile{{#degradedAny}} warn{{/degradedAny}}" id="tile-degraded" href="/?attention=degraded"><span class="count">{{degradedCount}}</span>degraded (failing over {{degradedAfter}})</a>
+        <a class="tile{{#lapsingAny}} warn{{/lapsingAny}}" id="tile-lapsing" href="/?attention=lapsing"><span class="count">{{lapsingCount}}</span>refresh tokens lapsing within 30 days</a>
+        </div>
+        <table id="overview-counts"><thead><tr><th>Kind</th>{{#countStatuses}}<th class="num">{{label}}</th>{{/countStatuses}}<th class="num">total</th></tr></thead><tbody>
+        {{#countRows}}<tr><td>{{kind}}</td>{{#cells}}<td class="num">{{count}}</td>{{/cells}}<td class="num">{{total}}</td></tr>{{/countRows}}
+        </tbody></table></section>
+        <section class="card" id="attention"><h2>Needs a person</h2>
+        <h3>Re-authorization required</h3>
+        {{#hasReauth}}<table class="rows" id="needs-reauth"><thead><tr><th>Who</th><th>End user</th><th>Reason</th><th>Since</th><th></th></tr></thead><tbody>{{/hasReauth}}
+        {{#reauthRows}}<tr data-id="{{id}}"><td data-label="Who"><a href="/admin/connections/{{id}}">{{name}}</a><div class="sub">{{kind}}</div></td><td data-label="End user">{{endUser}}</td><td data-label="Reason">{{reason}}</td><td data-label="Since">{{since}}</td>
+        <td><form method="post" action="/admin/connections/{{id}}/reconnect-link" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="reconnect secondary">Reconnect link</button></form></td></tr>{{/reauthRows}}
+        {{#hasReauth}}</tbody></table>{{/hasReauth}}
+        {{^hasReauth}}<p class="sub">None.</p>{{/hasReauth}}{{#reauthMore}}<p><a href="/?attention=reauthorization">All {{reauthCount}}…</a></p>{{/reauthMore}}
+        <h3>Degraded: refreshes failing for over {{degradedAfter}}</h3>
+        {{#hasDegraded}}<table class="rows" id="degraded"><thead><tr><th>Who</th><th>Failing since</th><th>Last success</th></tr></thead><tbody>{{/hasDegraded}}
+        {{#degradedRows}}<tr data-id="{{id}}"><td data-label="Who"><a href="/admin/connections/{{id}}">{{name}}</a><div class="sub">{{kind}}</div></td><td data-label="Failing since">{{since}}</td><td data-label="Last success">{{next}}</td></tr>{{/degradedRows}}
+        {{#hasDegraded}}</tbody></table>{{/hasDegraded}}
+        {{^hasDegraded}}<p class="sub">None.</p>{{/hasDegraded}}{{#degradedMore}}<p><a href="/?attention=degraded">All {{degradedCount}}…</a></p>{{/degradedMore}}
+        <h3>Refresh tokens lapsing within 30 days</h3>
+        {{#hasLapsing}}<table class="rows" id="lapsing"><thead><tr><th>Who</th><th>End user</th><th>Lapses</th></tr></thead><tbody>{{/hasLapsing}}
+        {{#lapsingRows}}<tr data-id="{{id}}"><td data-label="Who"><a href="/admin/connections/{{id}}">{{name}}</a><div class="sub">{{kind}}</div></td><td data-label="End user">{{endUser}}</td><td data-label="Lapses">{{lapses}} <span class="sub">{{lapsesRelative}}</span></td></tr>{{/lapsingRows}}
+        {{#hasLapsing}}</tbody></table>{{/hasLapsing}}
+        {{^hasLapsing}}<p class="sub">None.</p>{{/hasLapsing}}{{#lapsingMore}}<p><a href="/?attention=lapsing">All {{lapsingCount}}…</a></p>{{/lapsingMore}}
+        </section>
+        <section class="card" id="charts"><h2>Trends</h2><div class="grid2">
+        <figure id="chart-refreshes"><figcaption>Refreshes and failures per hour</figcaption>{{{chartRefreshes}}}</figure>
+        <figure id="chart-status"><figcaption>Connections by status</figcaption>{{{chartStatus}}}</figure>
+        <figure id="chart-lapses"><figcaption>Upcoming refresh-token lapses by week</figcaption>{{{chartLapses}}}</figure>
+        </div></section>{{/hasOverview}}
+        <section class="card"><h1>Connections{{#attentionLabel}} {{attentionLabel}}{{/attentionLabel}}</h1>
         <form method="get" action="/" class="row" id="filters">
         <div><label for="f-kind">Kind</label><select id="f-kind" name="kind"><option value="">all</option>{{#kindFilter}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kindFilter}}</select></div>
         <div><label for="f-status">Status</label><select id="f-status" name="status"><option value="">all</option>{{#statusFilter}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statusFilter}}</select></div>
-        <div><label for="f-q">Connection id or end user</label><input id="f-q" name="q" value="{{q}}"></div>
+        <div><label for="f-q">Name, id or end user</label><input id="f-q" name="q" value="{{q}}" maxlength="200"></div>
         <div><button type="submit" class="secondary">Filter</button> <a class="button secondary" href="/">Reset</a></div>
         </form>
-        {{#hasRows}}<table class="rows" id="connections"><thead><tr><th>Kind</th><th>Who</th><th>End user</th><th>Status</th><th>Last refresh</th></tr></thead><tbody>
+        {{#hasRows}}<table class="rows" id="connections"><thead><tr><th>Kind</th><th>Name</th><th>Who</th><th>End user</th><th>Status</th><th>Last refresh</th></tr></thead><tbody>
         {{#rows}}<tr data-id="{{id}}"><td data-label="Kind"><a href="/admin/connections/{{id}}">{{kind}}</a><div class="sub mono">{{id}}</div></td>
-        <td data-label="Who" class="mono">{{who}}</td><td data-label="End user">{{endUser}}</td>
+        <td data-label="Name" class="name">{{name}}</td><td data-label="Who" class="mono">{{who}}</td><td data-label="End user">{{endUser}}</td>
         <td data-label="Status"><span class="badge {{tone}}">{{badge}}</span></td>
         <td data-label="Last refresh">{{lastRefresh}}<div class="sub">{{lastRefreshRelative}}</div></td></tr>
         {{/rows}}</tbody></table>{{/hasRows}}
@@ -133,6 +172,10 @@ extension Pages {
         <section class="card"><h1>{{kind}} <span class="badge {{tone}}" id="badge">{{badge}}</span></h1>
         <dl>
         <dt>Connection</dt><dd class="mono">{{id}}</dd>
+        {{#displayName}}<dt>Name</dt><dd id="display-name">{{displayName}}</dd>{{/displayName}}
+        {{#names}}<dt>{{identity}}</dt><dd>{{name}}</dd>{{/names}}
+        {{#avatarURL}}<dt>Avatar</dt><dd><a href="{{avatarURL}}" rel="noopener noreferrer" target="_blank">profile image</a></dd>{{/avatarURL}}
+        <dt>Health</dt><dd id="health">{{health}}{{#failingSince}} <span class="sub">failing since {{failingSince}} ({{failingSinceRelative}})</span>{{/failingSince}}</dd>
         {{#statusReason}}<dt>Status reason</dt><dd>{{statusReason}}</dd>{{/statusReason}}
         <dt>End user</dt><dd>{{endUser}}</dd>
         {{#identities}}<dt>{{label}}</dt><dd class="mono">{{#values}}<div>{{.}}</div>{{/values}}</dd>{{/identities}}
@@ -155,6 +198,15 @@ extension Pages {
         {{#details}}<div class="sub">{{name}}: {{value}}</div>{{/details}}</li>{{/events}}</ol>{{/hasEvents}}
         {{^hasEvents}}<p class="sub">No events yet.</p>{{/hasEvents}}
         </section>
+        <section class="card" id="audit"><h2>Audit trail</h2>
+        <p class="sub">Who read this connection's token, revoked it or made links for it; proxied calls are counted per day.</p>
+        {{#hasAudit}}<ol class="timeline" id="audit-entries">{{#audit}}<li><strong>{{label}}</strong> by <span class="mono">{{actor}}</span> <span class="sub">{{when}} · {{relative}} · request {{requestID}}</span></li>{{/audit}}</ol>{{/hasAudit}}
+        {{^hasAudit}}<p class="sub" id="audit-empty">Nothing recorded yet.</p>{{/hasAudit}}
+        <h3>Proxied calls per day</h3>
+        {{#hasUsage}}<table id="proxy-usage"><thead><tr><th>Day</th><th>Caller</th><th class="num">Calls</th><th class="num">Errors</th></tr></thead><tbody>
+        {{#usage}}<tr><td>{{day}}</td><td class="mono">{{actor}}</td><td class="num">{{calls}}</td><td class="num">{{errors}}</td></tr>{{/usage}}</tbody></table>{{/hasUsage}}
+        {{^hasUsage}}<p class="sub">No proxied calls in the last 30 days.</p>{{/hasUsage}}
+        </section>
         {{/body}}{{/admin-layout}}
         """
 
@@ -165,6 +217,7 @@ extension Pages {
         <textarea id="link-url" rows="4" readonly>{{url}}</textarea>
         <p class="actions"><button type="button" data-copy="link-url">Copy link</button>
         <a class="button secondary" href="{{url}}" target="_blank" rel="noopener noreferrer" id="open-link">Open</a>
+        {{#mailto}}<a class="button secondary" id="mailto-link" href="{{mailto}}">Send by email</a>{{/mailto}}
         <a class="button secondary" href="{{back}}">Back</a></p>
         </section>
         {{/body}}{{/admin-layout}}

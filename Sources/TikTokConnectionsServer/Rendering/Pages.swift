@@ -27,7 +27,7 @@ struct Pages: Sendable {
     ) -> Response {
         let context: [String: Any] = [
             "title": title, "message": message, "success": success, "sandbox": sandbox,
-            "details": details.map { ["name": $0.0, "value": $0.1] },
+            "details": details.map { ["name": $0.0, "value": $0.1] }, "hasDetails": !details.isEmpty,
         ]
         return html(library.render(context, withTemplate: "result") ?? title, status: status)
     }
@@ -63,7 +63,7 @@ struct Pages: Sendable {
         {{<layout}}{{$title}}{{title}} · tiktok-business{{/title}}{{$body}}
         <h1 class="{{#success}}ok{{/success}}{{^success}}fail{{/success}}">{{title}}</h1>
         <p>{{message}}</p>
-        {{#details.first}}<dl>{{/details.first}}{{#details}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/details}}{{#details.first}}</dl>{{/details.first}}
+        {{#hasDetails}}<dl>{{#details}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/details}}</dl>{{/hasDetails}}
         {{/body}}{{/layout}}
         """
 }

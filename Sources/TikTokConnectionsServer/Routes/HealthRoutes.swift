@@ -11,11 +11,12 @@ import TikTokConnections
 ///
 /// `/metrics` needs the API key unless the configuration makes it public, and counts in the database at most once
 /// per ``ServerConfiguration/metricsCountInterval`` (``StoreGauges``).
-struct HealthRoutes<Context: RequestContext>: Sendable {
+struct HealthRoutes<Context: CallerRequestContext>: Sendable {
     let manager: ConnectionManager
     let metrics: ServerMetrics
     let gauges: StoreGauges
     let configuration: ServerConfiguration
+    let keys: APIKeyCache
 
     func register(on router: Router<Context>) {
         router.get("healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
@@ -35,7 +36,7 @@ struct HealthRoutes<Context: RequestContext>: Sendable {
         }
         let metricsRoute = router.group("metrics")
         if !configuration.metricsPublic {
-            metricsRoute.add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey))
+            metricsRoute.add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey, keys: keys))
         }
         metricsRoute.get { _, _ in
             await gauges.refreshIfStale()

@@ -5,10 +5,13 @@ import NIOCore
 import TikTokBusiness
 import TikTokConnections
 
-/// The `/v1` management API: connect links, connections, access tokens, refresh, revoke, events.
-struct ManagementRoutes<Context: RequestContext>: Sendable {
+/// The `/v1` management API: connect links, connections, access tokens, refresh, revoke, events. Each route needs a
+/// scope (``APIKey/Scope``): reads need `read`, the token needs `tokens`, changes need `admin`. Token reads, links,
+/// refreshes and revocations are recorded in the audit trail with the caller.
+struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
     let manager: ConnectionManager
     let configuration: ServerConfiguration
+    let keys: APIKeyCache
 
     func register(on group: RouterGroup<Context>) {
         group.post("connect-links", use: createLink)
@@ -21,6 +24,7 @@ struct ManagementRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func createLink(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.require(.admin)
         let body = try await RequestInput.jsonObject(request, context: context, limit: configuration.jsonBodyLimit)
         let kind = try RequestInput.kind(body["kind"]?.stringValue)
         let expiresIn: TimeInterval?
@@ -40,11 +44,18 @@ struct ManagementRoutes<Context: RequestContext>: Sendable {
             forceConsent: try RequestInput.optionalBool(body, "force_consent") ?? false,
             expiresIn: expiresIn)
         let link = try await vault { try await manager.authorizationLink(for: kind, options: options) }
+        var data = ["kind": kind.rawValue]
+        if let endUser = options.endUserID { data["end_user_id"] = endUser }
+        await manager.audit(
+            AuditEntry(
+                occurredAt: manager.now(), action: .linkCreated, connectionID: reconnect, actor: caller.actor,
+                requestID: context.requestID(request), data: data))
         return JSONResponse.make(
             ["url": .string(link.url), "expires_at": ConnectionJSON.date(link.expiresAt)], status: .created)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        try context.require(.read)
         let query = request.uri.queryParameters
         var filter = ConnectionFilter()
         if let kind = query["kind"] { filter.kind = try RequestInput.kind(String(kind)) }
@@ -56,25 +67,51 @@ struct ManagementRoutes<Context: RequestContext>: Sendable {
             filter.status = parsed
         }
         if let endUser = query["end_user_id"] { filter.endUserID = String(endUser) }
+        if let search = query["q"] {
+            guard search.count <= 200 else { throw APIError.badRequest("q must be at most 200 characters.") }
+            filter.search = String(search)
+        }
+        if let health = query["health"] {
+            switch ConnectionHealth(rawValue: String(health)) {
+            case .degraded: filter = manager.degradedFilter(filter)
+            case .ok, nil: throw APIError.badRequest("health must be degraded (the only health a filter selects).")
+            }
+        }
+        if let before = query["refresh_token_expires_before"] {
+            filter.refreshTokenExpiresBefore = try RequestInput.date(String(before), name: "refresh_token_expires_before")
+        }
+        if let attention = query["needs_attention"] {
+            switch attention {
+            case "true": filter = manager.needsAttentionFilter(filter)
+            case "false": break
+            default: throw APIError.badRequest("needs_attention must be true or false.")
+            }
+        }
         let limit = try RequestInput.limit(query["limit"].map(String.init), default: 50, maximum: 1000)
         let cursor = query["cursor"].map(String.init)
         if let cursor { try RequestInput.validateID(cursor) }
         let page = try await vault { try await manager.connections(filter, after: cursor, limit: limit + 1) }
         let items = Array(page.prefix(limit))
         let next: JSONValue = page.count > limit ? .string(items.last!.id) : .null
-        return JSONResponse.make(["connections": .array(items.map(ConnectionJSON.connection)), "next_cursor": next])
+        return JSONResponse.make(["connections": .array(items.map(json)), "next_cursor": next])
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        try context.require(.read)
         let id = try RequestInput.id(context)
         let connection = try await vault { try await manager.connection(id: id) }
-        return JSONResponse.make(ConnectionJSON.connection(connection))
+        return JSONResponse.make(json(connection))
     }
 
     @Sendable func accessToken(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.require(.tokens)
         let id = try RequestInput.id(context)
         let token = try await vault { try await manager.accessToken(for: id) }
         let connection = try await vault { try await manager.connection(id: id) }
+        await manager.audit(
+            AuditEntry(
+                occurredAt: manager.now(), action: .tokenRead, connectionID: id, actor: caller.actor,
+                requestID: context.requestID(request)))
         return JSONResponse.make([
             "connection_id": .string(id), "access_token": .string(token),
             "expires_at": ConnectionJSON.date(connection.accessTokenExpiresAt),
@@ -82,6 +119,7 @@ struct ManagementRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func refresh(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.require(.admin)
         let id = try RequestInput.id(context)
         // A well-formed request about a connection whose tokens never expire: the connection's state, not the input,
         // is what rules it out.
@@ -92,16 +130,26 @@ struct ManagementRoutes<Context: RequestContext>: Sendable {
                 message: "A \(current.kind) token does not expire and cannot be refreshed.")
         }
         let connection = try await vault { try await manager.refresh(id: id) }
-        return JSONResponse.make(ConnectionJSON.connection(connection))
+        await manager.audit(
+            AuditEntry(
+                occurredAt: manager.now(), action: .connectionRefreshed, connectionID: id, actor: caller.actor,
+                requestID: context.requestID(request)))
+        return JSONResponse.make(json(connection))
     }
 
     @Sendable func revoke(_ request: Request, context: Context) async throws -> Response {
+        let caller = try context.require(.admin)
         let id = try RequestInput.id(context)
         let connection = try await vault { try await manager.revoke(id: id) }
-        return JSONResponse.make(ConnectionJSON.connection(connection))
+        await manager.audit(
+            AuditEntry(
+                occurredAt: manager.now(), action: .connectionRevoked, connectionID: id, actor: caller.actor,
+                requestID: context.requestID(request)))
+        return JSONResponse.make(json(connection))
     }
 
     @Sendable func events(_ request: Request, context: Context) async throws -> Response {
+        try context.require(.read)
         let query = request.uri.queryParameters
         let after: Int64
         if let text = query["after"] {
@@ -124,6 +172,10 @@ struct ManagementRoutes<Context: RequestContext>: Sendable {
         return JSONResponse.make([
             "events": .array(events.map { ConnectionJSON.event($0, webhooks: webhooks) }), "next_cursor": next,
         ])
+    }
+
+    private func json(_ connection: Connection) -> JSONValue {
+        ConnectionJSON.connection(connection, health: manager.health(of: connection))
     }
 
     private func vault<T>(_ body: () async throws -> T) async throws -> T {
@@ -158,6 +210,13 @@ enum RequestInput {
         else {
             throw APIError.badRequest("Not a connection id.", code: "invalid_id")
         }
+    }
+
+    /// A date given as ISO 8601 (`2026-12-31T00:00:00Z`) or unix seconds.
+    static func date(_ text: String, name: String) throws -> Date {
+        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 1e11 { return Date(timeIntervalSince1970: seconds) }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        throw APIError.badRequest("\(name) must be an ISO 8601 date-time (2026-12-31T00:00:00Z) or unix seconds.")
     }
 
     static func limit(_ text: String?, default value: Int, maximum: Int) throws -> Int {

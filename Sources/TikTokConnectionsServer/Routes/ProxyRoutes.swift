@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import TikTokBusiness
 import TikTokConnections
+import Tracing
 
 /// `ANY /v1/proxy/{id}/{path…}`: relays a call to the TikTok API with the connection's `Access-Token`.
 ///
@@ -14,10 +15,11 @@ import TikTokConnections
 /// the refused token is still the current one, one refresh shared by concurrent refusals); otherwise TikTok's answer
 /// is relayed as is. The envelope's head is read once per answer, never the whole `data` tree, and the body streams
 /// through as it arrives (a large report page is never held whole).
-struct ProxyRoutes<Context: RequestContext>: Sendable {
+struct ProxyRoutes<Context: CallerRequestContext>: Sendable {
     let manager: ConnectionManager
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
+    let usage: ProxyUsageRecorder
 
     static var forwardedHeaders: Set<String> { ["content-type", "accept", "accept-language"] }
 
@@ -28,10 +30,24 @@ struct ProxyRoutes<Context: RequestContext>: Sendable {
     }
 
     @Sendable func proxy(_ request: Request, context: Context) async throws -> Response {
+        try await VaultTracing.span(VaultTracing.proxy, ofKind: .server) { span in
+            do {
+                return try await relay(request, context: context, span: span)
+            } catch let error as APIError {
+                Self.trace(error, on: span)
+                throw error
+            }
+        }
+    }
+
+    /// ``proxy(_:context:)``, inside its span.
+    private func relay(_ request: Request, context: Context, span: any Span) async throws -> Response {
         let started = ContinuousClock.now
+        let caller = try context.require(.tokens)
         let id = try RequestInput.id(context)
         let segments = context.parameters.getCatchAll().map(String.init)
         let path = try Self.apiPath(segments)
+        Self.trace(connectionID: id, path: path, method: request.method.rawValue, on: span)
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: configuration.proxyBodyLimit)
@@ -47,6 +63,7 @@ struct ProxyRoutes<Context: RequestContext>: Sendable {
 
         // A cached token costs no database read; only a refusal reads the connection.
         let token = try await vault { try await manager.accessToken(for: id) }
+        if span.isRecording { VaultTracing.setConnection(id: nil, kind: manager.cachedKind(of: id), on: span) }
         var (response, envelope) = try await forward(
             method, path, request: request, headers: headers, body: data, token: token, idempotent: idempotent)
         if let code = envelope?.code, TikTokError.Category.of(code: code) == .accessTokenInvalid,
@@ -57,6 +74,8 @@ struct ProxyRoutes<Context: RequestContext>: Sendable {
                 method, path, request: request, headers: headers, body: data, token: retryToken, idempotent: idempotent)
         }
         let code = envelope?.code
+        Self.trace(status: response.status, envelope: envelope, on: span)
+        usage.record(connectionID: id, actor: caller.actor, failed: response.status >= 400 || (code ?? 0) != 0)
         metrics.proxied(method: method, status: response.status, tikTokCode: code, duration: ContinuousClock.now - started)
         var outgoing = HTTPFields()
         for header in response.headers where ["content-type", "x-tt-logid"].contains(header.name.lowercased()) {
@@ -130,5 +149,45 @@ struct ProxyRoutes<Context: RequestContext>: Sendable {
         } catch let error as ConnectionError {
             throw APIError.from(error)
         }
+    }
+}
+
+// MARK: Tracing
+
+extension ProxyRoutes {
+    /// What the proxy span knows before calling TikTok: the connection and the API path (never the query).
+    static func trace(connectionID id: String, path: String, method: String, on span: any Span) {
+        guard span.isRecording else { return }
+        VaultTracing.setConnection(id: id, kind: nil, on: span)
+        span.attributes[VaultTracing.Key.tikTokPath] = path
+        span.attributes[VaultTracing.Key.httpMethod] = method
+    }
+
+    /// TikTok's answer: its HTTP status, envelope code and request id, and the outcome they make.
+    static func trace(status: Int, envelope: TikTokEnvelopeHead?, on span: any Span) {
+        guard span.isRecording else { return }
+        span.attributes[VaultTracing.Key.httpStatus] = status
+        VaultTracing.setTikTok(code: envelope?.code, requestID: envelope?.requestID, on: span)
+        let outcome: String
+        if let code = envelope?.code, code != 0 {
+            let category = TikTokError.Category.of(code: code)
+            span.attributes[VaultTracing.Key.tikTokErrorCategory] = category.description
+            outcome = category.isRetryable ? VaultTracing.Outcome.transientFailure : VaultTracing.Outcome.tikTokError
+            span.setStatus(SpanStatus(code: .error, message: "\(outcome) (TikTok \(category) \(code))"))
+        } else if status >= 400 {
+            outcome = VaultTracing.Outcome.httpError
+            span.setStatus(SpanStatus(code: .error, message: "\(outcome) (HTTP \(status))"))
+        } else {
+            outcome = VaultTracing.Outcome.success
+        }
+        VaultTracing.setOutcome(outcome, on: span)
+    }
+
+    /// A refusal by the proxy itself (or TikTok unreachable): its code is the outcome.
+    static func trace(_ error: APIError, on span: any Span) {
+        guard span.isRecording else { return }
+        span.attributes[VaultTracing.Key.httpStatus] = Int(error.status.code)
+        VaultTracing.setOutcome(error.code, on: span)
+        VaultTracing.setTikTok(code: error.tikTokCode, requestID: error.tikTokRequestID, on: span)
     }
 }

@@ -23,6 +23,10 @@ public struct TikTokBusinessServer: Sendable {
     let adminSessions: AdminSessions
     let limiters: PublicRouteLimiters
     let gauges: StoreGauges
+    let keys: APIKeyCache
+    /// Counts proxied calls per connection, caller and day for the audit trail: a `Service` to run beside the
+    /// application (it writes the counts every few seconds and on shutdown).
+    public let proxyUsage: ProxyUsageRecorder
 
     /// Creates the service.
     public init(
@@ -38,6 +42,8 @@ public struct TikTokBusinessServer: Sendable {
         self.gauges = StoreGauges(
             manager: manager, metrics: metrics, webhooks: configuration.webhookDestination != nil,
             interval: configuration.metricsCountInterval)
+        self.keys = APIKeyCache(manager: manager)
+        self.proxyUsage = ProxyUsageRecorder(manager: manager)
         let metrics = self.metrics
         manager.addEventObserver { metrics.observe($0) }
     }
@@ -49,17 +55,19 @@ public struct TikTokBusinessServer: Sendable {
         let v1Routes = MethodNotAllowedMiddleware<ServerRequestContext>.RouteTable(prefix: "/v1/")
         router.add(middleware: MethodNotAllowedMiddleware(routes: v1Routes))
         let pages = Pages()
-        HealthRoutes(manager: manager, metrics: metrics, gauges: gauges, configuration: configuration).register(
-            on: router)
+        HealthRoutes(manager: manager, metrics: metrics, gauges: gauges, configuration: configuration, keys: keys)
+            .register(on: router)
         ConnectRoutes(manager: manager, configuration: configuration, pages: pages, limiters: limiters)
             .register(on: router)
         OpenAPIDocument.register(on: router)
         AdminRoutes(
-            manager: manager, configuration: configuration, pages: pages, sessions: adminSessions, limiters: limiters
+            manager: manager, configuration: configuration, pages: pages, sessions: adminSessions, limiters: limiters,
+            keys: keys
         ).register(on: router)
-        let api = router.group("v1").add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey))
-        ManagementRoutes(manager: manager, configuration: configuration).register(on: api)
-        ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics).register(on: api)
+        let api = router.group("v1").add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey, keys: keys))
+        ManagementRoutes(manager: manager, configuration: configuration, keys: keys).register(on: api)
+        OperationsRoutes(manager: manager, configuration: configuration, keys: keys).register(on: api)
+        ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics, usage: proxyUsage).register(on: api)
         v1Routes.load(router.routes)
         return router
     }
