@@ -27,6 +27,10 @@ export TIKTOK_BUSINESS_BINARY="$(swift build --show-bin-path)/tiktok-business"
 # in headless Chromium, schemathesis against /openapi.json, the multi-instance and shared QPS budget tests, and
 # reporting clients against the emulator. Set
 # TIKTOK_BUSINESS_SKIP_LIVE=1 to skip them locally; CI always runs them.
+if [[ $# -eq 0 ]]; then
+    # The Grafana dashboard and alert rules use only metrics and labels the service exports (a few seconds).
+    scripts/check-ops.sh
+fi
 if [[ $# -eq 0 && ( -n "${CI:-}" || -z "${TIKTOK_BUSINESS_SKIP_LIVE:-}" ) ]]; then
     scripts/browser-test.sh
     scripts/schemathesis.sh
