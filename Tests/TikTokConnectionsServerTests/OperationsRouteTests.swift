@@ -39,6 +39,11 @@ struct OperationsRouteTests {
                 #expect(foundIDs.contains(account.id))
                 let byAdvertiser = try await client.api("/v1/connections?q=\(advertiser.advertiserIDs[0])").json
                 #expect((byAdvertiser["connections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue } == [advertiser.id])
+                // As a GET form sends it: spaces as `+`, a literal `+` as %2B.
+                let spaced = user.displayName.replacingOccurrences(of: " ", with: "+")
+                let byForm = try await client.api("/v1/connections?q=\(spaced)").json["connections"]?.arrayValue ?? []
+                #expect(byForm.compactMap { $0["id"]?.stringValue } == [account.id], "\(spaced)")
+                #expect(RequestInput.formValue("a=1&q=a%2Bb+c", "q") == "a+b c")
                 let none = try await client.api("/v1/connections?q=no-such-name-anywhere").json
                 #expect(none["connections"]?.arrayValue?.isEmpty == true)
             }

@@ -67,9 +67,9 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
             filter.status = parsed
         }
         if let endUser = query["end_user_id"] { filter.endUserID = String(endUser) }
-        if let search = query["q"] {
+        if let search = RequestInput.formValue(request.uri.query, "q") {
             guard search.count <= 200 else { throw APIError.badRequest("q must be at most 200 characters.") }
-            filter.search = String(search)
+            filter.search = search
         }
         if let health = query["health"] {
             switch ConnectionHealth(rawValue: String(health)) {
@@ -210,6 +210,21 @@ enum RequestInput {
         else {
             throw APIError.badRequest("Not a connection id.", code: "invalid_id")
         }
+    }
+
+    /// The value of `name` in a raw query, decoded as an HTML form encodes it (`+` is a space, then percent escapes),
+    /// so that a search typed into a GET form finds what was typed.
+    static func formValue(_ query: String?, _ name: String) -> String? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String? {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard decode(parts[0]) == name else { continue }
+            return parts.count > 1 ? decode(parts[1]) ?? "" : ""
+        }
+        return nil
     }
 
     /// A date given as ISO 8601 (`2026-12-31T00:00:00Z`) or unix seconds.
