@@ -4,7 +4,7 @@ import Hummingbird
 @testable import TikTokConnectionsServer
 
 extension FuzzTarget {
-    /// The proxy's path check, `ProxyRoutes.apiPath(_:)`: the segments after `/v1/proxy/{id}/`, here the input split
+    /// The proxy's path check, `ProxyRelay.apiPath(_:)`: the segments after `/v1/proxy/{id}/`, here the input split
     /// at `/` (invalid UTF-8 replaced, as a server would hand it on).
     ///
     /// Invariants: it accepts exactly the non-empty lists of segments made of ASCII letters, digits, `_`, `-` and `.`,
@@ -15,7 +15,7 @@ extension FuzzTarget {
         summary: "the proxy's path check (ProxyRoutes.apiPath)",
         run: { bytes in
             let segments = bytes.text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            let path = try? ProxyRoutes<BasicRequestContext>.apiPath(segments)
+            let path = try? ProxyRelay.apiPath(segments)
             let allowed =
                 !segments.isEmpty
                 && segments.allSatisfy { segment in

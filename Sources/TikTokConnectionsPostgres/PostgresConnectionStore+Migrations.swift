@@ -264,5 +264,26 @@ extension PostgresConnectionStore {
                 )
                 """,
             ]),
+        // Connection-scoped proxy tokens for the drop-in endpoint, stored as hashes.
+        Migration(
+            name: "v7-proxy-tokens",
+            statements: [
+                """
+                CREATE TABLE tiktok_business_proxy_tokens (
+                    id text PRIMARY KEY,
+                    connection_id text NOT NULL,
+                    token_hash text NOT NULL UNIQUE,
+                    allowed_paths text,
+                    created_at double precision NOT NULL,
+                    expires_at double precision,
+                    revoked_at double precision,
+                    created_by text NOT NULL
+                )
+                """,
+                """
+                CREATE INDEX tiktok_business_proxy_tokens_connection_id
+                ON tiktok_business_proxy_tokens (connection_id, created_at)
+                """,
+            ]),
     ]
 }

@@ -212,3 +212,60 @@ extension PostgresConnectionStore {
         ).count == 1
     }
 }
+
+extension PostgresConnectionStore {
+    /// Stores a new proxy token.
+    ///
+    /// - Throws: ``ConnectionStoreError`` when its id or hash is already stored.
+    public func insertProxyToken(_ token: ProxyToken) async throws {
+        let paths = try token.allowedPaths.map { try PostgresColumns.json($0) }
+        let inserted = try await rows(
+            "store a proxy token",
+            """
+            INSERT INTO tiktok_business_proxy_tokens (
+                id, connection_id, token_hash, allowed_paths, created_at, expires_at, revoked_at, created_by
+            ) VALUES (
+                \(token.id), \(token.connectionID), \(token.tokenHash), \(paths),
+                \(PostgresColumns.seconds(token.createdAt)), \(PostgresColumns.seconds(token.expiresAt)),
+                \(PostgresColumns.seconds(token.revokedAt)), \(token.createdBy))
+            ON CONFLICT DO NOTHING RETURNING id
+            """)
+        guard inserted.count == 1 else {
+            throw ConnectionStoreError("A proxy token with this id or secret already exists")
+        }
+    }
+
+    /// The proxy token with this hash.
+    public func proxyToken(hash: String) async throws -> ProxyToken? {
+        try await rows("read a proxy token", "SELECT * FROM tiktok_business_proxy_tokens WHERE token_hash = \(hash)")
+            .first.map { try ProxyToken(reading: RowReader($0, table: "tiktok_business_proxy_tokens")) }
+    }
+
+    /// The proxy token with this id.
+    public func proxyToken(id: String) async throws -> ProxyToken? {
+        try await rows("read a proxy token", "SELECT * FROM tiktok_business_proxy_tokens WHERE id = \(id)")
+            .first.map { try ProxyToken(reading: RowReader($0, table: "tiktok_business_proxy_tokens")) }
+    }
+
+    /// A connection's proxy tokens, newest first.
+    public func proxyTokens(connectionID: String) async throws -> [ProxyToken] {
+        try await rows(
+            "list proxy tokens",
+            """
+            SELECT * FROM tiktok_business_proxy_tokens WHERE connection_id = \(connectionID)
+            ORDER BY created_at DESC, id
+            """
+        ).map { try ProxyToken(reading: RowReader($0, table: "tiktok_business_proxy_tokens")) }
+    }
+
+    /// Marks a proxy token revoked.
+    public func revokeProxyToken(id: String, at date: Date) async throws -> Bool {
+        try await rows(
+            "revoke a proxy token",
+            """
+            UPDATE tiktok_business_proxy_tokens SET revoked_at = \(PostgresColumns.seconds(date))
+            WHERE id = \(id) AND revoked_at IS NULL RETURNING id
+            """
+        ).count == 1
+    }
+}

@@ -221,6 +221,24 @@ extension SQLiteConnectionStore {
                     """)
         }
 
+        // Connection-scoped proxy tokens for the drop-in endpoint, stored as hashes.
+        migrator.registerMigration("v7-proxy-tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE proxy_tokens (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        connection_id TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        allowed_paths TEXT,
+                        created_at REAL NOT NULL,
+                        expires_at REAL,
+                        revoked_at REAL,
+                        created_by TEXT NOT NULL
+                    );
+                    CREATE INDEX proxy_tokens_connection_id ON proxy_tokens (connection_id, created_at);
+                    """)
+        }
+
         return migrator
     }()
 }

@@ -208,3 +208,63 @@ extension SQLiteConnectionStore {
         }
     }
 }
+
+extension SQLiteConnectionStore {
+    /// Stores a new proxy token.
+    ///
+    /// - Throws: ``ConnectionStoreError`` when its id or hash is already stored.
+    public func insertProxyToken(_ token: ProxyToken) async throws {
+        let paths = try token.allowedPaths.map { try SQLiteColumns.json($0) }
+        try await write("store a proxy token") { db in
+            do {
+                try db.execute(
+                    literal: """
+                        INSERT INTO proxy_tokens (
+                            id, connection_id, token_hash, allowed_paths, created_at, expires_at, revoked_at, created_by
+                        ) VALUES (
+                            \(token.id), \(token.connectionID), \(token.tokenHash), \(paths),
+                            \(SQLiteColumns.seconds(token.createdAt)), \(SQLiteColumns.seconds(token.expiresAt)),
+                            \(SQLiteColumns.seconds(token.revokedAt)), \(token.createdBy))
+                        """)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                throw ConnectionStoreError("A proxy token with this id or secret already exists")
+            }
+        }
+    }
+
+    /// The proxy token with this hash.
+    public func proxyToken(hash: String) async throws -> ProxyToken? {
+        try await read("read a proxy token") { db in
+            try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT * FROM proxy_tokens WHERE token_hash = ?"), arguments: [hash]
+            ).map { try ProxyToken(reading: RowReader(row: $0, table: "proxy_tokens")) }
+        }
+    }
+
+    /// The proxy token with this id.
+    public func proxyToken(id: String) async throws -> ProxyToken? {
+        try await read("read a proxy token") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM proxy_tokens WHERE id = ?", arguments: [id])
+                .map { try ProxyToken(reading: RowReader(row: $0, table: "proxy_tokens")) }
+        }
+    }
+
+    /// A connection's proxy tokens, newest first.
+    public func proxyTokens(connectionID: String) async throws -> [ProxyToken] {
+        try await read("list proxy tokens") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM proxy_tokens WHERE connection_id = ? ORDER BY created_at DESC, id",
+                arguments: [connectionID]
+            ).map { try ProxyToken(reading: RowReader(row: $0, table: "proxy_tokens")) }
+        }
+    }
+
+    /// Marks a proxy token revoked.
+    public func revokeProxyToken(id: String, at date: Date) async throws -> Bool {
+        let date = SQLiteColumns.seconds(date)
+        return try await write("revoke a proxy token") { db in
+            try db.execute(literal: "UPDATE proxy_tokens SET revoked_at = \(date) WHERE id = \(id) AND revoked_at IS NULL")
+            return db.changesCount == 1
+        }
+    }
+}

@@ -252,4 +252,68 @@ struct StoreOperationsContractTests {
             #expect(try await store.apiKey(hash: reader.keyHash)?.revokedAt == F.at(20))
         }
     }
+
+    @Test("proxy tokens are found by hash and id, listed per connection and revoked once", arguments: StoreFactory.all)
+    func proxyTokens(_ factory: StoreFactory) async throws {
+        try await factory.run { contract in
+            let store = contract.store
+            let (open, secret) = ProxyToken.generate(
+                connectionID: "conn_1", allowedPaths: nil, expiresAt: nil, createdBy: "api_key:primary", at: F.at(0))
+            let (limited, _) = ProxyToken.generate(
+                connectionID: "conn_1", allowedPaths: ["/advertiser/info/", "/report/*"], expiresAt: F.at(3_600),
+                createdBy: "admin:primary", at: F.at(10))
+            let (other, _) = ProxyToken.generate(
+                connectionID: "conn_2", allowedPaths: nil, expiresAt: nil, createdBy: "cli", at: F.at(20))
+            for token in [open, limited, other] { try await store.insertProxyToken(token) }
+            await #expect(throws: ConnectionStoreError.self) { try await store.insertProxyToken(open) }
+            #expect(try await store.proxyToken(hash: APIKey.hash(secret)) == open)
+            #expect(try await store.proxyToken(hash: APIKey.hash("tbp_wrong")) == nil)
+            #expect(try await store.proxyToken(id: limited.id) == limited)
+            #expect(try await store.proxyTokens(connectionID: "conn_1") == [limited, open])
+            #expect(try await store.revokeProxyToken(id: open.id, at: F.at(30)))
+            #expect(try await !store.revokeProxyToken(id: open.id, at: F.at(40)))
+            #expect(try await !store.revokeProxyToken(id: "ptk_missing", at: F.at(40)))
+            #expect(try await store.proxyToken(id: open.id)?.revokedAt == F.at(30))
+        }
+    }
+}
+
+@Suite("Proxy tokens: allow-lists and lifetimes")
+struct ProxyTokenRuleTests {
+    @Test func allowListsMatchPathsAndPrefixes() {
+        let (token, secret) = ProxyToken.generate(
+            connectionID: "conn_1", allowedPaths: ["/advertiser/info/", "/report/*", "/campaign/get"], expiresAt: nil,
+            createdBy: "cli", at: Date())
+        #expect(secret.hasPrefix("tbp_") && secret.count == 47 && token.id.hasPrefix("ptk_"))
+        for path in ["/advertiser/info/", "/advertiser/info", "/report/integrated/get/", "/report/", "/report", "/campaign/get/"] {
+            #expect(token.allows(path: path), "\(path)")
+        }
+        for path in ["/advertiser/", "/advertiser/info/x/", "/reports/get/", "/campaign/get/x", "/"] {
+            #expect(!token.allows(path: path), "\(path)")
+        }
+        var open = token
+        open.allowedPaths = nil
+        #expect(open.allows(path: "/anything/"))
+    }
+
+    @Test func usableUntilRevokedOrExpired() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        var token = ProxyToken.generate(
+            connectionID: "c", allowedPaths: nil, expiresAt: now.addingTimeInterval(60), createdBy: "cli", at: now
+        ).record
+        #expect(token.isUsable(at: now) && !token.isUsable(at: now.addingTimeInterval(60)))
+        token.expiresAt = nil
+        #expect(token.isUsable(at: .distantFuture))
+        token.revokedAt = now
+        #expect(!token.isUsable(at: now))
+    }
+
+    @Test func badAllowListsAreExplained() {
+        #expect(ProxyToken.problem(in: ["/advertiser/info/", "/report/*"]) == nil)
+        for bad in [[], ["advertiser/info/"], ["/a*b/"], ["/../oauth2/"], ["/Campaign/"], ["/a b/"],
+            Array(repeating: "/a/", count: 101), ["/" + String(repeating: "a", count: 200)]]
+        {
+            #expect(ProxyToken.problem(in: bad) != nil, "\(bad.prefix(2))")
+        }
+    }
 }

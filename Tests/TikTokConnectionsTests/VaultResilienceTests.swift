@@ -168,6 +168,15 @@ final class FaultyStore: ConnectionStore {
     func apiKey(hash: String) async throws -> APIKey? { try await base.apiKey(hash: hash) }
     func apiKeys() async throws -> [APIKey] { try await base.apiKeys() }
     func revokeAPIKey(id: String, at date: Date) async throws -> Bool { try await base.revokeAPIKey(id: id, at: date) }
+    func insertProxyToken(_ token: ProxyToken) async throws { try await base.insertProxyToken(token) }
+    func proxyToken(hash: String) async throws -> ProxyToken? { try await base.proxyToken(hash: hash) }
+    func proxyToken(id: String) async throws -> ProxyToken? { try await base.proxyToken(id: id) }
+    func proxyTokens(connectionID: String) async throws -> [ProxyToken] {
+        try await base.proxyTokens(connectionID: connectionID)
+    }
+    func revokeProxyToken(id: String, at date: Date) async throws -> Bool {
+        try await base.revokeProxyToken(id: id, at: date)
+    }
 }
 
 extension FaultyStore {

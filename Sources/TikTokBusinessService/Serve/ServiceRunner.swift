@@ -108,6 +108,12 @@ public enum ServiceRunner {
             // last flush counts the calls that were finishing.
             services.append(server.proxyUsage)
             services.append(app)
+            if let dropInPort = settings.dropInPort {
+                services.append(
+                    server.makeDropInApplication(host: settings.host, port: dropInPort) { port in
+                        output("tiktok-business drop-in endpoint on \(settings.host):\(port) (/open_api/v1.3/…)")
+                    })
+            }
             services.append(
                 RefreshService(manager: environment.manager, logger: Logger(label: "tiktok-business.refresh")))
             services.append(

@@ -123,6 +123,9 @@ extension ServiceSettings {
         refreshMargin =
             try seconds("TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS", range: 1...(30 * 86_400)) ?? Self.defaultRefreshMargin
         degradedAfter = try seconds("TIKTOK_BUSINESS_DEGRADED_AFTER_SECONDS", range: 1...(30 * 86_400)) ?? 3600
+        if text("TIKTOK_BUSINESS_DROP_IN_PORT") != nil {
+            dropInPort = try integer("TIKTOK_BUSINESS_DROP_IN_PORT", default: 0, range: 0...65_535)
+        }
         // A lease that can lapse while its holder still waits for TikTok lets another instance spend the same
         // refresh token: it must outlast the longest refresh call the client can make.
         let leaseFloor = ConnectionManager.Configuration.minimumLeaseDuration(

@@ -59,6 +59,9 @@ public struct ServiceSettings: Sendable {
     /// `ConnectionManager.Configuration.degradedAfter`, seconds (`TIKTOK_BUSINESS_DEGRADED_AFTER_SECONDS`, default
     /// 3600): a connection failing transiently for this long is `degraded`.
     public var degradedAfter: Double = 3600
+    /// A port for a listener that serves only the drop-in endpoint (`/open_api/v1.3/…`)
+    /// (`TIKTOK_BUSINESS_DROP_IN_PORT`); `nil`: only the service's own port serves it. Default `nil`.
+    public var dropInPort: Int?
 
     /// Per-client rate limits of the public routes (`TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE`, `…_BURST`,
     /// `TIKTOK_BUSINESS_SIGN_IN_LIMIT_PER_MINUTE`, `TIKTOK_BUSINESS_TRUSTED_PROXY_HOPS`).

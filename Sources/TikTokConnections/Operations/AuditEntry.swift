@@ -23,6 +23,10 @@ public struct AuditEntry: Sendable, Hashable {
         public static let apiKeyCreated = Action(rawValue: "api_key.created")
         /// An API key was revoked.
         public static let apiKeyRevoked = Action(rawValue: "api_key.revoked")
+        /// A proxy token was issued for a connection.
+        public static let proxyTokenCreated = Action(rawValue: "proxy_token.created")
+        /// A proxy token was revoked.
+        public static let proxyTokenRevoked = Action(rawValue: "proxy_token.revoked")
         /// Someone signed in to the admin page.
         public static let adminSignedIn = Action(rawValue: "admin.signed_in")
     }
@@ -37,7 +41,7 @@ public struct AuditEntry: Sendable, Hashable {
     public var action: Action
     /// The connection it concerns, if any.
     public var connectionID: String?
-    /// Who did it: `api_key:{id}`, `admin:{key id}` (an admin page session) or `cli`.
+    /// Who did it: `api_key:{id}`, `admin:{key id}` (an admin page session), `proxy_token:{id}` or `cli`.
     public var actor: String
     /// The request's id (`X-Request-ID`), when it came over HTTP.
     public var requestID: String?

@@ -219,6 +219,21 @@ public protocol ConnectionStore: Sendable {
     /// Marks the key revoked at `date` if it is not yet; returns whether it was.
     func revokeAPIKey(id: String, at date: Date) async throws -> Bool
 
+    /// Stores a new proxy token.
+    func insertProxyToken(_ token: ProxyToken) async throws
+
+    /// The proxy token with this hash, revoked or not.
+    func proxyToken(hash: String) async throws -> ProxyToken?
+
+    /// The proxy token with this id.
+    func proxyToken(id: String) async throws -> ProxyToken?
+
+    /// A connection's proxy tokens, revoked ones included, newest first.
+    func proxyTokens(connectionID: String) async throws -> [ProxyToken]
+
+    /// Marks the proxy token revoked at `date` if it is not yet; returns whether it was.
+    func revokeProxyToken(id: String, at date: Date) async throws -> Bool
+
     // MARK: Transfer (export and import)
 
     /// Up to `limit` connections of every status with their sealed tokens and bookkeeping, ordered by id, with ids

@@ -214,3 +214,16 @@ extension BucketCount {
             start: try reader.date("start"), series: try reader.string("series"), count: Int(try reader.integer("count")))
     }
 }
+
+extension ProxyToken {
+    /// Reads a row of the proxy tokens table.
+    public init(reading reader: some StoredRowReading) throws {
+        self.init(
+            id: try reader.string("id"), connectionID: try reader.string("connection_id"),
+            tokenHash: try reader.string("token_hash"),
+            allowedPaths: try reader.optionalString("allowed_paths") == nil
+                ? nil : try reader.json("allowed_paths", as: [String].self),
+            createdAt: try reader.date("created_at"), expiresAt: try reader.optionalDate("expires_at"),
+            revokedAt: try reader.optionalDate("revoked_at"), createdBy: try reader.string("created_by"))
+    }
+}

@@ -24,10 +24,11 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
     let apiKey: String
     let limiters: PublicRouteLimiters
     let keys: APIKeyCache
+    let proxyTokens: ProxyTokenCache
 
     init(
         manager: ConnectionManager, configuration: ServerConfiguration, pages: Pages, sessions: AdminSessions,
-        limiters: PublicRouteLimiters, keys: APIKeyCache
+        limiters: PublicRouteLimiters, keys: APIKeyCache, proxyTokens: ProxyTokenCache
     ) {
         self.manager = manager
         self.configuration = configuration
@@ -36,6 +37,7 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         self.apiKey = configuration.apiKey
         self.limiters = limiters
         self.keys = keys
+        self.proxyTokens = proxyTokens
     }
 
     func register(on router: Router<Context>) {
@@ -53,6 +55,8 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         router.get("admin/connections/:id/revoke", use: confirmRevoke)
         router.post("admin/connections/:id/revoke", use: revoke)
         router.post("admin/connections/:id/reconnect-link", use: reconnectLink)
+        router.post("admin/connections/:id/proxy-tokens", use: issueProxyToken)
+        router.post("admin/proxy-tokens/:tokenID/revoke", use: revokeProxyToken)
     }
 
     // MARK: Sign-in
@@ -62,7 +66,7 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         let query = request.uri.queryParameters
         let kind = query["kind"].flatMap { ConnectionKind(rawValue: String($0)) }
         let status = query["status"].flatMap { ConnectionStatus(rawValue: String($0)) }
-        let search = query["q"].map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        let search = RequestInput.formValue(request.uri.query, "q")?.trimmingCharacters(in: .whitespaces) ?? ""
         let cursor = query["cursor"].map(String.init).flatMap { (try? RequestInput.validateID($0)) == nil ? nil : $0 }
 
         let attention = query["attention"].map(String.init).flatMap(AttentionList.init(rawValue:))
@@ -293,6 +297,7 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
             connection, now: now, refreshMargin: manager.configuration.refreshMargin, health: health)
         var context = common(session)
         context.merge(try await auditContext(connectionID: connection.id)) { $1 }
+        context.merge(try await proxyTokenContext(connection)) { $1 }
         context["id"] = connection.id
         if let name = connection.displayName { context["displayName"] = name }
         if let avatar = connection.avatarURL, avatar.lowercased().hasPrefix("https://") { context["avatarURL"] = avatar }
@@ -374,7 +379,10 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
     }
 
     static var notices: [String: String] {
-        ["refreshed": "The access token was refreshed.", "revoked": "The connection was revoked."]
+        [
+            "refreshed": "The access token was refreshed.", "revoked": "The connection was revoked.",
+            "proxy-token-revoked": "The proxy token was revoked.",
+        ]
     }
 
     private func session(_ request: Request) -> AdminSessions.Session? {
@@ -383,7 +391,7 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
 
     /// The session and form of a state-changing request, or an error page: 401 when not signed in, 403 when the CSRF
     /// token is missing or wrong.
-    private func authorize(_ request: Request) async throws -> (AdminSessions.Session, [String: String]) {
+    func authorize(_ request: Request) async throws -> (AdminSessions.Session, [String: String]) {
         guard let session = session(request) else {
             throw AdminPageError(pages: pages, sandbox: configuration.sandbox, status: .unauthorized,
                 heading: "Please sign in", message: "Your session has ended. Sign in again to continue.")
@@ -396,7 +404,7 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         return (session, form)
     }
 
-    private func common(_ session: AdminSessions.Session?) -> [String: Any] {
+    func common(_ session: AdminSessions.Session?) -> [String: Any] {
         var context: [String: Any] = ["sandbox": configuration.sandbox, "signedIn": session != nil]
         if let fault = manager.configurationFault {
             var text = "TikTok rejects this instance's app id or secret"
@@ -419,7 +427,7 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         return response
     }
 
-    private func message(
+    func message(
         _ session: AdminSessions.Session?, _ heading: String, _ text: String, status: HTTPResponse.Status
     ) -> Response {
         var context = common(session)
@@ -428,7 +436,7 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         return pages.admin("admin-message", context, status: status)
     }
 
-    private func failure(_ session: AdminSessions.Session, _ error: any Error) -> Response {
+    func failure(_ session: AdminSessions.Session, _ error: any Error) -> Response {
         switch error {
         case let error as ConnectionError:
             let status = APIError.from(error).status
@@ -441,7 +449,7 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         }
     }
 
-    private func redirect(_ location: String) -> Response {
+    func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 

@@ -48,36 +48,53 @@ struct BearerAuthMiddleware<Context: CallerRequestContext>: RouterMiddleware {
 
 /// Named API keys looked up by their secret, remembered for a few seconds (valid and invalid answers alike).
 final class APIKeyCache: Sendable {
-    let manager: ConnectionManager
-    /// How long an answer is reused. Default 5 s.
-    let cacheTTL: Duration
-    private let entries = Mutex<[String: (caller: APICaller?, until: ContinuousClock.Instant)]>([:])
+    private let cache: SecretLookupCache<APICaller>
 
     init(manager: ConnectionManager, cacheTTL: Duration = .seconds(5)) {
-        self.manager = manager
-        self.cacheTTL = cacheTTL
+        cache = SecretLookupCache(ttl: cacheTTL) { secret in
+            try await manager.apiKey(secret: secret).map { APICaller(keyID: $0.id, scope: $0.scope) }
+        }
     }
 
     /// The caller a named key's secret authenticates, or `nil`.
     func caller(_ secret: String) async throws -> APICaller? {
-        let hash = APIKey.hash(secret)
-        let now = ContinuousClock.now
-        if let cached = entries.withLock({ $0[hash] }), cached.until > now { return cached.caller }
-        let key: APIKey?
         do {
-            key = try await manager.apiKey(secret: secret)
+            return try await cache.value(for: secret)
         } catch let error as ConnectionError {
             throw APIError.from(error)
         }
-        let caller = key.map { APICaller(keyID: $0.id, scope: $0.scope) }
-        entries.withLock { entries in
-            if entries.count > 10_000 { entries.removeAll() }
-            entries[hash] = (caller, now + cacheTTL)
-        }
-        return caller
     }
 
     /// Forgets every remembered answer (after a key is revoked here).
+    func invalidate() { cache.invalidate() }
+}
+
+/// Answers looked up by a secret (an API key, a proxy token), remembered by the secret's hash for `ttl`, found and
+/// not found alike, so that a hot path costs no database read per request. At most 10,000 are kept.
+final class SecretLookupCache<Value: Sendable>: Sendable {
+    let ttl: Duration
+    private let lookup: @Sendable (String) async throws -> Value?
+    private let entries = Mutex<[String: (value: Value?, until: ContinuousClock.Instant)]>([:])
+
+    init(ttl: Duration, lookup: @escaping @Sendable (String) async throws -> Value?) {
+        self.ttl = ttl
+        self.lookup = lookup
+    }
+
+    /// The value for `secret`, from memory when looked up less than `ttl` ago.
+    func value(for secret: String) async throws -> Value? {
+        let hash = APIKey.hash(secret)
+        let now = ContinuousClock.now
+        if let cached = entries.withLock({ $0[hash] }), cached.until > now { return cached.value }
+        let value = try await lookup(secret)
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[hash] = (value, now + ttl)
+        }
+        return value
+    }
+
+    /// Forgets every answer.
     func invalidate() {
         entries.withLock { $0.removeAll() }
     }

@@ -9,7 +9,7 @@ extension Pages {
     static let adminTemplates: [(String, String)] = [
         ("admin-layout", adminLayout), ("admin-signin", adminSignIn), ("admin-connections", adminConnections),
         ("admin-connection", adminConnection), ("admin-link", adminLink), ("admin-confirm", adminConfirm),
-        ("admin-message", adminMessage),
+        ("admin-message", adminMessage), ("admin-proxy-token", adminProxyToken),
     ]
 
     /// Renders an admin template (`context` gets the layout's common values).
@@ -198,6 +198,18 @@ extension Pages {
         {{#details}}<div class="sub">{{name}}: {{value}}</div>{{/details}}</li>{{/events}}</ol>{{/hasEvents}}
         {{^hasEvents}}<p class="sub">No events yet.</p>{{/hasEvents}}
         </section>
+        <section class="card" id="proxy-tokens"><h2>Proxy tokens</h2>
+        <p class="sub">For existing TikTok clients (official SDKs, Airbyte, scripts): point them at this service's <span class="mono">/open_api/v1.3/</span> and send a proxy token as their Access-Token; the real token never leaves the vault.</p>
+        {{#hasProxyTokens}}<table id="proxy-token-list"><thead><tr><th>Token</th><th>Paths</th><th>Created</th><th>Expires</th><th>State</th><th></th></tr></thead><tbody>
+        {{#proxyTokens}}<tr data-token="{{tokenID}}"><td class="mono">{{tokenID}}</td><td class="mono">{{paths}}</td><td>{{created}}<div class="sub mono">{{createdBy}}</div></td><td>{{expires}}</td><td>{{state}}</td>
+        <td>{{#usable}}<form method="post" action="/admin/proxy-tokens/{{tokenID}}/revoke" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary revoke-proxy-token">Revoke</button></form>{{/usable}}</td></tr>{{/proxyTokens}}
+        </tbody></table>{{/hasProxyTokens}}
+        {{^hasProxyTokens}}<p class="sub">None issued.</p>{{/hasProxyTokens}}
+        {{#canIssueProxyToken}}<form method="post" action="/admin/connections/{{id}}/proxy-tokens" class="row" id="issue-proxy-token"><input type="hidden" name="csrf" value="{{csrf}}">
+        <div><label for="pt-paths">Allowed paths (optional, space-separated)</label><input id="pt-paths" name="allowed_paths" placeholder="/report/* /advertiser/info/" maxlength="4000"></div>
+        <div><label for="pt-days">Expires after</label><select id="pt-days" name="expires_days"><option value="0">never</option><option value="1">1 day</option><option value="30">30 days</option><option value="365">1 year</option></select></div>
+        <div><button type="submit">Issue proxy token</button></div></form>{{/canIssueProxyToken}}
+        </section>
         <section class="card" id="audit"><h2>Audit trail</h2>
         <p class="sub">Who read this connection's token, revoked it or made links for it; proxied calls are counted per day.</p>
         {{#hasAudit}}<ol class="timeline" id="audit-entries">{{#audit}}<li><strong>{{label}}</strong> by <span class="mono">{{actor}}</span> <span class="sub">{{when}} · {{relative}} · request {{requestID}}</span></li>{{/audit}}</ol>{{/hasAudit}}
@@ -219,6 +231,18 @@ extension Pages {
         <a class="button secondary" href="{{url}}" target="_blank" rel="noopener noreferrer" id="open-link">Open</a>
         {{#mailto}}<a class="button secondary" id="mailto-link" href="{{mailto}}">Send by email</a>{{/mailto}}
         <a class="button secondary" href="{{back}}">Back</a></p>
+        </section>
+        {{/body}}{{/admin-layout}}
+        """
+
+    static let adminProxyToken = """
+        {{<admin-layout}}{{$title}}Proxy token · tiktok-business{{/title}}{{$body}}
+        <section class="card"><h1>Proxy token {{tokenID}}</h1>
+        <p>Shown only this once: copy it now. It may call {{paths}} and expires {{expires}}.</p>
+        <textarea id="proxy-token" rows="2" readonly>{{secret}}</textarea>
+        <p class="actions"><button type="button" data-copy="proxy-token">Copy token</button>
+        <a class="button secondary" href="/admin/connections/{{id}}">Back</a></p>
+        <p class="sub">In an existing TikTok client, change two things: the host to <span class="mono">{{host}}</span> (paths stay <span class="mono">/open_api/v1.3/…</span>) and the access token to this one.</p>
         </section>
         {{/body}}{{/admin-layout}}
         """

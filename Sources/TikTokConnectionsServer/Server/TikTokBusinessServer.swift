@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import TikTokBusiness
 import TikTokConnections
 
 /// The HTTP service over a ``ConnectionManager``: the admin page, the browser connect flow, the `/v1` management API and proxy,
@@ -27,6 +28,7 @@ public struct TikTokBusinessServer: Sendable {
     /// Counts proxied calls per connection, caller and day for the audit trail: a `Service` to run beside the
     /// application (it writes the counts every few seconds and on shutdown).
     public let proxyUsage: ProxyUsageRecorder
+    let proxyTokens: ProxyTokenCache
 
     /// Creates the service.
     public init(
@@ -44,6 +46,7 @@ public struct TikTokBusinessServer: Sendable {
             interval: configuration.metricsCountInterval)
         self.keys = APIKeyCache(manager: manager)
         self.proxyUsage = ProxyUsageRecorder(manager: manager)
+        self.proxyTokens = ProxyTokenCache(manager: manager)
         let metrics = self.metrics
         manager.addEventObserver { metrics.observe($0) }
     }
@@ -62,14 +65,32 @@ public struct TikTokBusinessServer: Sendable {
         OpenAPIDocument.register(on: router)
         AdminRoutes(
             manager: manager, configuration: configuration, pages: pages, sessions: adminSessions, limiters: limiters,
-            keys: keys
+            keys: keys, proxyTokens: proxyTokens
         ).register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey, keys: keys))
         ManagementRoutes(manager: manager, configuration: configuration, keys: keys).register(on: api)
         OperationsRoutes(manager: manager, configuration: configuration, keys: keys).register(on: api)
         ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics, usage: proxyUsage).register(on: api)
+        ProxyTokenRoutes(manager: manager, configuration: configuration, tokens: proxyTokens).register(on: api)
+        dropInRoutes().register(on: router)
         v1Routes.load(router.routes)
         return router
+    }
+
+    /// The drop-in endpoint (`/open_api/v1.3/…`) on its own: a router for a separate listener.
+    public func makeDropInRouter() -> Router<ServerRequestContext> {
+        let router = Router(context: ServerRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(metrics: metrics))
+        router.get("healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        dropInRoutes().register(on: router)
+        return router
+    }
+
+    private func dropInRoutes() -> DropInRoutes<ServerRequestContext> {
+        DropInRoutes(
+            manager: manager,
+            relayer: ProxyRelay(manager: manager, configuration: configuration, metrics: metrics, usage: proxyUsage),
+            tokens: proxyTokens)
     }
 
     /// The Hummingbird application on `host:port`, a `Service` to run in a `ServiceGroup`. Connections are closed
@@ -78,9 +99,24 @@ public struct TikTokBusinessServer: Sendable {
     public func makeApplication(
         host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        makeApplication(router: makeRouter(), host: host, port: port, onServerRunning: onServerRunning)
+    }
+
+    /// The drop-in endpoint alone on `host:port` (``makeDropInRouter()``), for a listener of its own beside
+    /// ``makeApplication(host:port:onServerRunning:)`` (which serves it too).
+    public func makeDropInApplication(
+        host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        makeApplication(router: makeDropInRouter(), host: host, port: port, onServerRunning: onServerRunning)
+    }
+
+    private func makeApplication(
+        router: Router<ServerRequestContext>, host: String, port: Int,
+        onServerRunning: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol {
         let headerTimeout = TimeAmount(configuration.headerTimeout)
         return Application(
-            router: makeRouter(),
+            router: router,
             server: .http1(
                 configuration: .init(
                     additionalChannelHandlers: [FirstRequestHeadTimeoutHandler(timeout: headerTimeout)],
