@@ -115,13 +115,15 @@ extension AdminRoutes {
         let statusColors: [ConnectionStatus: String] = [
             .active: "#127a3a", .reauthorizationRequired: "#b42318", .revoked: "#5d6470",
         ]
+        // The history starts at its first recorded hour (before it there is no count, not a count of zero).
+        let recorded = charts.statusHistory.map(\.start).min().map { first in hours.filter { $0 >= first } } ?? []
         let status = SVGChart(
-            title: "Connections by status, last 7 days (hourly)", labels: hours.map(hourLabel),
+            title: "Connections by status, last 7 days (hourly)", labels: recorded.map(hourLabel),
             series: ConnectionStatus.allCases.map { status in
                 .init(
                     name: status.rawValue.replacingOccurrences(of: "_", with: " "),
                     color: statusColors[status] ?? "#0b57d0",
-                    values: values(charts.statusHistory, series: status.rawValue, buckets: hours))
+                    values: values(charts.statusHistory, series: status.rawValue, buckets: recorded))
             }, style: .lines)
         let weeks = (0..<12).map { charts.at.addingTimeInterval(Double($0) * 7 * 86_400) }
         let kindColors: [ConnectionKind: String] = [.tiktokAccount: "#0b57d0", .creator: "#8a5300"]

@@ -105,14 +105,6 @@ extension Pages {
     static let adminConnections = """
         {{<admin-layout}}{{$title}}Connections · tiktok-business{{/title}}{{$body}}
         {{#notice}}<div class="notice" id="notice">{{notice}}</div>{{/notice}}
-        <section class="card"><h2>New authorization link</h2>
-        <form method="post" action="/admin/links" class="row" id="new-link">
-        <input type="hidden" name="csrf" value="{{csrf}}">
-        <div><label for="link-kind">Kind</label><select id="link-kind" name="kind">{{#kinds}}<option value="{{value}}">{{label}}</option>{{/kinds}}</select></div>
-        <div><label for="link-user">End user id (optional)</label><input id="link-user" name="end_user_id" maxlength="256"></div>
-        <div><label class="check"><input type="checkbox" name="force_consent" value="1"> Ask again</label></div>
-        <div><button type="submit">Create link</button></div>
-        </form></section>
         {{#hasOverview}}<section class="card" id="overview"><h1>Overview</h1>
         <div class="tiles">
         <a class="tile" id="tile-total" href="/"><span class="count">{{total}}</span>connections</a>
@@ -146,6 +138,14 @@ extension Pages {
         <figure id="chart-status"><figcaption>Connections by status</figcaption>{{{chartStatus}}}</figure>
         <figure id="chart-lapses"><figcaption>Upcoming refresh-token lapses by week</figcaption>{{{chartLapses}}}</figure>
         </div></section>{{/hasOverview}}
+        <section class="card"><h2>New authorization link</h2>
+        <form method="post" action="/admin/links" class="row" id="new-link">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <div><label for="link-kind">Kind</label><select id="link-kind" name="kind">{{#kinds}}<option value="{{value}}">{{label}}</option>{{/kinds}}</select></div>
+        <div><label for="link-user">End user id (optional)</label><input id="link-user" name="end_user_id" maxlength="256"></div>
+        <div><label class="check"><input type="checkbox" name="force_consent" value="1"> Ask again</label></div>
+        <div><button type="submit">Create link</button></div>
+        </form></section>
         <section class="card"><h1>Connections{{#attentionLabel}} {{attentionLabel}}{{/attentionLabel}}</h1>
         <form method="get" action="/" class="row" id="filters">
         <div><label for="f-kind">Kind</label><select id="f-kind" name="kind"><option value="">all</option>{{#kindFilter}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kindFilter}}</select></div>
