@@ -52,6 +52,15 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     }
 
     /// The API error for a vault error.
+    /// Runs a vault call, turning its ``ConnectionError`` into the API's error (status, code, message).
+    static func vault<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ConnectionError {
+            throw from(error)
+        }
+    }
+
     static func from(_ error: ConnectionError) -> APIError {
         let status: HTTPResponse.Status
         switch error.code {

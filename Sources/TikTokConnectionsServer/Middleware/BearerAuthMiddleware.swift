@@ -58,11 +58,7 @@ final class APIKeyCache: Sendable {
 
     /// The caller a named key's secret authenticates, or `nil`.
     func caller(_ secret: String) async throws -> APICaller? {
-        do {
-            return try await cache.value(for: secret)
-        } catch let error as ConnectionError {
-            throw APIError.from(error)
-        }
+        try await APIError.vault { try await cache.value(for: secret) }
     }
 
     /// Forgets every remembered answer (after a key is revoked here).

@@ -43,7 +43,7 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
             reconnectConnectionID: reconnect,
             forceConsent: try RequestInput.optionalBool(body, "force_consent") ?? false,
             expiresIn: expiresIn)
-        let link = try await vault { try await manager.authorizationLink(for: kind, options: options) }
+        let link = try await APIError.vault { try await manager.authorizationLink(for: kind, options: options) }
         var data = ["kind": kind.rawValue]
         if let endUser = options.endUserID { data["end_user_id"] = endUser }
         await manager.audit(
@@ -90,7 +90,7 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
         let limit = try RequestInput.limit(query["limit"].map(String.init), default: 50, maximum: 1000)
         let cursor = query["cursor"].map(String.init)
         if let cursor { try RequestInput.validateID(cursor) }
-        let page = try await vault { try await manager.connections(filter, after: cursor, limit: limit + 1) }
+        let page = try await APIError.vault { try await manager.connections(filter, after: cursor, limit: limit + 1) }
         let items = Array(page.prefix(limit))
         let next: JSONValue = page.count > limit ? .string(items.last!.id) : .null
         return JSONResponse.make(["connections": .array(items.map(json)), "next_cursor": next])
@@ -99,15 +99,15 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
         try context.require(.read)
         let id = try RequestInput.id(context)
-        let connection = try await vault { try await manager.connection(id: id) }
+        let connection = try await APIError.vault { try await manager.connection(id: id) }
         return JSONResponse.make(json(connection))
     }
 
     @Sendable func accessToken(_ request: Request, context: Context) async throws -> Response {
         let caller = try context.require(.tokens)
         let id = try RequestInput.id(context)
-        let token = try await vault { try await manager.accessToken(for: id) }
-        let connection = try await vault { try await manager.connection(id: id) }
+        let token = try await APIError.vault { try await manager.accessToken(for: id) }
+        let connection = try await APIError.vault { try await manager.connection(id: id) }
         await manager.audit(
             AuditEntry(
                 occurredAt: manager.now(), action: .tokenRead, connectionID: id, actor: caller.actor,
@@ -123,13 +123,13 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
         let id = try RequestInput.id(context)
         // A well-formed request about a connection whose tokens never expire: the connection's state, not the input,
         // is what rules it out.
-        let current = try await vault { try await manager.connection(id: id) }
+        let current = try await APIError.vault { try await manager.connection(id: id) }
         guard current.kind.hasExpiringTokens else {
             throw APIError(
                 .conflict, code: "not_refreshable",
                 message: "A \(current.kind) token does not expire and cannot be refreshed.")
         }
-        let connection = try await vault { try await manager.refresh(id: id) }
+        let connection = try await APIError.vault { try await manager.refresh(id: id) }
         await manager.audit(
             AuditEntry(
                 occurredAt: manager.now(), action: .connectionRefreshed, connectionID: id, actor: caller.actor,
@@ -140,7 +140,7 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
     @Sendable func revoke(_ request: Request, context: Context) async throws -> Response {
         let caller = try context.require(.admin)
         let id = try RequestInput.id(context)
-        let connection = try await vault { try await manager.revoke(id: id) }
+        let connection = try await APIError.vault { try await manager.revoke(id: id) }
         await manager.audit(
             AuditEntry(
                 occurredAt: manager.now(), action: .connectionRevoked, connectionID: id, actor: caller.actor,
@@ -163,10 +163,10 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
         let connectionID = query["connection_id"].map(String.init)
         if let connectionID { try RequestInput.validateID(connectionID) }
         let limit = try RequestInput.limit(query["limit"].map(String.init), default: 100, maximum: 1000)
-        let events = try await vault { try await manager.events(after: after, connectionID: connectionID, limit: limit) }
+        let events = try await APIError.vault { try await manager.events(after: after, connectionID: connectionID, limit: limit) }
         var webhooks: [Int64: WebhookDelivery]?
         if configuration.webhookDestination != nil, !events.isEmpty {
-            webhooks = try await vault { try await manager.webhookDeliveries(sequences: events.map(\.sequence)) }
+            webhooks = try await APIError.vault { try await manager.webhookDeliveries(sequences: events.map(\.sequence)) }
         }
         let next: JSONValue = events.last.map { .number(String($0.sequence)) } ?? .number(String(after))
         return JSONResponse.make([
@@ -178,13 +178,6 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
         ConnectionJSON.connection(connection, health: manager.health(of: connection))
     }
 
-    private func vault<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as ConnectionError {
-            throw APIError.from(error)
-        }
-    }
 }
 
 /// Validation of path parameters, queries and JSON bodies: every bad input is a 4xx with a clear message.

@@ -21,7 +21,7 @@ struct OperationsRoutes<Context: CallerRequestContext>: Sendable {
     /// Counts by kind and status, and how many connections need a person.
     @Sendable func overview(_ request: Request, context: Context) async throws -> Response {
         try context.require(.read)
-        let overview = try await vault { try await manager.overview() }
+        let overview = try await APIError.vault { try await manager.overview() }
         return JSONResponse.make([
             "total": .number(String(overview.total)),
             "counts": .array(
@@ -53,7 +53,7 @@ struct OperationsRoutes<Context: CallerRequestContext>: Sendable {
         let connectionID = query["connection_id"].map(String.init)
         if let connectionID { try RequestInput.validateID(connectionID) }
         let limit = try RequestInput.limit(query["limit"].map(String.init), default: 100, maximum: 1000)
-        let entries = try await vault {
+        let entries = try await APIError.vault {
             try await manager.auditEntries(before: before, connectionID: connectionID, limit: limit + 1)
         }
         let page = Array(entries.prefix(limit))
@@ -62,7 +62,7 @@ struct OperationsRoutes<Context: CallerRequestContext>: Sendable {
             "next_cursor": entries.count > limit ? .number(String(page.last!.sequence)) : .null,
         ]
         if before == nil {
-            let usage = try await vault { try await manager.proxyUsage(connectionID: connectionID) }
+            let usage = try await APIError.vault { try await manager.proxyUsage(connectionID: connectionID) }
             body["proxy_usage"] = .array(usage.map(ConnectionJSON.usage))
         }
         return JSONResponse.make(.object(body))
@@ -70,7 +70,7 @@ struct OperationsRoutes<Context: CallerRequestContext>: Sendable {
 
     @Sendable func listKeys(_ request: Request, context: Context) async throws -> Response {
         try context.require(.admin)
-        let keys = try await vault { try await manager.apiKeys() }
+        let keys = try await APIError.vault { try await manager.apiKeys() }
         return JSONResponse.make(["api_keys": .array(keys.map(ConnectionJSON.apiKey))])
     }
 
@@ -85,7 +85,7 @@ struct OperationsRoutes<Context: CallerRequestContext>: Sendable {
             throw APIError.badRequest(
                 "scope must be one of \(APIKey.Scope.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        let (key, secret) = try await vault {
+        let (key, secret) = try await APIError.vault {
             try await manager.createAPIKey(
                 name: name, scope: scope, actor: caller.actor, requestID: context.requestID(request))
         }
@@ -101,18 +101,11 @@ struct OperationsRoutes<Context: CallerRequestContext>: Sendable {
         else {
             throw APIError.badRequest("Not an API key id.", code: "invalid_id")
         }
-        let key = try await vault {
+        let key = try await APIError.vault {
             try await manager.revokeAPIKey(id: id, actor: caller.actor, requestID: context.requestID(request))
         }
         keys.invalidate()
         return JSONResponse.make(ConnectionJSON.apiKey(key))
     }
 
-    private func vault<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as ConnectionError {
-            throw APIError.from(error)
-        }
-    }
 }

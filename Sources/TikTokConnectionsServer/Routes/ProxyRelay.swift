@@ -40,12 +40,12 @@ struct ProxyRelay: Sendable {
         let data = body.readableBytes > 0 ? Data(body.readableBytesView) : nil
 
         // A cached token costs no database read; only a refusal reads the connection.
-        let token = try await vault { try await manager.accessToken(for: id) }
+        let token = try await APIError.vault { try await manager.accessToken(for: id) }
         if span.isRecording { VaultTracing.setConnection(id: nil, kind: manager.cachedKind(of: id), on: span) }
         var (response, envelope) = try await forward(
             method, path, rawQuery: rawQuery, headers: headers, body: data, token: token, idempotent: idempotent)
         if let code = envelope?.code, TikTokError.Category.of(code: code) == .accessTokenInvalid,
-            let retryToken = try await vault({ try await manager.accessToken(for: id, afterRefusalOf: token) })
+            let retryToken = try await APIError.vault({ try await manager.accessToken(for: id, afterRefusalOf: token) })
         {
             logger.info("Access token refused; retrying with a renewed one", metadata: ["connection.id": "\(id)"])
             (response, envelope) = try await forward(
@@ -122,13 +122,6 @@ struct ProxyRelay: Sendable {
         return "/" + segments.joined(separator: "/") + "/"
     }
 
-    private func vault<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as ConnectionError {
-            throw APIError.from(error)
-        }
-    }
 }
 
 // MARK: Tracing

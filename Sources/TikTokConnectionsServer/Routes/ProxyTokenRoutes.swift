@@ -37,7 +37,7 @@ struct ProxyTokenRoutes<Context: CallerRequestContext>: Sendable {
             }
             allowedPaths = items.compactMap(\.stringValue)
         }
-        let (token, secret) = try await vault {
+        let (token, secret) = try await APIError.vault {
             try await manager.createProxyToken(
                 connectionID: id, expiresIn: expiresIn, allowedPaths: allowedPaths, actor: caller.actor,
                 requestID: context.requestID(request))
@@ -50,7 +50,7 @@ struct ProxyTokenRoutes<Context: CallerRequestContext>: Sendable {
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         try context.require(.read)
         let id = try RequestInput.id(context)
-        let tokens = try await vault { try await manager.proxyTokens(connectionID: id) }
+        let tokens = try await APIError.vault { try await manager.proxyTokens(connectionID: id) }
         return JSONResponse.make(["proxy_tokens": .array(tokens.map(Self.json))])
     }
 
@@ -61,7 +61,7 @@ struct ProxyTokenRoutes<Context: CallerRequestContext>: Sendable {
         else {
             throw APIError.badRequest("Not a proxy token id.", code: "invalid_id")
         }
-        let token = try await vault {
+        let token = try await APIError.vault {
             try await manager.revokeProxyToken(id: id, actor: caller.actor, requestID: context.requestID(request))
         }
         tokens.invalidate()
@@ -79,11 +79,4 @@ struct ProxyTokenRoutes<Context: CallerRequestContext>: Sendable {
         ])
     }
 
-    private func vault<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as ConnectionError {
-            throw APIError.from(error)
-        }
-    }
 }
