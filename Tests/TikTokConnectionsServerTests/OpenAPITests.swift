@@ -64,6 +64,7 @@ struct OpenAPITests {
                     let parts = operation.split(separator: " ", maxSplits: 1).map(String.init)
                     let uri = parts[1].replacingOccurrences(of: "{id}", with: "conn_x")
                         .replacingOccurrences(of: "{keyID}", with: "key_x")
+                        .replacingOccurrences(of: "{tokenID}", with: "ptk_x")
                         .replacingOccurrences(of: "{path}", with: "campaign/get/")
                     let method = HTTPRequest.Method(parts[0])!
                     for key in [nil, "wrong-key-wrong-key"] {
@@ -107,6 +108,9 @@ struct OpenAPITests {
                 let account = ids[1]
                 let reader = try await harness.manager.createAPIKey(name: "oas-reader", scope: .read, actor: "test")
                 let revocable = try await harness.manager.createAPIKey(name: "oas-revocable", scope: .tokens, actor: "test")
+                let issuer = try await harness.manager.createAPIKey(name: "oas-issuer", scope: .tokens, actor: "test")
+                let proxyToken = try await harness.manager.createProxyToken(
+                    connectionID: ids[0], expiresIn: 3600, allowedPaths: ["/advertiser/info/"], actor: "test").token
                 let checks: [(String, HTTPRequest.Method, String?, String?, String)] = [
                     ("/v1/connect-links", .post, #"{"kind":"creator","end_user_id":"u1","force_consent":true,"expires_in":600}"#, ServerHarness.apiKey, "/v1/connect-links"),
                     ("/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"\#(ids[0])"}"#, ServerHarness.apiKey, "/v1/connect-links"),
@@ -163,6 +167,23 @@ struct OpenAPITests {
                     ("/v1/proxy/\(ids[0])/campaign/get/?advertiser_id=1", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
                     ("/v1/proxy/\(ids[0])/no/such/path/", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
                     ("/v1/proxy/\(ids[0])/a%3Ab/", .post, "{}", ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
+                    ("/v1/connections/\(ids[0])/proxy-tokens", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":600,"allowed_paths":["/advertiser/info/","/report/*"]}"#, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":null,"allowed_paths":null}"#, issuer.secret, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":10}"#, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"allowed_paths":["/Report/.."]}"#, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{}"#, reader.secret, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/conn_none/proxy-tokens", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/\(ids[3])/proxy-tokens", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/\(ids[0])/proxy-tokens", .get, nil, reader.secret, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/\(account)/proxy-tokens", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/connections/conn_none/proxy-tokens", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/proxy-tokens/\(proxyToken.id)", .delete, nil, reader.secret, "/v1/proxy-tokens/{tokenID}"),
+                    ("/v1/proxy-tokens/\(proxyToken.id)", .delete, nil, ServerHarness.apiKey, "/v1/proxy-tokens/{tokenID}"),
+                    ("/v1/proxy-tokens/\(proxyToken.id)", .delete, nil, ServerHarness.apiKey, "/v1/proxy-tokens/{tokenID}"),
+                    ("/v1/connections/\(ids[0])/proxy-tokens", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    ("/v1/proxy-tokens/ptk_none", .delete, nil, ServerHarness.apiKey, "/v1/proxy-tokens/{tokenID}"),
+                    ("/v1/proxy-tokens/none", .delete, nil, ServerHarness.apiKey, "/v1/proxy-tokens/{tokenID}"),
                 ]
                 for (uri, method, body, key, template) in checks {
                     let response = try await client.api(uri, method: method, body: body, key: key)
@@ -188,6 +209,17 @@ struct OpenAPITests {
                     ("/v1/api-keys/none", .delete, nil, ServerHarness.apiKey, .badRequest),
                     ("/v1/connections", .get, nil, revocable.secret, .unauthorized),
                     ("/v1/overview", .get, nil, reader.secret, .ok),
+                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":10}"#, ServerHarness.apiKey, .badRequest),
+                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":31622401}"#, ServerHarness.apiKey, .badRequest),
+                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"allowed_paths":[]}"#, ServerHarness.apiKey, .badRequest),
+                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"allowed_paths":["/report/*"]}"#, reader.secret, .forbidden),
+                    ("/v1/connections/conn_none/proxy-tokens", .post, nil, ServerHarness.apiKey, .notFound),
+                    ("/v1/connections/\(ids[3])/proxy-tokens", .post, nil, ServerHarness.apiKey, .conflict),
+                    ("/v1/connections/\(account)/proxy-tokens", .get, nil, reader.secret, .ok),
+                    ("/v1/connections/conn_none/proxy-tokens", .get, nil, ServerHarness.apiKey, .notFound),
+                    ("/v1/proxy-tokens/\(proxyToken.id)", .delete, nil, reader.secret, .forbidden),
+                    ("/v1/proxy-tokens/ptk_none", .delete, nil, ServerHarness.apiKey, .notFound),
+                    ("/v1/proxy-tokens/none", .delete, nil, ServerHarness.apiKey, .badRequest),
                 ]
                 for (uri, method, body, key, status) in statuses {
                     let response = try await client.api(uri, method: method, body: body, key: key)
@@ -209,6 +241,21 @@ struct OpenAPITests {
                 #expect(found.map { $0["id"]?.stringValue } == [ids[3]])
                 #expect(try await client.api("/v1/audit").json["proxy_usage"]?.arrayValue != nil)
                 #expect(try await client.api("/v1/audit?before=1000000").json["proxy_usage"] == nil)
+                // A proxy token's secret is in the answer that issues it, and nowhere else; revoked ones stay listed.
+                let issued = try await client.api(
+                    "/v1/connections/\(account)/proxy-tokens", method: .post, body: #"{"allowed_paths":["/report/*"]}"#,
+                    key: ServerHarness.apiKey)
+                #expect(issued.status == .created)
+                #expect(issued.headers[.cacheControl] == "no-store")
+                let proxySecret = try #require(issued.json["token"]?.stringValue)
+                #expect(proxySecret.hasPrefix("tbp_") && proxySecret.count == 47)
+                #expect(issued.json["id"]?.stringValue?.hasPrefix("ptk_") == true)
+                #expect(issued.json["connection_id"]?.stringValue == account)
+                let proxyTokens = try await client.api("/v1/connections/\(account)/proxy-tokens").json["proxy_tokens"]?.arrayValue ?? []
+                #expect(proxyTokens.contains { $0["id"] == issued.json["id"] })
+                #expect(!proxyTokens.contains { $0["token"] != nil })
+                let revokedList = try await client.api("/v1/connections/\(ids[0])/proxy-tokens").json["proxy_tokens"]?.arrayValue ?? []
+                #expect(revokedList.first { $0["id"]?.stringValue == proxyToken.id }?["revoked_at"]?.stringValue != nil)
             }
         }
     }

@@ -5,7 +5,8 @@ import NIOCore
 
 /// The OpenAPI 3.1 document of the `/v1` API, served at `GET /openapi.json`.
 ///
-/// It describes what ``ManagementRoutes``, ``OperationsRoutes`` and ``ProxyRoutes`` do; `OpenAPITests` keeps the two in step (every
+/// It describes what ``ManagementRoutes``, ``OperationsRoutes``, ``ProxyTokenRoutes`` and ``ProxyRoutes`` do (the drop-in
+/// endpoint, ``DropInRoutes``, is outside `/v1` and only described in `info.description`); `OpenAPITests` keeps the two in step (every
 /// documented operation exists, every `/v1` route is documented, real responses carry the documented properties).
 enum OpenAPIDocument {
     /// `GET /openapi.json`, no authentication.
@@ -26,8 +27,8 @@ enum OpenAPIDocument {
       "info": {
         "title": "tiktok-business management API",
         "version": "1.0.0",
-        "summary": "Authorization links, stored TikTok Business connections, access tokens, events and an authenticated proxy to the TikTok Business API.",
-        "description": "Every /v1 route requires `Authorization: Bearer <key>`: `TIKTOK_BUSINESS_API_KEY` (every scope) or a named API key (`tbk_…`, created with `POST /v1/api-keys` or `tiktok-business api-keys create`, shown once and stored only as a hash); a missing, wrong or revoked key gets 401. A named key has one scope, and each scope includes the ones before it: `read` lists and shows connections, events, the overview and the audit trail; `tokens` adds access tokens and the proxy; `admin` adds links, refresh, revoke and API keys. Each operation's security requirement names the scope it needs; a key without it gets 403 `{\"error\":{\"code\":\"insufficient_scope\",\"message\"}}`. Token reads, links, refreshes, revocations and API-key changes are recorded in the audit trail with the key that made them; proxied calls are counted per connection, key and day. Errors are `{\"error\":{\"code\",\"message\"}}`. TikTok's ids are strings (they exceed 53-bit integers). Tokens are never returned except by the access-token route.",
+        "summary": "Authorization links, stored TikTok Business connections, access tokens, events, an authenticated proxy to the TikTok Business API and proxy tokens for existing TikTok clients.",
+        "description": "Every /v1 route requires `Authorization: Bearer <key>`: `TIKTOK_BUSINESS_API_KEY` (every scope) or a named API key (`tbk_…`, created with `POST /v1/api-keys` or `tiktok-business api-keys create`, shown once and stored only as a hash); a missing, wrong or revoked key gets 401. A named key has one scope, and each scope includes the ones before it: `read` lists and shows connections (and their proxy tokens), events, the overview and the audit trail; `tokens` adds access tokens, the proxy and issuing and revoking proxy tokens; `admin` adds links, refresh, revoke and API keys. Each operation's security requirement names the scope it needs; a key without it gets 403 `{\"error\":{\"code\":\"insufficient_scope\",\"message\"}}`. Token reads, links, refreshes, revocations, API-key and proxy-token changes are recorded in the audit trail with the key that made them; proxied calls are counted per connection, key (or proxy token) and day. Errors are `{\"error\":{\"code\",\"message\"}}`. TikTok's ids are strings (they exceed 53-bit integers). Tokens are never returned except by the access-token route (and a new proxy token's secret, once). Outside `/v1`, and not listed as operations here, the service also answers TikTok's own paths `/open_api/v1.3/{path…}` (the drop-in endpoint; also alone on `TIKTOK_BUSINESS_DROP_IN_PORT` when set), so that an existing TikTok client (TikTok's SDKs, Airbyte's or Singer's connectors) works through the vault by changing only its host and its `Access-Token`: a proxy token (`tbp_…`) from `POST /v1/connections/{id}/proxy-tokens`, which the vault swaps for the connection's real access token, relaying the call as `/v1/proxy` does with the app's own `app_id` and `secret` filled in. Its refusals are in TikTok's shape (HTTP 200 with `code`, `message`, `request_id`, `data`): 40104 without a token, 40105 for an unknown, revoked or expired proxy token or a revoked connection, 40001 for a path outside the token's `allowed_paths` or one of TikTok's authorization endpoints (the connect flow's), 40100 when the app's QPS budget is spent.",
         "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" }
       },
       "servers": [ { "url": "/" } ],
@@ -39,7 +40,8 @@ enum OpenAPIDocument {
         { "name": "events", "description": "The event log." },
         { "name": "proxy", "description": "Calls to the TikTok Business API through the vault." },
         { "name": "operations", "description": "The overview of many connections and the audit trail." },
-        { "name": "api-keys", "description": "Named management API keys with a scope." }
+        { "name": "api-keys", "description": "Named management API keys with a scope." },
+        { "name": "proxy-tokens", "description": "Connection-scoped proxy tokens: the `Access-Token` of existing TikTok clients at the drop-in endpoint (`/open_api/v1.3/…`)." }
       ],
       "paths": {
         "/v1/connect-links": {
@@ -96,7 +98,9 @@ enum OpenAPIDocument {
                   "ListEvents": { "operationId": "listEvents", "parameters": { "connection_id": "$response.body#/connections/0/id" } },
                   "ProxyGet": { "operationId": "proxyGet", "parameters": { "id": "$response.body#/connections/0/id" } },
                   "RevokeConnection": { "operationId": "revokeConnection", "parameters": { "id": "$response.body#/connections/0/id" } },
-                  "ListAudit": { "operationId": "listAudit", "parameters": { "connection_id": "$response.body#/connections/0/id" } }
+                  "ListAudit": { "operationId": "listAudit", "parameters": { "connection_id": "$response.body#/connections/0/id" } },
+                  "CreateProxyToken": { "operationId": "createProxyToken", "parameters": { "id": "$response.body#/connections/0/id" } },
+                  "ListProxyTokens": { "operationId": "listProxyTokens", "parameters": { "id": "$response.body#/connections/0/id" } }
                 },
                 "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ConnectionList" } } }
               },
@@ -119,6 +123,10 @@ enum OpenAPIDocument {
             "responses": {
               "200": {
                 "description": "The connection.",
+                "links": {
+                  "CreateProxyToken": { "operationId": "createProxyToken", "parameters": { "id": "$response.body#/id" } },
+                  "ListProxyTokens": { "operationId": "listProxyTokens", "parameters": { "id": "$response.body#/id" } }
+                },
                 "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Connection" } } }
               },
               "400": { "$ref": "#/components/responses/BadRequest" },
@@ -200,6 +208,83 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/v1/connections/{id}/proxy-tokens": {
+          "parameters": [ { "$ref": "#/components/parameters/ConnectionIDPath" } ],
+          "get": {
+            "operationId": "listProxyTokens",
+            "tags": ["proxy-tokens"],
+            "summary": "A connection's proxy tokens, never their secrets",
+            "security": [ { "bearer": ["read"] } ],
+            "description": "Scope `read`. Newest first, revoked and expired ones included (with `revoked_at` and `expires_at`). Same as `tiktok-business proxy-tokens list {id}`.",
+            "responses": {
+              "200": {
+                "description": "The proxy tokens.",
+                "links": {
+                  "RevokeProxyToken": { "operationId": "revokeProxyToken", "parameters": { "tokenID": "$response.body#/proxy_tokens/0/id" } }
+                },
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ProxyTokenList" } } }
+              },
+              "400": { "$ref": "#/components/responses/BadRequest" },
+              "401": { "$ref": "#/components/responses/Unauthorized" },
+              "403": { "$ref": "#/components/responses/Forbidden" },
+              "404": { "$ref": "#/components/responses/NotFound" },
+              "500": { "$ref": "#/components/responses/InternalError" },
+              "503": { "$ref": "#/components/responses/Unavailable" }
+            }
+          },
+          "post": {
+            "operationId": "createProxyToken",
+            "tags": ["proxy-tokens"],
+            "summary": "Issue a proxy token for the drop-in endpoint",
+            "security": [ { "bearer": ["tokens"] } ],
+            "description": "Scope `tokens`; recorded in the audit trail (`proxy_token.created`). A proxy token is what an existing TikTok client sends as its `Access-Token` to the drop-in endpoint (`/open_api/v1.3/…`) in place of the connection's real access token, which it never sees. The answer carries the token (`tbp_…`) this once; only its hash is stored. It keeps working across refreshes and reconnects of the connection, and stops when revoked, when it expires or when the connection is revoked. The body is optional: without `expires_in` it works until revoked, without `allowed_paths` it may call every TikTok path. A revoked connection is a 409 (`revoked`). Same as `tiktok-business proxy-tokens create {id} --expires-in … --allow …`.",
+            "requestBody": {
+              "required": false,
+              "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ProxyTokenRequest" } } }
+            },
+            "responses": {
+              "201": {
+                "description": "The proxy token, with its secret shown once.",
+                "headers": { "Cache-Control": { "schema": { "type": "string", "const": "no-store" } } },
+                "links": {
+                  "RevokeProxyToken": { "operationId": "revokeProxyToken", "parameters": { "tokenID": "$response.body#/id" } },
+                  "ListProxyTokens": { "operationId": "listProxyTokens", "parameters": { "id": "$response.body#/connection_id" } }
+                },
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CreatedProxyToken" } } }
+              },
+              "400": { "$ref": "#/components/responses/BadRequest" },
+              "401": { "$ref": "#/components/responses/Unauthorized" },
+              "403": { "$ref": "#/components/responses/Forbidden" },
+              "404": { "$ref": "#/components/responses/NotFound" },
+              "409": { "$ref": "#/components/responses/Conflict" },
+              "413": { "$ref": "#/components/responses/ContentTooLarge" },
+              "500": { "$ref": "#/components/responses/InternalError" },
+              "503": { "$ref": "#/components/responses/Unavailable" }
+            }
+          }
+        },
+        "/v1/proxy-tokens/{tokenID}": {
+          "parameters": [ { "$ref": "#/components/parameters/ProxyTokenIDPath" } ],
+          "delete": {
+            "operationId": "revokeProxyToken",
+            "tags": ["proxy-tokens"],
+            "summary": "Revoke a proxy token",
+            "security": [ { "bearer": ["tokens"] } ],
+            "description": "Scope `tokens`; recorded in the audit trail (`proxy_token.revoked`). The drop-in endpoint refuses the token (40105) at once on this instance and within 2 seconds on others; it stays listed with `revoked_at`. Revoking a revoked token changes nothing. Same as `tiktok-business proxy-tokens revoke {tokenID}`.",
+            "responses": {
+              "200": {
+                "description": "The revoked proxy token.",
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ProxyToken" } } }
+              },
+              "400": { "$ref": "#/components/responses/BadRequest" },
+              "401": { "$ref": "#/components/responses/Unauthorized" },
+              "403": { "$ref": "#/components/responses/Forbidden" },
+              "404": { "$ref": "#/components/responses/ProxyTokenNotFound" },
+              "500": { "$ref": "#/components/responses/InternalError" },
+              "503": { "$ref": "#/components/responses/Unavailable" }
+            }
+          }
+        },
         "/v1/events": {
           "get": {
             "operationId": "listEvents",
@@ -256,7 +341,7 @@ enum OpenAPIDocument {
             "tags": ["operations"],
             "summary": "The audit trail, newest first",
             "security": [ { "bearer": ["read"] } ],
-            "description": "Scope `read`. Who read a token, created a link, refreshed or revoked a connection, created or revoked an API key, signed in to the admin page. Pass `next_cursor` back as `before` for older entries. The first page (no `before`) also carries `proxy_usage`: proxied calls are not logged one by one but counted per connection, key and day.",
+            "description": "Scope `read`. Who read a token, created a link, refreshed or revoked a connection, created or revoked an API key, issued or revoked a proxy token, signed in to the admin page. Pass `next_cursor` back as `before` for older entries. The first page (no `before`) also carries `proxy_usage`: proxied calls are not logged one by one but counted per connection, key and day.",
             "parameters": [
               { "name": "before", "in": "query", "required": false, "description": "Only entries with a smaller sequence (the previous page's `next_cursor`); without it, the newest.", "schema": { "type": "integer", "format": "int64", "minimum": 1 } },
               { "name": "connection_id", "in": "query", "required": false, "description": "Only entries (and proxy use) of this connection.", "schema": { "$ref": "#/components/schemas/ConnectionID" } },
@@ -362,11 +447,12 @@ enum OpenAPIDocument {
       },
       "components": {
         "securitySchemes": {
-          "bearer": { "type": "http", "scheme": "bearer", "description": "`TIKTOK_BUSINESS_API_KEY` (every scope), or a named API key `tbk_…` created with `POST /v1/api-keys` or `tiktok-business api-keys create` (shown once, stored only as a hash; a revoked key is refused within 5 seconds on every instance). A named key has one scope: `read` (connections, events, the overview, the audit trail), `tokens` (`read`, plus access tokens and the proxy) or `admin` (everything: links, refresh, revoke, API keys, the admin page). The roles of an operation's security requirement name the scope it needs; a key without it gets 403 `insufficient_scope`." }
+          "bearer": { "type": "http", "scheme": "bearer", "description": "`TIKTOK_BUSINESS_API_KEY` (every scope), or a named API key `tbk_…` created with `POST /v1/api-keys` or `tiktok-business api-keys create` (shown once, stored only as a hash; a revoked key is refused within 5 seconds on every instance). A named key has one scope: `read` (connections and their proxy tokens, events, the overview, the audit trail), `tokens` (`read`, plus access tokens, the proxy, and issuing and revoking proxy tokens) or `admin` (everything: links, refresh, revoke, API keys, the admin page). The roles of an operation's security requirement name the scope it needs; a key without it gets 403 `insufficient_scope`." }
         },
         "parameters": {
           "ConnectionIDPath": { "name": "id", "in": "path", "required": true, "schema": { "$ref": "#/components/schemas/ConnectionID" } },
           "APIKeyIDPath": { "name": "keyID", "in": "path", "required": true, "schema": { "$ref": "#/components/schemas/APIKeyID" } },
+          "ProxyTokenIDPath": { "name": "tokenID", "in": "path", "required": true, "schema": { "$ref": "#/components/schemas/ProxyTokenID" } },
           "ProxyPath": { "name": "path", "in": "path", "required": true, "description": "A TikTok API path below the base URL, e.g. `campaign/get` or `business/get` (may span several segments; letters, digits, `_`, `-`, `.`; no `..`).", "schema": { "type": "string", "pattern": "^[A-Za-z0-9_.\\-]+(/[A-Za-z0-9_.\\-]+)*/?$" } }
         },
         "requestBodies": {
@@ -378,7 +464,8 @@ enum OpenAPIDocument {
           "ConnectionStatus": { "type": "string", "enum": ["active", "reauthorization_required", "revoked"] },
           "ConnectionHealth": { "type": "string", "enum": ["ok", "degraded"], "description": "Whether background work succeeds, separate from `status`: `degraded` when an active connection's refreshes or liveness checks have been failing transiently for longer than `TIKTOK_BUSINESS_DEGRADED_AFTER_SECONDS` (default 1 hour); its next success records `connection.recovered`." },
           "APIKeyID": { "type": "string", "minLength": 4, "maxLength": 40, "pattern": "^key_[A-Za-z0-9_]*$", "examples": ["key_9c2e51a07f3b4d18"] },
-          "APIKeyScope": { "type": "string", "enum": ["read", "tokens", "admin"], "description": "Each includes the ones before it. `read`: connections, events, the overview, the audit trail. `tokens`: plus access tokens and the proxy. `admin`: everything, including links, refresh, revoke, API keys and the admin page." },
+          "ProxyTokenID": { "type": "string", "minLength": 4, "maxLength": 40, "pattern": "^ptk_[A-Za-z0-9_]*$", "examples": ["ptk_4f1a9c03d2b7e865"] },
+          "APIKeyScope": { "type": "string", "enum": ["read", "tokens", "admin"], "description": "Each includes the ones before it. `read`: connections and their proxy tokens, events, the overview, the audit trail. `tokens`: plus access tokens, the proxy, and issuing and revoking proxy tokens. `admin`: everything, including links, refresh, revoke, API keys and the admin page." },
           "Timestamp": { "type": "string", "format": "date-time" },
           "NullableTimestamp": { "type": ["string", "null"], "format": "date-time" },
           "ConnectLinkRequest": {
@@ -508,16 +595,16 @@ enum OpenAPIDocument {
               "id": { "type": "string", "examples": ["aud_5b0c9e2f71a4d3386e1f0b92"] },
               "sequence": { "type": "integer", "format": "int64", "minimum": 1 },
               "occurred_at": { "$ref": "#/components/schemas/Timestamp" },
-              "action": { "type": "string", "examples": ["token.read", "connection.revoked", "connection.refreshed", "link.created", "api_key.created", "api_key.revoked", "admin.signed_in"] },
+              "action": { "type": "string", "examples": ["token.read", "connection.revoked", "connection.refreshed", "link.created", "api_key.created", "api_key.revoked", "proxy_token.created", "proxy_token.revoked", "admin.signed_in"] },
               "connection_id": { "oneOf": [ { "$ref": "#/components/schemas/ConnectionID" }, { "type": "null" } ], "description": "The connection it concerns; null for new links, API keys and sign-ins." },
-              "actor": { "type": "string", "description": "Who did it: `api_key:primary` (`TIKTOK_BUSINESS_API_KEY`), `api_key:key_…` (a named key), `admin:{key id}` (an admin page session) or `cli`.", "examples": ["api_key:primary", "api_key:key_9c2e51a07f3b4d18", "admin:primary", "cli"] },
+              "actor": { "type": "string", "description": "Who did it: `api_key:primary` (`TIKTOK_BUSINESS_API_KEY`), `api_key:key_…` (a named key), `admin:{key id}` (an admin page session), `proxy_token:ptk_…` (calls through the drop-in endpoint, in `proxy_usage`) or `cli`.", "examples": ["api_key:primary", "api_key:key_9c2e51a07f3b4d18", "admin:primary", "proxy_token:ptk_4f1a9c03d2b7e865", "cli"] },
               "request_id": { "type": ["string", "null"], "description": "The request's `X-Request-ID` (or the id the service gave it); null when it did not come over HTTP." },
-              "data": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Details, e.g. a link's `kind` and `end_user_id`, a key's `key_id`, `name` and `scope`." }
+              "data": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Details, e.g. a link's `kind` and `end_user_id`, a key's `key_id`, `name` and `scope`, a proxy token's `proxy_token_id`, `allowed_paths` and `expires_at`." }
             }
           },
           "ProxyUsage": {
             "type": "object",
-            "description": "Proxied calls by one key with one connection on one UTC day.",
+            "description": "Proxied calls by one key (or proxy token, at the drop-in endpoint) with one connection on one UTC day.",
             "required": ["connection_id", "day", "actor", "calls", "errors"],
             "properties": {
               "connection_id": { "$ref": "#/components/schemas/ConnectionID" },
@@ -576,6 +663,50 @@ enum OpenAPIDocument {
               "scope": { "$ref": "#/components/schemas/APIKeyScope" }
             }
           },
+          "ProxyTokenAllowedPath": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^/[a-z0-9_./-]*\\*?$", "description": "A TikTok API path below `/open_api/v1.3`, e.g. `/advertiser/info/`, or a prefix ending in `*`, e.g. `/report/*` (lowercase letters, digits, `_ - . /`; no `..`). A trailing slash does not matter.", "examples": ["/advertiser/info/", "/report/*"] },
+          "ProxyTokenRequest": {
+            "type": "object",
+            "properties": {
+              "expires_in": { "type": ["number", "null"], "minimum": 60, "maximum": 31622400, "description": "Seconds until it stops working (60 s to 366 days); absent or null: it works until revoked." },
+              "allowed_paths": { "type": ["array", "null"], "minItems": 1, "maxItems": 100, "items": { "$ref": "#/components/schemas/ProxyTokenAllowedPath" }, "description": "The TikTok API paths it may call; absent or null: every path. The drop-in endpoint answers others with 40001." }
+            }
+          },
+          "ProxyToken": {
+            "type": "object",
+            "description": "A connection-scoped proxy token, never its secret: what an existing TikTok client sends as its `Access-Token` to the drop-in endpoint (`/open_api/v1.3/{path…}`, TikTok's own paths, outside `/v1`), which swaps it for the connection's real access token on the way out. It keeps working across refreshes and reconnects of its connection; a revoked or expired token, or one of a revoked connection, is refused there in TikTok's shape (40105).",
+            "required": ["id", "connection_id", "allowed_paths", "created_at", "expires_at", "revoked_at", "created_by"],
+            "properties": {
+              "id": { "$ref": "#/components/schemas/ProxyTokenID" },
+              "connection_id": { "$ref": "#/components/schemas/ConnectionID" },
+              "allowed_paths": { "type": ["array", "null"], "items": { "$ref": "#/components/schemas/ProxyTokenAllowedPath" }, "description": "null: every path." },
+              "created_at": { "$ref": "#/components/schemas/Timestamp" },
+              "expires_at": { "$ref": "#/components/schemas/NullableTimestamp", "description": "null: it never expires." },
+              "revoked_at": { "$ref": "#/components/schemas/NullableTimestamp", "description": "Set once revoked." },
+              "created_by": { "type": "string", "description": "Who issued it, as an audit entry's `actor`.", "examples": ["api_key:key_9c2e51a07f3b4d18", "cli"] }
+            }
+          },
+          "CreatedProxyToken": {
+            "type": "object",
+            "description": "A new proxy token, with its secret: shown only this once.",
+            "required": ["id", "connection_id", "allowed_paths", "created_at", "expires_at", "revoked_at", "created_by", "token"],
+            "properties": {
+              "id": { "$ref": "#/components/schemas/ProxyTokenID" },
+              "connection_id": { "$ref": "#/components/schemas/ConnectionID" },
+              "allowed_paths": { "type": ["array", "null"], "items": { "$ref": "#/components/schemas/ProxyTokenAllowedPath" } },
+              "created_at": { "$ref": "#/components/schemas/Timestamp" },
+              "expires_at": { "$ref": "#/components/schemas/NullableTimestamp" },
+              "revoked_at": { "$ref": "#/components/schemas/NullableTimestamp" },
+              "created_by": { "type": "string" },
+              "token": { "type": "string", "pattern": "^tbp_[A-Za-z0-9_-]{43}$", "description": "The proxy token: the `Access-Token` header at `/open_api/v1.3/…`. Only its hash is stored; it cannot be shown again." }
+            }
+          },
+          "ProxyTokenList": {
+            "type": "object",
+            "required": ["proxy_tokens"],
+            "properties": {
+              "proxy_tokens": { "type": "array", "items": { "$ref": "#/components/schemas/ProxyToken" } }
+            }
+          },
           "Error": {
             "type": "object",
             "required": ["error"],
@@ -605,11 +736,12 @@ enum OpenAPIDocument {
           }
         },
         "responses": {
-          "BadRequest": { "description": "Malformed input (kind, status, health, date, limit, cursor, id, JSON body, key name or scope, proxy path) or an operation that does not apply.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+          "BadRequest": { "description": "Malformed input (kind, status, health, date, limit, cursor, id, JSON body, key name or scope, proxy token lifetime or allowed paths, proxy path) or an operation that does not apply.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "Unauthorized": { "description": "Missing, wrong or revoked bearer API key.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "Forbidden": { "description": "The API key's scope does not include the one this operation needs (`insufficient_scope`).", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "NotFound": { "description": "No such connection.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "APIKeyNotFound": { "description": "No such API key.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+          "ProxyTokenNotFound": { "description": "No such proxy token.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "Conflict": { "description": "The connection is revoked, needs re-authorization, or (refresh) has tokens that never expire.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "ContentTooLarge": { "description": "The body exceeds the limit.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "InternalError": { "description": "Unexpected failure.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
