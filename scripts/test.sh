@@ -47,6 +47,10 @@ if [[ $# -eq 0 && ( -n "${CI:-}" || -z "${TIKTOK_BUSINESS_SKIP_LIVE:-}" ) ]]; th
     # stream, ad level included, is `scripts/peers/airbyte.sh` alone (about 25 minutes: the source handles some 200
     # records a second).
     scripts/peers/official-sdk.sh
+    # Existing TikTok clients through the vault's drop-in endpoint (the official SDK and Airbyte with only host and
+    # token changed; refusals; a scan for leaked secrets). The 60 s wait for a proxy token to expire is left to
+    # runs of the script alone.
+    DROP_IN_EXPIRY="${DROP_IN_EXPIRY:-0}" scripts/peers/drop-in.sh
     AIRBYTE_STREAMS="${AIRBYTE_STREAMS:-advertisers,campaigns,ad_groups,ads,advertisers_reports_daily,advertisers_reports_hourly,advertisers_reports_lifetime,campaigns_reports_daily,campaigns_reports_lifetime,ad_groups_reports_daily,ads_reports_daily,ads_reports_lifetime,advertisers_audience_reports_daily,advertisers_audience_reports_by_country_daily,advertisers_audience_reports_by_platform_daily,advertisers_audience_reports_lifetime,campaigns_audience_reports_by_platform_daily}" \
         scripts/peers/airbyte.sh
 fi

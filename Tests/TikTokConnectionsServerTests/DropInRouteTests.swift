@@ -108,7 +108,10 @@ struct DropInRouteTests {
 
                 // Authorization endpoints belong to the connect flow.
                 let (_, token) = try await Self.issue(client, for: account.id)
-                for path in ["/oauth2/access_token/", "/tt_user/oauth2/token/", "/tt_user/oauth2/refresh_token/"] {
+                for path in [
+                    "/oauth2/access_token/", "/tt_user/oauth2/token/", "/tt_user/oauth2/refresh_token/",
+                    "/OAuth2/Access_Token/", "/oauth2/access_token",
+                ] {
                     let refused = try await Self.call(client, path, token: token, method: .post, body: "{}")
                     #expect(code(refused) == 40001, "\(path)")
                     #expect(refused.json["message"]?.stringValue?.contains("connect") == true)

@@ -27,7 +27,9 @@ struct DropInRoutes<Context: RequestContext>: Sendable {
 
     /// Authorization endpoints, which belong to the connect flow and are never relayed.
     static func isAuthorizationPath(_ path: String) -> Bool {
-        path.hasPrefix("/oauth2/access_token/") || path.hasPrefix("/oauth2/revoke_token/")
+        // Compared without case: a gateway that ignores it must not let one through.
+        let path = path.lowercased()
+        return path.hasPrefix("/oauth2/access_token/") || path.hasPrefix("/oauth2/revoke_token/")
             || path.hasPrefix("/oauth2/refresh_token/") || path.hasPrefix("/tt_user/oauth2/")
             || path.hasPrefix("/tt_user/token_info/")
     }
