@@ -88,6 +88,8 @@ extension ConnectionManager {
         // of an instance that is refreshing the connection (another instance would then spend the refresh token it
         // is replacing). Leased connections are skipped and retried until their leases end.
         let owner = "key-rotation-" + RandomID.hex(bytes: 6)
+        // Elapsed time, for waiting only (how long to keep retrying leased connections): no decision about a
+        // connection reads this clock, only the injected `now()`.
         let busyDeadline = ContinuousClock.now + .seconds(configuration.leaseDuration + 10)
         var done = 0
         while true {

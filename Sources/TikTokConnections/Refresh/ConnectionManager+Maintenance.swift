@@ -158,11 +158,9 @@ extension ConnectionManager {
                         // Our lease lapsed and another instance holds it now: its refresh stands.
                         return try await self.loadRecord(id: claimed.id)
                     }
-                    guard renewed.version == claimed.version else {
-                        try? await self.store.releaseLease(id: renewed.id, owner: self.configuration.instanceID)
-                        return renewed
-                    }
-                    return try await self.performRefresh(renewed, leaseUntil: leaseUntil)
+                    return try await self.refreshClaimed(
+                        renewed, leaseUntil: leaseUntil, claimedAt: renewedAt,
+                        trigger: .sweep(claimedVersion: claimed.version))
                 }
                 if refreshed.connection.status == .active { report.refreshed += 1 } else { report.reauthorizationRequired += 1 }
             } else {

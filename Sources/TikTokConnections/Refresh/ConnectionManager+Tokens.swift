@@ -30,8 +30,7 @@ extension ConnectionManager {
     /// How close to expiry `accessToken(for:)` refreshes first: the configured skew, but never more than half of the
     /// token's lifetime (so short-lived tokens are not refreshed on every call).
     func skew(_ connection: Connection) -> TimeInterval {
-        guard let lifetime = schedule.lifetime(of: connection), lifetime > 0 else { return configuration.accessTokenSkew }
-        return min(configuration.accessTokenSkew, lifetime / 2)
+        schedule.accessTokenSkew(for: connection)
     }
 
     /// Keeps `token` in memory for ``accessToken(for:)``, which alone fills the cache: a refresh (by the sweeper,
@@ -146,6 +145,8 @@ extension ConnectionManager {
     {
         let owner = configuration.instanceID
         let startVersion = try await loadRecord(id: id).version
+        // Elapsed time, for waiting only (how long to wait for another instance's write): no decision about a
+        // connection reads this clock, only the injected `now()`.
         let deadline = ContinuousClock.now + .seconds(configuration.leaseDuration + 5)
         while true {
             let time = now()
@@ -153,18 +154,10 @@ extension ConnectionManager {
             if let record = try await storeCall({
                 try await self.store.claim(id: id, now: time, owner: owner, leaseUntil: leaseUntil)
             }) {
-                let fresh = record.connection.accessTokenExpiresAt.map {
-                    $0.timeIntervalSince(time) > skew(record.connection)
-                } ?? true
-                // Another caller refreshed (or revoked) while we waited for the lease: use its result.
                 let replaced = try refusedToken.map { try open(record.accessToken, of: record, field: .accessToken) != $0 }
-                if record.connection.status != .active || (record.version != startVersion && fresh) || (!force && fresh)
-                    || replaced == true
-                {
-                    try? await store.releaseLease(id: id, owner: owner)
-                    return record
-                }
-                return try await performRefresh(record, leaseUntil: leaseUntil)
+                return try await refreshClaimed(
+                    record, leaseUntil: leaseUntil, claimedAt: time,
+                    trigger: .onDemand(force: force, startVersion: startVersion, refusedTokenReplaced: replaced))
             }
             // Another instance holds the lease: wait for its write.
             guard ContinuousClock.now < deadline else {
@@ -179,99 +172,127 @@ extension ConnectionManager {
         }
     }
 
-    /// Refreshes a leased account/creator record at TikTok and stores the new tokens. The previous refresh token is
-    /// replaced only by the same write that stores the new pair. Releases the lease by writing. `leaseUntil` is when
-    /// the lease ends: storing the new tokens is retried through database failures until then.
+    /// Refreshes a claimed account/creator record at TikTok and stores the new tokens, unless `trigger` finds the
+    /// work done, doing what ``RefreshStateMachine`` decides: this function does the I/O, the machine every decision.
+    /// The previous refresh token is replaced only by the same write that stores the new pair. Releases the lease by
+    /// writing (or explicitly when there is nothing to write).
     ///
+    /// - Parameters:
+    ///   - claimed: the record as the claim returned it.
+    ///   - leaseUntil: when the lease ends.
+    ///   - claimedAt: the time (`now()`) the claim was made at.
     /// - Returns: the stored record (active with new tokens, or moved to `reauthorization_required` on a definitive
-    ///   refusal).
+    ///   refusal), or the record another writer left.
     /// - Throws: ``ConnectionError/Code/tikTokUnavailable`` on a transient failure (status unchanged, a retry
     ///   scheduled), or a store failure.
-    func performRefresh(_ leased: ConnectionRecord, leaseUntil: Date) async throws -> ConnectionRecord {
-        var record = leased
-        var leaseUntil = leaseUntil
-        let time = now()
-        if let lapse = record.connection.refreshTokenExpiresAt, lapse <= time {
-            return try await markReauthorizationRequired(record, reason: "refresh_token_expired", tikTokError: nil)
-        }
-        let refreshToken = try open(record.refreshToken, of: record, field: .refreshToken)
-        let slot = try await takeQPSSlot(keepingLeaseOf: record, until: leaseUntil)
-        switch slot.lease {
-        case .kept:
-            break
-        case .lost:
-            // Another instance took the connection over while this one waited for its turn: it refreshes, not us.
-            return try await store.record(id: record.id) ?? record
-        case .renewed(let renewed, let until):
-            leaseUntil = until
-            if renewed.version != record.version {
-                // Written while this one waited: re-sealed by a key rotation (the same refresh token: refresh the
-                // stored version), or refreshed or marked by an instance that took the connection over while the
-                // lease had lapsed (nothing left to do: give the lease back).
-                let current = renewed.refreshToken.flatMap { try? open($0, of: renewed, field: .refreshToken) }
-                guard renewed.connection.status == .active, current == refreshToken else {
-                    try? await store.releaseLease(id: renewed.id, owner: configuration.instanceID)
-                    return renewed
+    func refreshClaimed(
+        _ claimed: ConnectionRecord, leaseUntil: Date, claimedAt: Date, trigger: RefreshStateMachine.Trigger
+    ) async throws -> ConnectionRecord {
+        var machine = RefreshStateMachine(configuration: configuration)
+        var action = machine.claimed(claimed, leaseUntil: leaseUntil, at: claimedAt, trigger: trigger)
+        var prepaid: RateGovernor.PrepaidSlot?
+        while true {
+            switch action {
+            case .releaseLease(let record):
+                try? await store.releaseLease(id: record.id, owner: configuration.instanceID)
+                return record
+            case .refresh:
+                action = machine.refreshStarted(at: now())
+            case .takeQPSSlot(let record, let leaseUntil):
+                let refreshToken = try open(record.refreshToken, of: record, field: .refreshToken)
+                let slot = try await takeQPSSlot(keepingLeaseOf: record, until: leaseUntil)
+                prepaid = slot.prepaid
+                action = machine.slotTaken(slot.lease, refreshToken: refreshToken)
+            case .leaveToLeaseHolder(let record):
+                return try await store.record(id: record.id) ?? record
+            case .callTikTok(let record, let refreshToken):
+                do {
+                    let grant = try await VaultTracing.tikTokCall(
+                        VaultTracing.refresh, connection: record.connection, definitive: isDefinitiveRefreshFailure
+                    ) {
+                        try await RateGovernor.$prepaidSlot.withValue(prepaid) {
+                            try await client.refreshAccountToken(refreshToken)
+                        }
+                    }
+                    noteTikTokOutcome(nil)
+                    action = machine.tikTokAnswered(grant, at: now())
+                } catch let error as TikTokError {
+                    noteTikTokOutcome(error)
+                    action = machine.tikTokFailed(error, at: now())
                 }
-                record = renewed
-            }
-        }
-        let grant: AccountTokenGrant
-        do {
-            grant = try await VaultTracing.tikTokCall(
-                VaultTracing.refresh, connection: record.connection, definitive: isDefinitiveRefreshFailure
-            ) {
-                try await RateGovernor.$prepaidSlot.withValue(slot.prepaid) {
-                    try await client.refreshAccountToken(refreshToken)
+            case .markReauthorizationRequired(let mark):
+                if let error = mark.tikTokError {
+                    logger.warning(
+                        "TikTok refused the refresh token", metadata: metadata(mark.record).merging(
+                            ["tiktok.code": "\(error.code ?? 0)", "tiktok.request_id": "\(error.requestID ?? "-")"],
+                            uniquingKeysWith: { $1 }))
                 }
+                return try await writeMark(mark)
+            case .recordTransientFailure(let failure):
+                try await writeTransientFailure(failure)
+                throw ConnectionError(
+                    .tikTokUnavailable, "The refresh failed transiently and will be retried: \(failure.error.message)",
+                    connectionID: failure.record.id, tikTokError: failure.error)
+            case .storePair(let pair):
+                do {
+                    if pair.renewLeaseFirst { try? await renewLease(id: pair.unsealed.id) }
+                    let record = try pair.sealed { try seal($0, connectionID: pair.unsealed.id, field: $1) }
+                    if let stored = try await write(record, events: pair.events) {
+                        action = machine.pairStored(stored)
+                    } else {
+                        action = machine.pairConflicted()
+                    }
+                } catch let error as ConnectionError where error.code == .storeFailure {
+                    action = machine.storeFailed()
+                }
+            case .loadNewerRecord(let id):
+                do {
+                    let newer = try await loadRecord(id: id)
+                    let refreshToken = try? newer.refreshToken.map {
+                        try cipher.open($0, connectionID: newer.id, field: .refreshToken)
+                    }
+                    action = machine.newerRecordLoaded(newer, refreshToken: refreshToken)
+                } catch let error as ConnectionError where error.code == .storeFailure {
+                    action = machine.storeFailed()
+                }
+            case .retryStore(let delay, let attempt):
+                logger.error(
+                    "Storing refreshed tokens failed; retrying until stored",
+                    metadata: metadata(claimed).merging(["attempt": "\(attempt)"], uniquingKeysWith: { $1 }))
+                try await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+                action = machine.retryDelayElapsed()
+            case .pairStored(let stored, let storeFailures):
+                if storeFailures > 0 {
+                    logger.notice(
+                        "Refreshed tokens stored after database failures",
+                        metadata: metadata(stored).merging(
+                            ["attempts": "\(storeFailures + 1)"], uniquingKeysWith: { $1 }))
+                }
+                logger.debug("Access token refreshed", metadata: metadata(stored))
+                return stored
+            case .dropPair(let newer):
+                logger.notice(
+                    "Connection re-authorized, refreshed elsewhere or revoked during refresh; keeping the newer write",
+                    metadata: metadata(newer))
+                logger.debug("Access token refreshed", metadata: metadata(newer))
+                return newer
+            case .giveUpStoring(let id):
+                throw ConnectionError(
+                    .storeFailure, "The connection kept changing while its refreshed tokens were stored.",
+                    connectionID: id)
             }
-            noteTikTokOutcome(nil)
-        } catch let error as TikTokError {
-            noteTikTokOutcome(error)
-            if isDefinitiveRefreshFailure(error) {
-                logger.warning(
-                    "TikTok refused the refresh token", metadata: metadata(record).merging(
-                        ["tiktok.code": "\(error.code ?? 0)", "tiktok.request_id": "\(error.requestID ?? "-")"],
-                        uniquingKeysWith: { $1 }))
-                return try await markReauthorizationRequired(record, reason: "refresh_token_invalid", tikTokError: error)
-            }
-            try await recordTransientFailure(record, error: error)
-            throw ConnectionError(
-                .tikTokUnavailable, "The refresh failed transiently and will be retried: \(error.message)",
-                connectionID: record.id, tikTokError: error)
         }
-        let after = now()
-        let rotated = grant.refreshToken != refreshToken
-        let event = ConnectionEvent(
-            type: .tokenRefreshed, connectionID: record.id, occurredAt: after,
-            data: [
-                "access_token_expires_at": Self.iso8601(after.addingTimeInterval(Double(grant.expiresIn))),
-                "refresh_token_rotated": rotated ? "true" : "false",
-            ])
-        let stored = try await writeFreshTokens(
-            grant, obtainedAt: after, usedRefreshToken: refreshToken, onto: record, event: event, leaseUntil: leaseUntil)
-        logger.debug("Access token refreshed", metadata: metadata(stored))
-        return stored
-    }
-
-    /// What became of a refresh's lease while it waited for its QPS slot.
-    enum SlotLease {
-        /// The wait was short: the lease taken before it holds.
-        case kept
-        /// The wait was long, and the lease is renewed until `until`; `record` is the stored connection, which may be
-        /// a newer version than the one the refresh started from.
-        case renewed(ConnectionRecord, until: Date)
-        /// Another instance holds the lease now (or the connection is gone): the refresh must not call TikTok.
-        case lost
     }
 
     /// Waits for a slot of the app's QPS budget before a refresh spends a refresh token. A wait of a second or more
     /// may have outlasted part of the lease, so the lease is then renewed, which also tells whether it is still this
     /// instance's. The slot is handed to the client call through ``RateGovernor/prepaidSlot``.
     private func takeQPSSlot(keepingLeaseOf record: ConnectionRecord, until leaseUntil: Date) async throws
-        -> (lease: SlotLease, prepaid: RateGovernor.PrepaidSlot?)
+        -> (lease: RefreshStateMachine.SlotLease, prepaid: RateGovernor.PrepaidSlot?)
     {
         guard let governor = client.configuration.rateGovernor else { return (.kept, nil) }
+        // Elapsed time, for waiting only (how long the wait for the slot took): no decision about a connection reads
+        // this clock, only the injected `now()`.
         let started = ContinuousClock.now
         try await governor.acquire(priority: .authorization)
         let prepaid = RateGovernor.PrepaidSlot(governor)
@@ -285,88 +306,8 @@ extension ConnectionManager {
             logger.notice("The lease lapsed while waiting for a QPS slot; another instance refreshes", metadata: metadata(record))
             return (.lost, nil)
         }
-        return (.renewed(renewed, until: renewedUntil), prepaid)
-    }
-
-    /// `record` with a freshly refreshed token pair applied.
-    private func applying(_ grant: AccountTokenGrant, obtainedAt time: Date, to base: ConnectionRecord) throws
-        -> ConnectionRecord
-    {
-        var record = base
-        record.connection.accessTokenExpiresAt = time.addingTimeInterval(Double(grant.expiresIn))
-        record.connection.refreshTokenExpiresAt = time.addingTimeInterval(Double(grant.refreshTokenExpiresIn))
-        record.connection.lastRefreshedAt = time
-        record.connection.updatedAt = time
-        if !grant.scopes.isEmpty { record.connection.scopes = grant.scopes }
-        record.accessToken = try seal(grant.accessToken, connectionID: record.id, field: .accessToken)
-        record.refreshToken = try seal(grant.refreshToken, connectionID: record.id, field: .refreshToken)
-        record.failureCount = 0
-        record.nextActionAt = schedule.nextAction(for: record)
-        return record
-    }
-
-    /// Stores freshly refreshed tokens. Once TikTok has answered, the new pair (and, with rotation, the only valid
-    /// refresh token) exists only in memory until this write succeeds, so it is kept until it is stored:
-    /// - store failures (a database restart or a long outage) are retried without a deadline, with backoff capped at
-    ///   ``Configuration/storeRetryCap``; before each retry the lease is renewed when the database answers again, so
-    ///   that another instance does not take the connection over meanwhile;
-    /// - a version conflict (a key rotation, a warning, any write that left the tokens alone) re-applies the pair
-    ///   onto the newer record and writes again. So does a conflict with another instance that, after our lease
-    ///   lapsed during an outage, tried the refresh token this pair replaced and marked the connection
-    ///   `reauthorization_required` (TikTok refused a token we had already rotated): the pair restores it;
-    /// - only when the stored tokens were replaced meanwhile (a re-authorization, or another instance's successful
-    ///   refresh) or the connection was revoked is the pair dropped, because the newer write supersedes it.
-    private func writeFreshTokens(
-        _ grant: AccountTokenGrant, obtainedAt time: Date, usedRefreshToken: String, onto base: ConnectionRecord,
-        event: ConnectionEvent, leaseUntil: Date
-    ) async throws -> ConnectionRecord {
-        var current = base
-        var failures = 0
-        var conflicts = 0
-        while conflicts < 20 {
-            do {
-                if failures > 0 { try? await renewLease(id: base.id) }
-                var base = current
-                var events = [event]
-                if base.connection.status == .reauthorizationRequired {
-                    // Restored before the pair is applied, so that the schedule sees an active connection.
-                    base.connection.status = .active
-                    base.connection.statusReason = nil
-                    events[0].data["restored_from"] = ConnectionStatus.reauthorizationRequired.rawValue
-                }
-                var next = try applying(grant, obtainedAt: time, to: base)
-                events += clearFailures(&next, at: time)
-                if let stored = try await write(next, events: events) {
-                    if failures > 0 {
-                        logger.notice(
-                            "Refreshed tokens stored after database failures",
-                            metadata: metadata(base).merging(["attempts": "\(failures + 1)"], uniquingKeysWith: { $1 }))
-                    }
-                    return stored
-                }
-                conflicts += 1
-                let newer = try await loadRecord(id: base.id)
-                let storedRefresh = try? newer.refreshToken.map {
-                    try cipher.open($0, connectionID: newer.id, field: .refreshToken)
-                }
-                guard newer.connection.status != .revoked, storedRefresh == usedRefreshToken else {
-                    logger.notice(
-                        "Connection re-authorized, refreshed elsewhere or revoked during refresh; keeping the newer write",
-                        metadata: metadata(newer))
-                    return newer
-                }
-                current = newer
-            } catch let error as ConnectionError where error.code == .storeFailure {
-                failures += 1
-                logger.error(
-                    "Storing refreshed tokens failed; retrying until stored",
-                    metadata: metadata(base).merging(["attempt": "\(failures)"], uniquingKeysWith: { $1 }))
-                let delay = min(configuration.storeRetryCap, 0.1 * Double(1 << min(failures, 10)))
-                try await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
-            }
-        }
-        throw ConnectionError(
-            .storeFailure, "The connection kept changing while its refreshed tokens were stored.", connectionID: base.id)
+        let refreshToken = renewed.refreshToken.flatMap { try? open($0, of: renewed, field: .refreshToken) }
+        return (.renewed(renewed, until: renewedUntil, refreshToken: refreshToken), prepaid)
     }
 
     /// Takes (or keeps) this instance's lease on a connection, for another lease duration.
@@ -378,77 +319,53 @@ extension ConnectionManager {
     }
 
     func isDefinitiveRefreshFailure(_ error: TikTokError) -> Bool {
-        if error.category == .authCodeInvalid || error.category == .accessTokenInvalid { return true }
-        if let code = error.code, configuration.additionalDefinitiveRefreshCodes.contains(code) { return true }
-        return false
+        RefreshStateMachine.isDefinitive(error, additionalCodes: configuration.additionalDefinitiveRefreshCodes)
     }
 
+    /// Moves a leased connection to `reauthorization_required` for `reason` (see
+    /// ``RefreshStateMachine/reauthorizationMark(_:reason:tikTokError:at:)``).
     func markReauthorizationRequired(_ leased: ConnectionRecord, reason: String, tikTokError: TikTokError?)
         async throws -> ConnectionRecord
     {
-        var record = leased
-        let time = now()
-        record.connection.status = .reauthorizationRequired
-        record.connection.statusReason = reason
-        record.connection.updatedAt = time
-        record.nextActionAt = nil
-        var data = ["reason": reason, "definitive": "true"]
-        if let code = tikTokError?.code { data["tiktok_code"] = String(code) }
-        if let requestID = tikTokError?.requestID { data["tiktok_request_id"] = requestID }
-        var events: [ConnectionEvent] = []
-        if tikTokError != nil {
-            events.append(ConnectionEvent(type: .refreshFailed, connectionID: record.id, occurredAt: time, data: data))
-        }
-        events.append(
-            ConnectionEvent(
-                type: .reauthorizationRequired, connectionID: record.id, occurredAt: time, data: ["reason": reason]))
-        guard let stored = try await write(record, events: events) else {
-            return try await loadRecord(id: record.id)
+        try await writeMark(
+            RefreshStateMachine.reauthorizationMark(leased, reason: reason, tikTokError: tikTokError, at: now()))
+    }
+
+    /// Writes a move to `reauthorization_required`; when another write won meanwhile, returns that one.
+    func writeMark(_ mark: RefreshStateMachine.ReauthorizationMark) async throws -> ConnectionRecord {
+        guard let stored = try await write(mark.record, events: mark.events) else {
+            return try await loadRecord(id: mark.record.id)
         }
         logger.notice(
             "Connection needs re-authorization",
-            metadata: metadata(stored).merging(["reason": "\(reason)"], uniquingKeysWith: { $1 }))
+            metadata: metadata(stored).merging(["reason": "\(mark.reason)"], uniquingKeysWith: { $1 }))
         return stored
     }
 
-    /// Records a transient failure: status unchanged, a retry scheduled with backoff, an event for the log.
-    /// TikTok rejecting the app's own credentials (40101) is the instance's fault, not the connection's: it does not
-    /// count as a failure of the connection, so its backoff does not grow (the retry comes as soon as after a first
-    /// failure, ready for when the configuration is fixed).
+    /// Records a transient failure: status unchanged, a retry scheduled with backoff, an event for the log (see
+    /// ``RefreshStateMachine/transientFailure(_:error:at:schedule:)``).
     func recordTransientFailure(_ leased: ConnectionRecord, error: TikTokError) async throws {
-        var record = leased
-        let time = now()
-        if error.category != .appCredentials {
-            record.failureCount += 1
-            if record.connection.failingSince == nil { record.connection.failingSince = time }
-        }
-        let retryAt = time.addingTimeInterval(schedule.failureBackoff(failures: max(1, record.failureCount)))
-        record.nextActionAt = retryAt
-        var data = ["reason": error.category.description, "definitive": "false", "attempts": String(record.failureCount)]
-        if let code = error.code { data["tiktok_code"] = String(code) }
-        if let requestID = error.requestID { data["tiktok_request_id"] = requestID }
-        let event = ConnectionEvent(type: .refreshFailed, connectionID: record.id, occurredAt: time, data: data)
-        _ = try await write(record, events: [event])
+        try await writeTransientFailure(
+            RefreshStateMachine.transientFailure(leased, error: error, at: now(), schedule: schedule))
+    }
+
+    /// Writes a transient failure (a write that lost to a newer version is left at that).
+    func writeTransientFailure(_ failure: RefreshStateMachine.TransientFailure) async throws {
+        _ = try await write(failure.record, events: failure.events)
         logger.warning(
             "TikTok call failed transiently; will retry",
-            metadata: metadata(record).merging(
-                ["tiktok.error_category": "\(error.category)", "retry_in_s": "\(Int(retryAt.timeIntervalSince(time)))"],
+            metadata: metadata(failure.record).merging(
+                [
+                    "tiktok.error_category": "\(failure.error.category)",
+                    "retry_in_s": "\(Int(failure.retryAt.timeIntervalSince(failure.failedAt)))",
+                ],
                 uniquingKeysWith: { $1 }))
     }
 
-    /// Ends a connection's failure streak after a success: the failure count and ``Connection/failingSince`` are
-    /// cleared, and when the connection was degraded (failing for at least ``Configuration/degradedAfter``) the
-    /// `connection.recovered` event is returned for the same write.
+    /// Ends a connection's failure streak after a success (see
+    /// ``RefreshStateMachine/clearingFailures(_:at:degradedAfter:)``): returns `connection.recovered` for the same
+    /// write when the connection was degraded.
     func clearFailures(_ record: inout ConnectionRecord, at time: Date) -> [ConnectionEvent] {
-        record.failureCount = 0
-        guard let since = record.connection.failingSince else { return [] }
-        record.connection.failingSince = nil
-        let failing = time.timeIntervalSince(since)
-        guard failing >= configuration.degradedAfter else { return [] }
-        return [
-            ConnectionEvent(
-                type: .connectionRecovered, connectionID: record.id, occurredAt: time,
-                data: ["failing_since": since.formatted(.iso8601), "failing_seconds": String(Int(failing))])
-        ]
+        RefreshStateMachine.clearingFailures(&record, at: time, degradedAfter: configuration.degradedAfter)
     }
 }

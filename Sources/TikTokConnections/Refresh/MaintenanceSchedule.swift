@@ -19,6 +19,13 @@ struct MaintenanceSchedule: Sendable {
         return expires.timeIntervalSince(obtained)
     }
 
+    /// How close to expiry ``ConnectionManager/accessToken(for:)`` refreshes first: the configured skew, but never
+    /// more than half of the token's lifetime (so short-lived tokens are not refreshed on every call).
+    func accessTokenSkew(for connection: Connection) -> TimeInterval {
+        guard let lifetime = lifetime(of: connection), lifetime > 0 else { return configuration.accessTokenSkew }
+        return min(configuration.accessTokenSkew, lifetime / 2)
+    }
+
     /// When the access token falls due for refresh.
     func refreshDue(_ connection: Connection) -> Date? {
         guard let expires = connection.accessTokenExpiresAt else { return nil }

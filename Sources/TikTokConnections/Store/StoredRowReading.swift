@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Conventions: dates are unix seconds (`double`), arrays and dictionaries JSON text, tokens ``SealedToken/text``.
 /// Failures are ``ConnectionStoreError``s that name the column, never its value.
-public protocol StoredRowReading {
+package protocol StoredRowReading {
     /// The table, for error messages.
     var table: String { get }
     /// A non-null text column.
@@ -27,18 +27,18 @@ public protocol StoredRowReading {
 
 extension StoredRowReading {
     /// The error for a column that could not be read.
-    public func unreadable(_ column: String) -> ConnectionStoreError {
+    package func unreadable(_ column: String) -> ConnectionStoreError {
         ConnectionStoreError("Unreadable value in \(table).\(column)")
     }
 
     /// A non-null date column (unix seconds).
-    public func date(_ column: String) throws -> Date { StoredColumns.date(try double(column)) }
+    package func date(_ column: String) throws -> Date { StoredColumns.date(try double(column)) }
 
     /// A nullable date column (unix seconds).
-    public func optionalDate(_ column: String) throws -> Date? { try optionalDouble(column).map(StoredColumns.date) }
+    package func optionalDate(_ column: String) throws -> Date? { try optionalDouble(column).map(StoredColumns.date) }
 
     /// A JSON text column decoded as `T`.
-    public func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
+    package func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(try string(column).utf8))
         } catch {
@@ -47,13 +47,13 @@ extension StoredRowReading {
     }
 
     /// A text column holding a raw value of `T`.
-    public func enumeration<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
+    package func enumeration<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
         guard let value = T(rawValue: try string(column)) else { throw unreadable(column) }
         return value
     }
 
     /// A nullable column holding ``SealedToken/text``.
-    public func sealedToken(_ column: String) throws -> SealedToken? {
+    package func sealedToken(_ column: String) throws -> SealedToken? {
         guard let text = try optionalString(column) else { return nil }
         guard let token = SealedToken(text: text) else { throw unreadable(column) }
         return token
@@ -61,23 +61,23 @@ extension StoredRowReading {
 }
 
 /// Conversions between model values and stored columns, shared by the stores.
-public enum StoredColumns {
+package enum StoredColumns {
     /// Unix seconds.
-    public static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    package static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
 
     /// Unix seconds, or `nil`.
-    public static func seconds(_ date: Date?) -> Double? { date.map(seconds) }
+    package static func seconds(_ date: Date?) -> Double? { date.map(seconds) }
 
     /// The date of unix seconds.
-    public static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+    package static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 
     /// A JSON array of strings (empty when the text is not one).
-    public static func stringArray(_ text: String) -> [String] {
+    package static func stringArray(_ text: String) -> [String] {
         (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
     }
 
     /// Compact JSON text with sorted keys.
-    public static func json(_ value: some Encodable) throws -> String {
+    package static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
@@ -90,7 +90,7 @@ public enum StoredColumns {
 
 extension ConnectionRecord {
     /// Reads a row of the connections table.
-    public init(reading reader: some StoredRowReading) throws {
+    package init(reading reader: some StoredRowReading) throws {
         let connection = Connection(
             id: try reader.string("id"),
             kind: try reader.enumeration("kind", as: ConnectionKind.self),
@@ -124,7 +124,7 @@ extension ConnectionRecord {
 
 extension AuthorizationState {
     /// Reads a row of the authorization states table.
-    public init(reading reader: some StoredRowReading) throws {
+    package init(reading reader: some StoredRowReading) throws {
         self.init(
             stateHash: try reader.string("state_hash"),
             kind: try reader.enumeration("kind", as: ConnectionKind.self),
@@ -142,7 +142,7 @@ extension AuthorizationState {
 
 extension ConnectionEvent {
     /// Reads a row of the events table.
-    public init(reading reader: some StoredRowReading) throws {
+    package init(reading reader: some StoredRowReading) throws {
         self.init(
             sequence: try reader.integer("sequence"),
             id: try reader.string("id"),
@@ -157,7 +157,7 @@ extension WebhookDelivery {
     /// Reads a row of the webhook deliveries table joined with its event: the events table's columns (`sequence`,
     /// `id`, `type`, `connection_id`, `occurred_at`, `data`) and the delivery's (`state`, `attempts`,
     /// `created_at`, `next_attempt_at`, `first_attempt_at`, `last_attempt_at`, `last_status_code`, `last_error`, `delivered_at`).
-    public init(reading reader: some StoredRowReading) throws {
+    package init(reading reader: some StoredRowReading) throws {
         self.init(
             event: try ConnectionEvent(reading: reader),
             state: try reader.enumeration("state", as: State.self),
@@ -174,7 +174,7 @@ extension WebhookDelivery {
 
 extension AuditEntry {
     /// Reads a row of the audit log table.
-    public init(reading reader: some StoredRowReading) throws {
+    package init(reading reader: some StoredRowReading) throws {
         self.init(
             sequence: try reader.integer("sequence"),
             id: try reader.string("id"),
@@ -189,7 +189,7 @@ extension AuditEntry {
 
 extension ProxyUsage {
     /// Reads a row of the proxy usage table.
-    public init(reading reader: some StoredRowReading) throws {
+    package init(reading reader: some StoredRowReading) throws {
         self.init(
             connectionID: try reader.string("connection_id"), day: try reader.string("day"),
             actor: try reader.string("actor"), calls: Int(try reader.integer("calls")),
@@ -199,7 +199,7 @@ extension ProxyUsage {
 
 extension APIKey {
     /// Reads a row of the API keys table.
-    public init(reading reader: some StoredRowReading) throws {
+    package init(reading reader: some StoredRowReading) throws {
         self.init(
             id: try reader.string("id"), name: try reader.string("name"),
             scope: try reader.enumeration("scope", as: Scope.self), keyHash: try reader.string("key_hash"),
@@ -209,7 +209,7 @@ extension APIKey {
 
 extension BucketCount {
     /// Reads a row with `start` (unix seconds), `series` and `count` columns.
-    public init(reading reader: some StoredRowReading) throws {
+    package init(reading reader: some StoredRowReading) throws {
         self.init(
             start: try reader.date("start"), series: try reader.string("series"), count: Int(try reader.integer("count")))
     }
@@ -217,7 +217,7 @@ extension BucketCount {
 
 extension ProxyToken {
     /// Reads a row of the proxy tokens table.
-    public init(reading reader: some StoredRowReading) throws {
+    package init(reading reader: some StoredRowReading) throws {
         self.init(
             id: try reader.string("id"), connectionID: try reader.string("connection_id"),
             tokenHash: try reader.string("token_hash"),

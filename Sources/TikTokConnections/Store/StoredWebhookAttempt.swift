@@ -4,25 +4,25 @@ import Foundation
 /// implementations so that every store records an outcome the same way.
 ///
 /// Dates are unix seconds, as everywhere in the stores. The error text is cut to ``maximumErrorLength`` characters.
-public struct StoredWebhookAttempt: Sendable, Hashable {
+package struct StoredWebhookAttempt: Sendable, Hashable {
     /// The longest ``lastError`` stored, in characters.
-    public static let maximumErrorLength = 500
+    package static let maximumErrorLength = 500
 
     /// The delivery's new state (``WebhookDelivery/State`` raw value).
-    public var state: String
+    package var state: String
     /// When the next attempt is due (retries only).
-    public var nextAttemptAt: Double?
+    package var nextAttemptAt: Double?
     /// When the attempt was made.
-    public var lastAttemptAt: Double
+    package var lastAttemptAt: Double
     /// The HTTP status of the attempt, if it got a response.
-    public var lastStatusCode: Int?
+    package var lastStatusCode: Int?
     /// What failed, if it did.
-    public var lastError: String?
+    package var lastError: String?
     /// When it was delivered (successes only).
-    public var deliveredAt: Double?
+    package var deliveredAt: Double?
 
     /// The columns for an attempt made at `at` that had `outcome`.
-    public init(at: Date, outcome: WebhookAttemptOutcome) {
+    package init(at: Date, outcome: WebhookAttemptOutcome) {
         let at = StoredColumns.seconds(at)
         lastAttemptAt = at
         switch outcome {
