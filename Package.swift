@@ -109,6 +109,20 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
+            // The OpenAPI document and the page templates as data, compiled into the binary.
+            resources: [
+                .embedInCode("Resources/openapi.json"),
+                .embedInCode("Resources/templates/layout.mustache"),
+                .embedInCode("Resources/templates/result.mustache"),
+                .embedInCode("Resources/templates/admin-layout.mustache"),
+                .embedInCode("Resources/templates/admin-signin.mustache"),
+                .embedInCode("Resources/templates/admin-connections.mustache"),
+                .embedInCode("Resources/templates/admin-connection.mustache"),
+                .embedInCode("Resources/templates/admin-link.mustache"),
+                .embedInCode("Resources/templates/admin-confirm.mustache"),
+                .embedInCode("Resources/templates/admin-message.mustache"),
+                .embedInCode("Resources/templates/admin-proxy-token.mustache"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The service's composition root: settings, start checks (app identity, key ring), the service group.
@@ -149,13 +163,23 @@ let package = Package(
         // Test support shared by the test targets (not a product).
         .target(
             name: "TikTokTestSupport",
-            dependencies: ["TikTokBusiness"],
+            dependencies: [
+                "TikTokBusiness",
+                "TikTokConnections",
+                "TikTokConnectionsPostgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/TikTokTestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TikTokBusinessTests",
             dependencies: [
+                "TikTokTestSupport",
                 "TikTokBusiness",
                 "TikTokEmulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -204,6 +228,7 @@ let package = Package(
         .testTarget(
             name: "TikTokBusinessServiceTests",
             dependencies: [
+                "TikTokTestSupport",
                 "TikTokBusiness",
                 "TikTokEmulator",
                 "TikTokConnections",
@@ -222,6 +247,7 @@ let package = Package(
         .testTarget(
             name: "TikTokEmulatorTests",
             dependencies: [
+                "TikTokTestSupport",
                 "TikTokEmulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -110,6 +110,20 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
+            // The OpenAPI document and the page templates as data, compiled into the binary.
+            resources: [
+                .embedInCode("Resources/openapi.json"),
+                .embedInCode("Resources/templates/layout.mustache"),
+                .embedInCode("Resources/templates/result.mustache"),
+                .embedInCode("Resources/templates/admin-layout.mustache"),
+                .embedInCode("Resources/templates/admin-signin.mustache"),
+                .embedInCode("Resources/templates/admin-connections.mustache"),
+                .embedInCode("Resources/templates/admin-connection.mustache"),
+                .embedInCode("Resources/templates/admin-link.mustache"),
+                .embedInCode("Resources/templates/admin-confirm.mustache"),
+                .embedInCode("Resources/templates/admin-message.mustache"),
+                .embedInCode("Resources/templates/admin-proxy-token.mustache"),
+            ],
             swiftSettings: fuzzed
         ),
         .target(

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Validates the OpenAPI document (Sources/TikTokConnectionsServer/OpenAPI/OpenAPIDocument.swift) with
+# Validates the OpenAPI document (Sources/TikTokConnectionsServer/Resources/openapi.json) with
 # openapi-spec-validator from PyPI, installed in a throwaway virtualenv under .build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,7 @@ fi
 out=.build/openapi.json
 python3 - "$out" <<'PY'
 import json, sys
-source = open("Sources/TikTokConnectionsServer/OpenAPI/OpenAPIDocument.swift").read()
-text = source.split('#"""', 1)[1].split('"""#', 1)[0]
+text = open("Sources/TikTokConnectionsServer/Resources/openapi.json").read()
 json.dump(json.loads(text), open(sys.argv[1], "w"), indent=1)
 PY
 "$venv/bin/openapi-spec-validator" "$out"

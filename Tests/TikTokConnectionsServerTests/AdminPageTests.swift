@@ -8,6 +8,7 @@ import TikTokBusiness
 import TikTokConnections
 @testable import TikTokConnectionsServer
 import TikTokEmulator
+import TikTokTestSupport
 
 /// The admin page in process: sign-in, CSRF, the connections table and its badges, and the actions.
 @Suite("Admin page, in process")
@@ -230,7 +231,8 @@ struct AdminPageTests {
                         form: ["csrf": csrf, "kind": kind.rawValue, "end_user_id": "cust 1", "force_consent": "1"])
                     #expect(link.status == .ok)
                     let url = try #require(link.textarea("link-url"))
-                    let prefix = kind.usesAdvertiserFlow ? "/portal/auth" : "/v2/auth/authorize/"
+                    let prefix = kind.usesAdvertiserFlow
+                        ? EmulatorEndpoints.advertiserAuthorizationPath : EmulatorEndpoints.accountAuthorizationPath
                     #expect(url.hasPrefix(harness.emulatorURL + prefix), "\(url)")
                     if !kind.usesAdvertiserFlow { #expect(url.contains("disable_auto_auth=1")) }
                     let policy = link.headers[.contentSecurityPolicy] ?? ""
@@ -358,25 +360,29 @@ struct AdminPageTests {
     }
 
     @Test func sessionsExpireAndStayBounded() {
-        let clock = TestClock()
-        let sessions = AdminSessions(lifetime: 60, capacity: 3, now: { clock.now })
+        let clock = TestClock(fixedAt: Date(timeIntervalSince1970: 1_800_000_000))
+        let sessions = AdminSessions(lifetime: 60, capacity: 3, now: { clock.now() })
         let first = sessions.create()
         #expect(sessions.session(id: first.id) == first)
         #expect(sessions.session(id: nil) == nil)
-        clock.now += 61
+        clock.advance(61)
         #expect(sessions.session(id: first.id) == nil)
         let live = (0..<5).map { _ in sessions.create() }
         #expect(live.filter { sessions.session(id: $0.id) != nil }.count == 3)
         #expect(Set(live.map(\.id)).count == 5 && Set(live.map(\.csrfToken)).count == 5)
         #expect(AdminSessions.constantTimeEqual("abc", "abc") && !AdminSessions.constantTimeEqual("abc", "abd"))
-        #expect(FormInput.parse("a=1&b=x+y%21&a=2&c&=z") == ["a": "1", "b": "x y!", "c": ""])
     }
-}
 
-/// A settable clock for session expiry.
-final class TestClock: @unchecked Sendable {
-    // Only touched from one test task at a time.
-    var now = Date(timeIntervalSince1970: 1_800_000_000)
+    @Test func formsDecodeWithHummingbirdsDecoder() throws {
+        #expect(try FormInput.parse("a=1&b=x+y%21&c&d=%2B") == ["a": "1", "b": "x y!", "d": "+"])
+        #expect(try FormInput.parse("") == [:])
+        for malformed in ["a=1&a=2", "a=%zz", "a[b]=1", "a[]=1"] {
+            #expect(throws: APIError.self, "\(malformed)") { try FormInput.parse(malformed) }
+        }
+        let repeated = try #require(throws: APIError.self) { try FormInput.parse("csrf=1&api_key=secret&api_key=x") }
+        #expect(repeated.status == .badRequest && repeated.code == "invalid_form")
+        #expect(repeated.message.contains("api_key") && !repeated.message.contains("secret"))
+    }
 }
 
 extension ServerHarness {

@@ -37,6 +37,27 @@ struct OpenAPITests {
         }
     }
 
+    /// The service serves `Resources/openapi.json` (embedded in the binary) byte for byte, less the final newline.
+    @Test func servedByteForByteFromTheEmbeddedResource() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let file = root.appendingPathComponent("Sources/TikTokConnectionsServer/Resources/openapi.json")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        if text.hasSuffix("\n") { text.removeLast() }
+        let source = text
+        #expect(OpenAPIDocument.json == source)
+        try await ServerHarness.run { harness in
+            try await harness.application.test(.router) { client in
+                let response = try await client.api("/openapi.json", key: nil)
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == source)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                #expect(response.headers[.cacheControl] == "public, max-age=300")
+                #expect(response.headers[HTTPField.Name("Access-Control-Allow-Origin")!] == "*")
+            }
+        }
+    }
+
     @Test func documentedOperationsAreExactlyTheV1Routes() async throws {
         try await ServerHarness.run { harness in
             let document = try #require(try? JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8)))

@@ -5,12 +5,18 @@ import Testing
 @Suite("Encoding helpers")
 struct EncodingTests {
     @Test("form decoding treats + as a space and %2B as a plus")
-    func formDecoding() {
-        let values = FormEncoding.decode("a=1+2&b=%5B%22x%22%2C+%22y%22%5D&c=%2B&d&a=ignored")
-        #expect(values["a"] == "1 2")
-        #expect(values["b"] == #"["x", "y"]"#)
-        #expect(values["c"] == "+")
-        #expect(values["d"] == "")
+    func formDecoding() throws {
+        let values = try FormEncoding.decode("a=1+2&b=%5B%22x%22%2C+%22y%22%5D&c=%2B&d")
+        #expect(values == ["a": "1 2", "b": #"["x", "y"]"#, "c": "+"])
+        #expect(try FormEncoding.decode("") == [:])
+        #expect(FormEncoding.decodeComponent("a+b%2Bc%C3%A9") == "a b+cé")
+        #expect(FormEncoding.decodeComponent("50%") == "50%")
+    }
+
+    @Test("a malformed query string or form is 40002", arguments: ["a=1&a=2", "a=%zz", "a[b]=1", "a[]=1&a[]=2"])
+    func malformedForms(text: String) {
+        #expect(throws: APIError.self) { try FormEncoding.decode(text) }
+        #expect((try? FormEncoding.decode(text)) == nil)
     }
 
     @Test("redirect query building keeps an existing query and fragment")

@@ -18,7 +18,7 @@ struct LiveServerTests {
                 let consent = try await client.get(accountAuthURL(scope: "user.info.basic"))
                 #expect(consent.status == .found)
                 let location = try #require(consent.headers[.location])
-                let query = FormEncoding.decode(String(location.split(separator: "?").last ?? ""))
+                let query = try FormEncoding.decode(String(location.split(separator: "?").last ?? ""))
                 let code = try #require(query["code"])
 
                 let body: JSONValue = [

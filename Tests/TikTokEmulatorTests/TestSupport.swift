@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
+import TikTokTestSupport
 
 @testable import TikTokEmulator
 
@@ -14,7 +15,7 @@ enum Fixture {
     static let secret = "emulator-secret"
     static let advertiserRedirect = "http://127.0.0.1:8080/oauth/callback/advertiser"
     static let accountRedirect = "http://127.0.0.1:8080/oauth/callback/tiktok_account"
-    static let api = "/open_api/v1.3"
+    static let api = EmulatorEndpoints.apiPath
 
     static var quietLogger: Logger {
         var logger = Logger(label: "tiktok-emulator-tests")
@@ -186,7 +187,7 @@ extension TestResponse {
         get throws {
             let location = try #require(self.headers[.location])
             let query = try #require(location.split(separator: "?", maxSplits: 1).last)
-            return FormEncoding.decode(String(query))
+            return try FormEncoding.decode(String(query))
         }
     }
 
@@ -216,7 +217,7 @@ func element(_ id: String, in html: String) throws -> String {
 
 /// An advertiser consent URL.
 func advertiserAuthURL(
-    path: String = "/portal/auth",
+    path: String = EmulatorEndpoints.advertiserAuthorizationPath,
     appID: String = Fixture.appID,
     redirectURI: String? = Fixture.advertiserRedirect,
     state: String = "state-123"
@@ -233,7 +234,7 @@ func accountAuthURL(
     state: String = "state-456",
     disableAutoAuth: Bool = false
 ) -> String {
-    "/v2/auth/authorize/?"
+    EmulatorEndpoints.accountAuthorizationPath + "?"
         + FormEncoding.encode([
             ("client_key", clientKey), ("scope", scope), ("response_type", responseType),
             ("redirect_uri", redirectURI), ("state", state), ("disable_auto_auth", disableAutoAuth ? "1" : nil),

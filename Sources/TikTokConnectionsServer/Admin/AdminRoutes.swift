@@ -475,7 +475,10 @@ struct AdminPageError: Error, HTTPResponseError {
     }
 }
 
-/// `application/x-www-form-urlencoded` bodies.
+/// `application/x-www-form-urlencoded` bodies, decoded by Hummingbird's `URLEncodedFormDecoder` into flat fields.
+///
+/// A malformed form (a bad percent escape, a repeated name, a bracketed name such as `a[b]`) is a 400 `invalid_form`;
+/// the message never repeats a value (the sign-in form carries the API key).
 enum FormInput {
     static func read(_ request: Request, limit: Int = 16 * 1024) async throws -> [String: String] {
         let buffer: ByteBuffer
@@ -484,19 +487,20 @@ enum FormInput {
         } catch {
             throw APIError(.contentTooLarge, code: "body_too_large", message: "The form exceeds \(limit) bytes.")
         }
-        return parse(String(buffer: buffer))
+        return try parse(String(buffer: buffer))
     }
 
-    static func parse(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String? {
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-            }
-            guard let name = decode(parts[0]), !name.isEmpty, fields[name] == nil else { continue }
-            fields[name] = parts.count > 1 ? decode(parts[1]) ?? "" : ""
+    /// The fields of a form; a pair without `=` is ignored.
+    static func parse(_ text: String) throws(APIError) -> [String: String] {
+        do {
+            return try URLEncodedFormDecoder().decode([String: String].self, from: text)
+        } catch let error as URLEncodedFormError where error.code == .duplicateKeys {
+            throw APIError.badRequest(
+                "The form repeats the field \(error.value.debugDescription).", code: "invalid_form")
+        } catch {
+            throw APIError.badRequest(
+                "The form is not valid application/x-www-form-urlencoded data with one value per field.",
+                code: "invalid_form")
         }
-        return fields
     }
 }

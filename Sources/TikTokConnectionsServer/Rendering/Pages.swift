@@ -4,16 +4,15 @@ import Hummingbird
 import Mustache
 import NIOCore
 
-/// Server-rendered HTML pages (swift-mustache, embedded CSS, no external assets). Mustache escapes every value.
+/// Server-rendered HTML pages (swift-mustache templates in `Resources/templates/`, compiled into the binary; embedded
+/// CSS, no external assets). Mustache escapes every value.
 struct Pages: Sendable {
     let library: MustacheLibrary
 
     init() {
         var library = MustacheLibrary()
         do {
-            try library.register(Self.layout, named: "layout")
-            try library.register(Self.result, named: "result")
-            for (name, template) in Self.adminTemplates { try library.register(template, named: name) }
+            for (name, template) in Self.templates { try library.register(template, named: name) }
         } catch {
             preconditionFailure("The built-in templates do not parse: \(error)")
         }
@@ -32,6 +31,26 @@ struct Pages: Sendable {
         return html(library.render(context, withTemplate: "result") ?? title, status: status)
     }
 
+    /// The templates by name: `Resources/templates/<name>.mustache`, embedded in the binary.
+    static let templates: [(String, String)] = [
+        ("layout", PackageResources.layout_mustache), ("result", PackageResources.result_mustache),
+        ("admin-layout", PackageResources.admin_layout_mustache),
+        ("admin-signin", PackageResources.admin_signin_mustache),
+        ("admin-connections", PackageResources.admin_connections_mustache),
+        ("admin-connection", PackageResources.admin_connection_mustache),
+        ("admin-link", PackageResources.admin_link_mustache),
+        ("admin-confirm", PackageResources.admin_confirm_mustache),
+        ("admin-message", PackageResources.admin_message_mustache),
+        ("admin-proxy-token", PackageResources.admin_proxy_token_mustache),
+    ].map { name, bytes in (name, text(bytes)) }
+
+    /// The UTF-8 text of an embedded file, without its final newline (templates render exactly what precedes it).
+    static func text(_ bytes: [UInt8]) -> String {
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+
     func html(_ text: String, status: HTTPResponse.Status = .ok, scriptNonce: String? = nil) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -43,27 +62,4 @@ struct Pages: Sendable {
         headers[.init("Referrer-Policy")!] = "no-referrer"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
-
-    static let layout = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{$title}}tiktok-business{{/title}}</title>
-        <style>
-        body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1b1d21}
-        .sandbox{background:#ffb020;color:#1b1d21;padding:.5rem 1rem;font-weight:600;text-align:center}
-        main{max-width:40rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:12px;box-shadow:0 1px 3px #0002}
-        h1{font-size:1.4rem;margin-top:0} .ok{color:#127a3a} .fail{color:#b42318}
-        dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem} dt{font-weight:600} dd{margin:0;word-break:break-all}
-        </style></head><body>
-        {{#sandbox}}<div class="sandbox">Sandbox mode: TikTok is the built-in emulator. No real accounts are connected.</div>{{/sandbox}}
-        <main>{{$body}}{{/body}}</main></body></html>
-        """
-
-    static let result = """
-        {{<layout}}{{$title}}{{title}} · tiktok-business{{/title}}{{$body}}
-        <h1 class="{{#success}}ok{{/success}}{{^success}}fail{{/success}}">{{title}}</h1>
-        <p>{{message}}</p>
-        {{#hasDetails}}<dl>{{#details}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/details}}</dl>{{/hasDetails}}
-        {{/body}}{{/layout}}
-        """
 }

@@ -1,53 +1,28 @@
+import Foundation
+import Hummingbird
+
 /// Encoding and decoding of `application/x-www-form-urlencoded` text, used for query strings, form bodies and the
 /// query parameters appended to redirect URIs.
 ///
-/// Decoding follows the form rules real servers apply to query strings: `+` is a space and `%XX` is a byte. A client
-/// that means a literal plus sign must send `%2B`.
+/// Decoding is Hummingbird's `URLEncodedFormDecoder`: `+` is a space and `%XX` is a byte (a client that means a
+/// literal plus sign must send `%2B`); a pair without `=` is ignored; a bad escape, a repeated name or a bracketed
+/// name (`a[b]`) is malformed.
 enum FormEncoding {
-    /// Decodes `a=1&b=2` into a dictionary; the first occurrence of a repeated key wins.
-    static func decode(_ text: String) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let name: Substring
-            let value: Substring
-            if let equals = pair.firstIndex(of: "=") {
-                name = pair[..<equals]
-                value = pair[pair.index(after: equals)...]
-            } else {
-                name = pair
-                value = ""
-            }
-            let decodedName = self.decodeComponent(name)
-            if result[decodedName] == nil {
-                result[decodedName] = self.decodeComponent(value)
-            }
+    /// Decodes `a=1&b=2` into a dictionary, or 40002 when the text is malformed.
+    static func decode(_ text: String) throws(APIError) -> [String: String] {
+        do {
+            return try URLEncodedFormDecoder().decode([String: String].self, from: text)
+        } catch let error as URLEncodedFormError where error.code == .duplicateKeys {
+            throw APIError.invalid(error.value, "The parameter is repeated.")
+        } catch {
+            throw APIError.parameter("The query string or form is malformed (a bad escape or a bracketed name).")
         }
-        return result
     }
 
-    /// Decodes one component: `+` becomes a space, `%XX` a byte; invalid escapes are kept as they are.
+    /// Decodes one component (a path segment, a cookie value) with Foundation: `+` becomes a space, `%XX` a byte;
+    /// text with an invalid escape is kept as it is.
     static func decodeComponent(_ text: some StringProtocol) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            switch byte {
-            case UInt8(ascii: "+"):
-                bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                if iterator.count >= 2, let high = self.hexValue(iterator[iterator.startIndex]),
-                    let low = self.hexValue(iterator[iterator.startIndex + 1])
-                {
-                    bytes.append(high << 4 | low)
-                    iterator = iterator.dropFirst(2)
-                } else {
-                    bytes.append(byte)
-                }
-            default:
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
     }
 
     /// Encodes one component: unreserved characters stay, a space becomes `+`, everything else `%XX`.
@@ -93,13 +68,4 @@ enum FormEncoding {
     }
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

@@ -5,8 +5,9 @@ import Hummingbird
 struct QueryParameters: Sendable {
     private let values: [String: String]
 
-    init(_ request: Request) {
-        self.values = FormEncoding.decode(request.uri.query ?? "")
+    /// The request's query parameters, or 40002 when the query string is malformed.
+    init(_ request: Request) throws(APIError) {
+        self.values = try FormEncoding.decode(request.uri.query ?? "")
     }
 
     init(values: [String: String]) {

@@ -16,7 +16,7 @@ struct BusinessRoutes: Sendable {
     /// The authenticated user of a `business_id` call.
     private func businessUser(_ request: Request) throws -> (user: EmulatedUser, query: QueryParameters) {
         let token = try self.state.authenticate(request)
-        let query = QueryParameters(request)
+        let query = try QueryParameters(request)
         let businessID = try query.required("business_id")
         try self.state.requireBusiness(businessID, for: token)
         return (token.user, query)

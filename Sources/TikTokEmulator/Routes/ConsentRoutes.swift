@@ -32,7 +32,9 @@ struct ConsentRoutes: Sendable {
     // MARK: Advertiser flow
 
     private func advertiserAuthorize(_ request: Request) -> Response {
-        let query = QueryParameters(request)
+        guard let query = try? QueryParameters(request) else {
+            return HTMLPage.error(title: "Invalid request", message: "The query string is malformed.")
+        }
         guard let appID = query.optional("app_id") else {
             return HTMLPage.error(title: "Invalid request", message: "The app_id parameter is missing.")
         }
@@ -195,7 +197,9 @@ struct ConsentRoutes: Sendable {
     // MARK: Account flow
 
     private func accountAuthorize(_ request: Request) -> Response {
-        let query = QueryParameters(request)
+        guard let query = try? QueryParameters(request) else {
+            return HTMLPage.error(title: "Invalid request", message: "The query string is malformed.")
+        }
         guard let appID = query.optional("client_key") else {
             return HTMLPage.error(title: "Invalid request", message: "The client_key parameter is missing.")
         }
@@ -303,7 +307,11 @@ struct ConsentRoutes: Sendable {
     private static func form(_ request: Request, _ context: some RequestContext) async throws -> [String: String] {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        return FormEncoding.decode(String(buffer: buffer))
+        do {
+            return try FormEncoding.decode(String(buffer: buffer))
+        } catch {
+            throw HTTPError(.badRequest, message: error.message)
+        }
     }
 
     private static func cookieUser(_ request: Request) -> String? {

@@ -18,7 +18,7 @@ struct CreatorMarketplaceRoutes: Sendable {
         guard let accessToken = request.headers[.accessToken], !accessToken.isEmpty else {
             throw APIError.tokenMissing
         }
-        let query = QueryParameters(request)
+        let query = try QueryParameters(request)
         let appID = try query.required("app_id")
         let secret = try query.required("secret")
         _ = try self.state.app(id: appID, secret: secret)
@@ -34,7 +34,7 @@ struct CreatorMarketplaceRoutes: Sendable {
     /// `GET /tto/oauth2/info/?tto_tcm_account_id` with an advertiser-flow `Access-Token`.
     private func info(_ request: Request) throws -> APIResponse {
         let token = try self.state.authenticate(request)
-        let query = QueryParameters(request)
+        let query = try QueryParameters(request)
         let accountID = try query.required("tto_tcm_account_id")
         guard token.flow == .advertiser, token.user.ttoTCMAccountID == accountID else {
             throw APIError.permission("No permission to access Creator Marketplace account \(accountID).")

@@ -34,7 +34,7 @@ struct MarketingRoutes: Sendable {
     /// `GET /advertiser/info/?advertiser_ids=[…]&fields=[…]` (at most 100 ids).
     private func advertiserInfo(_ request: Request) throws -> APIResponse {
         let token = try self.state.authenticate(request)
-        let query = QueryParameters(request)
+        let query = try QueryParameters(request)
         guard let advertiserIDs = try query.stringArray("advertiser_ids") else {
             throw APIError.missing("advertiser_ids")
         }
@@ -54,7 +54,7 @@ struct MarketingRoutes: Sendable {
         advertiserID: String, query: QueryParameters, fields: Set<String>?, filtering: JSONValue?
     ) {
         let token = try self.state.authenticate(request)
-        let query = QueryParameters(request)
+        let query = try QueryParameters(request)
         let advertiserID = try query.required("advertiser_id")
         try self.state.requireAdvertiser(advertiserID, for: token)
         let fields = try query.stringArray("fields").map(Set.init)

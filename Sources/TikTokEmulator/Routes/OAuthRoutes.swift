@@ -63,7 +63,7 @@ struct OAuthRoutes: Sendable {
         guard let accessToken = request.headers[.accessToken], !accessToken.isEmpty else {
             throw APIError.tokenMissing
         }
-        let query = QueryParameters(request)
+        let query = try QueryParameters(request)
         let appID = try query.required("app_id")
         let secret = try query.required("secret")
         try self.admit(appID)

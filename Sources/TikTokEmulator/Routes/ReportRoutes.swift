@@ -35,7 +35,7 @@ struct ReportRoutes: Sendable {
 
     private func report(_ request: Request) throws -> APIResponse {
         let token = try self.state.authenticate(request)
-        let query = QueryParameters(request)
+        let query = try QueryParameters(request)
         let advertiserID = try query.required("advertiser_id")
         try self.state.requireAdvertiser(advertiserID, for: token)
 
