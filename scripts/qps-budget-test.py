@@ -32,7 +32,8 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location("multi_instance_test", os.path.join(HERE, "multi-instance-test.py"))
+_spec = importlib.util.spec_from_file_location(
+    "multi_instance_test", os.path.join(os.path.dirname(HERE), "Tests", "multi_instance", "harness.py"))
 mi = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mi)
 

@@ -63,7 +63,7 @@ BINARY = os.environ.get("TIKTOK_BUSINESS_BINARY", os.path.join(ROOT, ".build", "
 
 # The keep-alive HTTP client and the failure type are the multi-instance test's (one copy of each for both scripts).
 _spec = importlib.util.spec_from_file_location(
-    "multi_instance_test", os.path.join(os.path.dirname(os.path.abspath(__file__)), "multi-instance-test.py"))
+    "multi_instance_test", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tests", "multi_instance", "harness.py"))
 _multi_instance = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_multi_instance)
 Failure, fail, HTTP = _multi_instance.Failure, _multi_instance.fail, _multi_instance.HTTP

@@ -8,6 +8,7 @@ import TikTokConnections
 import TikTokConnectionsPostgres
 import TikTokConnectionsSQLite
 import TikTokEmulator
+import TikTokTestSupport
 
 /// The issue's test: "10,000 connections on SQLite (rotation on) moved to PostgreSQL; three instances started on it
 /// refresh every one with the exported tokens."
@@ -38,13 +39,6 @@ struct VaultMoveTests {
     final class Box<T: Sendable>: Sendable {
         let value: Mutex<T>
         init(_ initial: T) { value = Mutex(initial) }
-    }
-
-    /// The emulator's clock and the vault's, moved together.
-    final class MovingClock: Sendable {
-        private let offset = Mutex<TimeInterval>(0)
-        func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
-        func advance(_ seconds: TimeInterval) { offset.withLock { $0 += seconds } }
     }
 
     @Test("10,000 connections on SQLite (rotation on) moved to PostgreSQL; three instances refresh every one")
@@ -83,10 +77,10 @@ struct VaultMoveTests {
         let count = Self.count
         let folderPath = folder.path
         try await emulator.withRunningServer { baseURL in
-            let clock = MovingClock()
+            let clock = TestClock()  // the emulator's clock and the vault's, moved together
             let control = emulator.control
             let app = TikTokEmulatorConfiguration.App.default
-            let identity = VaultIdentity(appID: app.appID, apiBaseURL: baseURL + "/open_api/v1.3/", sandbox: false)
+            let identity = VaultIdentity(appID: app.appID, apiBaseURL: EmulatorEndpoints(baseURL: baseURL).apiBaseURL, sandbox: false)
             let cipher = try TokenCipher(keys: [.generate(id: "k-move")])
             let redirectURIs = ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080")
             let redirectURI = try #require(redirectURIs[.tiktokAccount])
@@ -97,10 +91,8 @@ struct VaultMoveTests {
             }
             func client(_ label: String) -> TikTokClient {
                 TikTokClient(
-                    configuration: .init(
-                        appID: app.appID, secret: app.secret, apiBaseURL: baseURL + "/open_api/v1.3/",
-                        advertiserAuthorizationURL: baseURL + "/portal/auth",
-                        accountAuthorizationURL: baseURL + "/v2/auth/authorize/",
+                    configuration: EmulatorEndpoints(baseURL: baseURL).clientConfiguration(
+                        appID: app.appID, secret: app.secret,
                         retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(20)),
                         rateGovernor: nil, requestTimeout: .seconds(20), now: { clock.now() }),
                     logger: logger)

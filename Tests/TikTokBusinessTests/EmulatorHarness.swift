@@ -2,9 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOCore
 import TikTokBusiness
 import TikTokEmulator
+import TikTokTestSupport
 
 /// A live emulator on loopback and helpers to drive it through its control API.
 struct EmulatorHarness: Sendable {
@@ -40,11 +40,8 @@ struct EmulatorHarness: Sendable {
         governor: RateGovernor? = nil, timeout: Duration = .seconds(30), secret: String = EmulatorHarness.secret
     ) -> TikTokClient {
         TikTokClient(
-            configuration: .init(
-                appID: Self.appID, secret: secret, apiBaseURL: baseURL + "/open_api/v1.3/",
-                advertiserAuthorizationURL: baseURL + "/portal/auth",
-                accountAuthorizationURL: baseURL + "/v2/auth/authorize/", retry: retry, rateGovernor: governor,
-                requestTimeout: timeout))
+            configuration: EmulatorEndpoints(baseURL: baseURL).clientConfiguration(
+                appID: Self.appID, secret: secret, retry: retry, rateGovernor: governor, requestTimeout: timeout))
     }
 
     /// Calls the emulator's control API and returns its JSON answer.
@@ -59,7 +56,7 @@ struct EmulatorHarness: Sendable {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
         guard (200..<300).contains(response.status.code) else {
-            throw HarnessError(message: "control \(path): HTTP \(response.status.code) \(String(buffer: buffer))")
+            throw HarnessError("control \(path): HTTP \(response.status.code) \(String(buffer: buffer))")
         }
         if buffer.readableBytes == 0 { return .null }
         return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
@@ -72,7 +69,7 @@ struct EmulatorHarness: Sendable {
             "POST", "grants",
             ["flow": .string(flow), "app_id": .string(Self.appID), "redirect_uri": .string(redirect),
              "user": .string(user), "scopes": .string(scopes)])
-        guard let code = answer["code"]?.stringValue else { throw HarnessError(message: "no code in \(answer)") }
+        guard let code = answer["code"]?.stringValue else { throw HarnessError("no code in \(answer)") }
         return code
     }
 
@@ -91,9 +88,4 @@ struct EmulatorHarness: Sendable {
     }
 
     func counters() async throws -> JSONValue { try await control("GET", "counters") }
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

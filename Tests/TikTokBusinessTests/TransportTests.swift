@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import TikTokBusiness
+import TikTokTestSupport
 
 /// A transport that answers from a script, to pin down decoding and retry rules without a server.
 final class ScriptedTransport: TikTokTransport {
@@ -15,7 +16,7 @@ final class ScriptedTransport: TikTokTransport {
     func send(_ request: TikTokHTTPRequest, timeout: Duration) async throws -> TikTokHTTPResponse {
         sent.withLock { $0.append(request) }
         let next = answers.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-        guard let next else { throw HarnessError(message: "no scripted answer") }
+        guard let next else { throw HarnessError("no scripted answer") }
         return try next.get()
     }
 
@@ -86,7 +87,7 @@ struct TransportTests {
     }
 
     @Test func transportFailureIsTransient() async throws {
-        let transport = ScriptedTransport([.failure(HarnessError(message: "connection refused"))])
+        let transport = ScriptedTransport([.failure(HarnessError("connection refused"))])
         let error = await #expect(throws: TikTokError.self) {
             try await client(transport, attempts: 1).request("GET", "/x/")
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TikTokBusiness
 import TikTokConnections
+import TikTokTestSupport
 
 /// Operator safety with the real binary: a sandbox that survives restarts and always stops cleanly, and key
 /// rotation while `serve` runs.

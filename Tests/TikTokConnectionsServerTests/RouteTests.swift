@@ -7,6 +7,7 @@ import TikTokBusiness
 import TikTokConnections
 @testable import TikTokConnectionsServer
 import TikTokEmulator
+import TikTokTestSupport
 
 @Suite("Service routes, in process")
 struct RouteTests {
@@ -82,7 +83,7 @@ struct RouteTests {
                     "/v1/connect-links", method: .post, body: #"{"kind":"tiktok_account","end_user_id":"cust-1","force_consent":true}"#)
                 #expect(link.status == .created)
                 let url = try #require(link.json["url"]?.stringValue)
-                #expect(url.hasPrefix(harness.emulatorURL + "/v2/auth/authorize/?client_key="))
+                #expect(url.hasPrefix(EmulatorEndpoints(baseURL: harness.emulatorURL).accountAuthorizationURL + "?client_key="))
                 #expect(url.contains("disable_auto_auth=1"))
                 #expect(link.json["expires_at"]?.stringValue != nil)
 
@@ -185,7 +186,7 @@ struct RouteTests {
                 let start = try await client.execute(uri: "/connect/advertiser", method: .get)
                 #expect(start.status == .found)
                 let location = try #require(start.headers[.location])
-                #expect(location.hasPrefix(harness.emulatorURL + "/portal/auth?app_id="))
+                #expect(location.hasPrefix(EmulatorEndpoints(baseURL: harness.emulatorURL).advertiserAuthorizationURL + "?app_id="))
                 let cookie = try #require(start.headers[.setCookie])
                 #expect(cookie.contains("HttpOnly"))
                 #expect(cookie.lowercased().contains("samesite=lax"))

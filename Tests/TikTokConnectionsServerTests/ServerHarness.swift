@@ -42,10 +42,8 @@ struct ServerHarness: Sendable {
             let app = TikTokEmulatorConfiguration.App.default
             let transport = OverridingTransport()
             let client = TikTokClient(
-                configuration: .init(
-                    appID: app.appID, secret: app.secret, apiBaseURL: emulatorURL + "/open_api/v1.3/",
-                    advertiserAuthorizationURL: emulatorURL + "/portal/auth",
-                    accountAuthorizationURL: emulatorURL + "/v2/auth/authorize/",
+                configuration: EmulatorEndpoints(baseURL: emulatorURL).clientConfiguration(
+                    appID: app.appID, secret: app.secret,
                     retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(10)),
                     rateGovernor: rateGovernor),
                 transport: transport)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TikTokConnections
+import TikTokTestSupport
 
 /// The executable's settings: bad values stop it with a clear message naming the variable (never echoing a secret),
 /// and `webhooks new-secret` makes a usable secret.

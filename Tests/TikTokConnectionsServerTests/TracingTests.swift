@@ -9,6 +9,7 @@ import Synchronization
 import Testing
 import TikTokBusiness
 import TikTokConnections
+import TikTokTestSupport
 
 /// An OTLP/HTTP receiver on loopback: keeps the bodies POSTed to `/v1/traces` (JSON, with
 /// `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`), and accepts webhooks on `/hooks`.

@@ -10,6 +10,7 @@ import Synchronization
 import Testing
 import TikTokBusiness
 import TikTokConnections
+import TikTokTestSupport
 
 /// A webhook receiver on loopback that can go down (stop listening) and come back on the same port.
 final class LoopbackReceiver: Sendable {

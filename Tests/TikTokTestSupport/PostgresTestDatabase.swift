@@ -1,49 +1,49 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 import Synchronization
 import TikTokConnections
-import TikTokConnectionsPostgres
+public import TikTokConnectionsPostgres
 
 /// A fresh database per test on the PostgreSQL server named by `TIKTOK_BUSINESS_TEST_POSTGRES_URL`
 /// (`scripts/test.sh` starts a throwaway server and sets it), so tests run in parallel.
 ///
 /// Without the variable, the PostgreSQL tests are left out locally, and fail in CI (`CI` set): they are not skippable
 /// there.
-struct PostgresTestDatabase: Sendable {
+public struct PostgresTestDatabase: Sendable {
     /// The environment variable with the server's URL, e.g. `postgres://postgres@127.0.0.1:5432/postgres`.
-    static let urlVariable = "TIKTOK_BUSINESS_TEST_POSTGRES_URL"
+    public static let urlVariable = "TIKTOK_BUSINESS_TEST_POSTGRES_URL"
 
     /// The server's URL, if set.
-    static var serverURL: String? {
+    public static var serverURL: String? {
         ProcessInfo.processInfo.environment[urlVariable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// A logger for PostgreSQL stores under test: errors only (PostgresNIO warns when a test's first query races the
     /// start of the pool's `run()`, which is harmless).
-    static let logger: Logger = {
+    public static let logger: Logger = {
         var logger = Logger(label: "tests.store.postgres")
         logger.logLevel = .error
         return logger
     }()
 
     /// Whether the tests run in CI, where PostgreSQL tests must run.
-    static var isCI: Bool {
+    public static var isCI: Bool {
         guard let value = ProcessInfo.processInfo.environment["CI"] else { return false }
         return !value.isEmpty && value != "0" && value.lowercased() != "false"
     }
 
     /// Whether the PostgreSQL tests run: a server is configured, or CI demands them (and they fail without one).
-    static var isEnabled: Bool { serverURL != nil || isCI }
+    public static var isEnabled: Bool { serverURL != nil || isCI }
 
     /// The database's name, `t_` and 24 hex digits.
-    let name: String
+    public let name: String
     /// The database's URL.
-    let url: String
+    public let url: String
     /// The server's URL (its maintenance database).
-    let serverURL: String
+    public let serverURL: String
 
     /// Creates a new, empty database.
-    static func create() async throws -> PostgresTestDatabase {
+    public static func create() async throws -> PostgresTestDatabase {
         guard let serverURL else {
             throw ConnectionStoreError(
                 "\(urlVariable) is not set: the PostgreSQL tests cannot be skipped in CI; run scripts/test.sh, "
@@ -61,7 +61,7 @@ struct PostgresTestDatabase: Sendable {
     }
 
     /// Drops the database.
-    func drop() async {
+    public func drop() async {
         try? await PostgresConnectionStore.withStore(url: serverURL, logger: Self.logger) { admin in
             try await admin.dropDatabase(named: name)
         }
@@ -72,14 +72,14 @@ struct PostgresTestDatabase: Sendable {
 ///
 /// Unstructured tasks, because a ``StoreFactory`` hands out stores that outlive the call that made them; the
 /// product itself runs the store as a `Service` or in `withStore`.
-final class PostgresTestStores: Sendable {
+public final class PostgresTestStores: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
-    let database: PostgresTestDatabase
+    public let database: PostgresTestDatabase
 
-    init(database: PostgresTestDatabase) { self.database = database }
+    public init(database: PostgresTestDatabase) { self.database = database }
 
     /// A new store (its own pool) on the database, running; migrated when `migrate` is true.
-    func open(migrate: Bool = true, configure: (inout PostgresConnectionStore.Configuration) -> Void = { _ in })
+    public func open(migrate: Bool = true, configure: (inout PostgresConnectionStore.Configuration) -> Void = { _ in })
         async throws -> PostgresConnectionStore
     {
         var configuration = try PostgresConnectionStore.Configuration(url: database.url)
@@ -96,7 +96,7 @@ final class PostgresTestStores: Sendable {
     }
 
     /// Stops every store's pool and drops the database.
-    func stopAll() async {
+    public func stopAll() async {
         let tasks = self.tasks.withLock { tasks in
             defer { tasks.removeAll() }
             return tasks

@@ -3,7 +3,7 @@
 
 Run through scripts/peers/airbyte.sh, which installs the source (PyPI `airbyte-source-tiktok-marketing`) in a
 throwaway virtual environment and passes it here with --venv. Python 3 standard library only; the emulator plumbing
-(free ports, HTTP, process clean-up) is scripts/multi-instance-test.py's.
+(free ports, HTTP, process clean-up) is Tests/multi_instance/harness.py's.
 
 Steps:
   emulator   `tiktok-business emulator` on a free port; an advertiser authorization code minted for one user through
@@ -72,7 +72,7 @@ NOT_SERVED = {
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 _spec = importlib.util.spec_from_file_location(
-    "multi_instance_test", os.path.join(ROOT, "scripts", "multi-instance-test.py"))
+    "multi_instance_test", os.path.join(ROOT, "Tests", "multi_instance", "harness.py"))
 mi = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mi)
 fail, HTTP, wait_until, Failure = mi.fail, mi.HTTP, mi.wait_until, mi.Failure

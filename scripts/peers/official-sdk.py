@@ -23,9 +23,9 @@ from business_api_client.api.reporting_api import ReportingApi
 from business_api_client.tiktok_business.tiktok_exceptions import TiktokSDKError
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-# The free-port helper is scripts/multi-instance-test.py's, as in scripts/peers/airbyte.py.
+# The free-port helper is Tests/multi_instance/harness.py's, as in scripts/peers/airbyte.py.
 _spec = importlib.util.spec_from_file_location(
-    "multi_instance_test", os.path.join(ROOT, "scripts", "multi-instance-test.py"))
+    "multi_instance_test", os.path.join(ROOT, "Tests", "multi_instance", "harness.py"))
 mi = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mi)
 BINARY = os.environ.get("TIKTOK_BUSINESS_BINARY", os.path.join(ROOT, ".build", "debug", "tiktok-business"))

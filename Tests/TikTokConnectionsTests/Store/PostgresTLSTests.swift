@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TikTokConnections
 import TikTokConnectionsPostgres
+import TikTokTestSupport
 
 /// TLS to PostgreSQL, against a cluster of its own (``PostgresCluster``) that accepts only TLS connections, with a
 /// server certificate for `localhost` (a DNS name only, no IP address) signed by a CA made here with openssl.

@@ -3,6 +3,7 @@ import Testing
 import TikTokConnections
 import TikTokConnectionsPostgres
 import TikTokConnectionsSQLite
+import TikTokTestSupport
 
 /// A store implementation under test: how to create an empty, migrated database and stores on it.
 ///
@@ -50,11 +51,11 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         }
     }
 
-    /// Runs `body` with the contract over a fresh database, then removes the database.
-    func run(_ body: (ConnectionStoreContract) async throws -> Void) async throws {
+    /// Runs `body` over a fresh database, then removes the database.
+    func run(_ body: (StoreUnderTest) async throws -> Void) async throws {
         let database = try await make()
         do {
-            try await body(ConnectionStoreContract(store: database.store, openStore: database.openStore))
+            try await body(database)
         } catch {
             await database.tearDown()
             throw error

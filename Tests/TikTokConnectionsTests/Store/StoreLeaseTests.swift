@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TikTokConnections
 import TikTokConnectionsPostgres
+import TikTokTestSupport
 
 /// Leases that hold across machines: a write never frees another instance's lease, and on PostgreSQL a lease is
 /// judged by the database's clock, so a caller whose clock runs ahead cannot take it over early.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TikTokConnections
 import TikTokConnectionsSQLite
+import TikTokTestSupport
 
 /// Whoever takes a connection's lease gives it back with its write: a write releases only its own lease, so every
 /// writer that leases under a name of its own must write under that name.

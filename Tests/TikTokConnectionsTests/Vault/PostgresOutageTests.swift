@@ -5,6 +5,7 @@ import TikTokBusiness
 import TikTokConnections
 import TikTokConnectionsPostgres
 import TikTokEmulator
+import TikTokTestSupport
 
 /// The issue's acceptance test: "Rotation on, PostgreSQL stopped for 5 minutes in the middle of a sweep, then
 /// started: every connection active, none refreshed twice."
@@ -88,10 +89,8 @@ struct PostgresOutageTests {
         let app = TikTokEmulatorConfiguration.App.default
         let clock = vault.clock
         let client = TikTokClient(
-            configuration: .init(
-                appID: app.appID, secret: app.secret, apiBaseURL: vault.baseURL + "/open_api/v1.3/",
-                advertiserAuthorizationURL: vault.baseURL + "/portal/auth",
-                accountAuthorizationURL: vault.baseURL + "/v2/auth/authorize/",
+            configuration: EmulatorEndpoints(baseURL: vault.baseURL).clientConfiguration(
+                appID: app.appID, secret: app.secret,
                 retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(20)),
                 rateGovernor: nil, requestTimeout: .seconds(10), now: { clock.now() }),
             logger: logs.logger("sdk-\(name)"))
@@ -184,7 +183,7 @@ struct PostgresOutageTests {
         if !sweepADone.isSet {
             stopB.set()
             Issue.record("instance A's sweep did not end within 150 s of the restart\n\(Self.vaultLines(logs))")
-            throw HarnessFailure("instance A's sweep hangs")
+            throw HarnessError("instance A's sweep hangs")
         }
         let reportA = try await sweepA.value
         let storedA = clock.now

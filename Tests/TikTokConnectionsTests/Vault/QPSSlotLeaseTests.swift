@@ -4,6 +4,7 @@ import TikTokBusiness
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator
+import TikTokTestSupport
 
 /// A refresh that waited for its slot of the app's QPS budget checks, and renews, its lease before it spends the
 /// refresh token: while it waited, the lease may have lapsed and another instance taken the connection over.

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import TikTokBusiness
 import TikTokConnections
+import TikTokTestSupport
 
 /// The background services sleep between rounds. They used to race a sleep against `for await` on an `AsyncStream`
 /// of wake-ups and cancel the loser; cancelling the stream's waiter finished the stream, so after the first round

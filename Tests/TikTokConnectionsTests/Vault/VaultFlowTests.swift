@@ -5,6 +5,7 @@ import TikTokBusiness
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator
+import TikTokTestSupport
 
 @Suite("The vault against the emulator")
 struct VaultFlowTests {

@@ -10,41 +10,6 @@ import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator
 
-/// A clock that runs with real time plus an offset the test moves, in step with the emulator's.
-final class TestClock: Sendable {
-    private let offset = Mutex<TimeInterval>(0)
-    func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
-    func advance(_ seconds: TimeInterval) { offset.withLock { $0 += seconds } }
-}
-
-/// Collects every log line (message and metadata) at trace level.
-final class LogCapture: Sendable {
-    let lines = Mutex<[String]>([])
-
-    func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label) { label in CapturingHandler(label: label, capture: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    struct CapturingHandler: LogHandler {
-        let label: String
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
-            capture.lines.withLock { $0.append("\(event.level) \(label) \(event.message) \(merged)") }
-        }
-    }
-}
-
 /// An emulator on loopback, a SQLite store in a temporary directory and a vault over both, on one moving clock.
 struct VaultHarness: Sendable {
     let emulator: TikTokEmulator
@@ -86,10 +51,8 @@ struct VaultHarness: Sendable {
                 configure(&configuration)
                 let app = TikTokEmulatorConfiguration.App.default
                 let client = TikTokClient(
-                    configuration: .init(
-                        appID: app.appID, secret: app.secret, apiBaseURL: baseURL + "/open_api/v1.3/",
-                        advertiserAuthorizationURL: baseURL + "/portal/auth",
-                        accountAuthorizationURL: baseURL + "/v2/auth/authorize/",
+                    configuration: EmulatorEndpoints(baseURL: baseURL).clientConfiguration(
+                        appID: app.appID, secret: app.secret,
                         retry: RetryPolicy(initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(20)),
                         rateGovernor: rateGovernor, requestTimeout: .seconds(5), now: { clock.now() }),
                     transport: transport, logger: logs.logger("sdk"))
@@ -130,7 +93,7 @@ struct VaultHarness: Sendable {
         let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 1 << 20)
         guard let location = response.headers.first(name: "location") else {
-            throw HarnessFailure("no redirect from \(response.status)")
+            throw HarnessError("no redirect from \(response.status)")
         }
         return location
     }
@@ -169,9 +132,4 @@ struct VaultHarness: Sendable {
             if report.claimed == 0 { return total }
         }
     }
-}
-
-struct HarnessFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -5,6 +5,7 @@ import TikTokBusiness
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator
+import TikTokTestSupport
 
 /// A store that delegates to a real one, but fails or hangs chosen writes: the crash and failed-write seam.
 final class FaultyStore: ConnectionStore {

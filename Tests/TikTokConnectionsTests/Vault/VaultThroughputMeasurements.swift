@@ -4,6 +4,7 @@ import Testing
 import TikTokBusiness
 import TikTokConnections
 import TikTokConnectionsSQLite
+import TikTokTestSupport
 
 /// In-process throughput of the vault itself (SQLite store, ``InstantTikTok`` in TikTok's place): refresh sweeps,
 /// completed authorizations and cached `accessToken(for:)`. Off unless `TIKTOK_BUSINESS_VAULT_MEASURE` is set (to the

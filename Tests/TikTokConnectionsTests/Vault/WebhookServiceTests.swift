@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import TikTokBusiness
 import TikTokConnections
+import TikTokTestSupport
 
 /// A webhook receiver behind the transport seam: accepts, answers an error status, or is unreachable.
 final class ScriptedReceiver: TikTokTransport {
@@ -37,7 +38,7 @@ final class ScriptedReceiver: TikTokTransport {
         case .status(let status):
             return TikTokHTTPResponse(status: status, body: Data("no".utf8))
         case .unreachable:
-            throw HarnessFailure("connection refused")
+            throw HarnessError("connection refused")
         }
     }
 
