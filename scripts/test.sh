@@ -28,7 +28,9 @@ export TIKTOK_BUSINESS_BINARY="$(swift build --show-bin-path)/tiktok-business"
 # reporting clients against the emulator. Set
 # TIKTOK_BUSINESS_SKIP_LIVE=1 to skip them locally; CI always runs them.
 if [[ $# -eq 0 ]]; then
-    # The Grafana dashboard and alert rules use only metrics and labels the service exports (a few seconds).
+    # Style (swift-format lint) and the Grafana dashboard and alert rules, which must use only metrics and labels the
+    # service exports (a few seconds each).
+    scripts/validate.sh
     scripts/check-ops.sh
 fi
 if [[ $# -eq 0 && ( -n "${CI:-}" || -z "${TIKTOK_BUSINESS_SKIP_LIVE:-}" ) ]]; then

@@ -15,7 +15,8 @@ extension PostgresConnectionStore {
     }
 
     /// Records `identity` if the stored one is still `expected` (checked and written under a row lock).
-    public func recordVaultIdentity(_ identity: VaultIdentity, replacing expected: VaultIdentity?) async throws -> Bool {
+    public func recordVaultIdentity(_ identity: VaultIdentity, replacing expected: VaultIdentity?) async throws -> Bool
+    {
         let text = identity.storedText
         let key = Self.identityKey
         return try await transaction("record the app identity") { connection, logger in

@@ -100,7 +100,8 @@ extension PostgresConnectionStore {
                 """,
                 "CREATE INDEX tiktok_business_events_connection_id ON tiktok_business_events (connection_id, sequence)",
             ]),
-        // The webhook outbox: one delivery per event, keyed by its sequence, and the cursor up to which the log has been
+        // The webhook outbox: one delivery per event, keyed by its sequence, and the cursor up to which the log has
+        // been
         // copied into it (one row, locked by enqueuers; a NULL sequence means never enqueued: the first enqueue starts
         // at the end of the log). Partial indexes keep claiming fast however many deliveries are done: pending rows by
         // due date, and pending rows by connection for the head-of-line check.

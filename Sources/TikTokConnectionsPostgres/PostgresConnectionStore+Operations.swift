@@ -168,7 +168,8 @@ extension PostgresConnectionStore {
 
     /// Deletes proxy use of days before `day`.
     public func deleteProxyUsage(beforeDay day: String) async throws -> Int {
-        try await rows("prune proxy use", "DELETE FROM tiktok_business_proxy_usage WHERE day < \(day) RETURNING 1").count
+        try await rows("prune proxy use", "DELETE FROM tiktok_business_proxy_usage WHERE day < \(day) RETURNING 1")
+            .count
     }
 
     /// Stores a new API key.

@@ -23,7 +23,8 @@ extension PostgresConnectionStore {
             guard let cursorRow = cursor.first else {
                 throw ConnectionStoreError("The webhook outbox cursor is missing; run the migrations")
             }
-            let last = try RowReader(cursorRow, table: "tiktok_business_webhook_cursor").optionalInteger("last_sequence")
+            let last = try RowReader(cursorRow, table: "tiktok_business_webhook_cursor").optionalInteger(
+                "last_sequence")
             // Wait for every transaction appending events to commit (see `insertEvents`).
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.eventsLockKey))", logger: logger)
             guard let last else {
@@ -204,7 +205,8 @@ extension PostgresConnectionStore {
 // MARK: - Helpers
 
 extension PostgresConnectionStore {
-    /// The columns a ``WebhookDelivery`` is read from, for `tiktok_business_webhook_deliveries d` joined with the events `e`.
+    /// The columns a ``WebhookDelivery`` is read from, for `tiktok_business_webhook_deliveries d` joined with the
+    /// events `e`.
     static let deliveryColumns = StoredWebhookSQL.deliveryColumns
 
     /// Whether the delivery `d` is the oldest pending one of its connection.

@@ -8,13 +8,15 @@ extension SQLiteConnectionStore {
     /// The TikTok app this database serves, or `nil` when none is recorded yet.
     public func vaultIdentity() async throws -> VaultIdentity? {
         let text = try await read("read the app identity") { db in
-            try String.fetchOne(db, SQLRequest(literal: "SELECT value FROM vault_metadata WHERE key = \(Self.identityKey)"))
+            try String.fetchOne(
+                db, SQLRequest(literal: "SELECT value FROM vault_metadata WHERE key = \(Self.identityKey)"))
         }
         return try text.map(VaultIdentity.init(storedText:))
     }
 
     /// Records `identity` if the stored one is still `expected`.
-    public func recordVaultIdentity(_ identity: VaultIdentity, replacing expected: VaultIdentity?) async throws -> Bool {
+    public func recordVaultIdentity(_ identity: VaultIdentity, replacing expected: VaultIdentity?) async throws -> Bool
+    {
         let text = identity.storedText
         return try await write("record the app identity") { db in
             let stored = try String.fetchOne(

@@ -185,8 +185,10 @@ extension SQLiteConnectionStore {
     /// The key with this hash.
     public func apiKey(hash: String) async throws -> APIKey? {
         try await read("read an API key") { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM api_keys WHERE key_hash = ?"), arguments: [hash])
-                .map { try APIKey(reading: RowReader(row: $0, table: "api_keys")) }
+            try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT * FROM api_keys WHERE key_hash = ?"), arguments: [hash]
+            )
+            .map { try APIKey(reading: RowReader(row: $0, table: "api_keys")) }
         }
     }
 
@@ -263,7 +265,8 @@ extension SQLiteConnectionStore {
     public func revokeProxyToken(id: String, at date: Date) async throws -> Bool {
         let date = SQLiteColumns.seconds(date)
         return try await write("revoke a proxy token") { db in
-            try db.execute(literal: "UPDATE proxy_tokens SET revoked_at = \(date) WHERE id = \(id) AND revoked_at IS NULL")
+            try db.execute(
+                literal: "UPDATE proxy_tokens SET revoked_at = \(date) WHERE id = \(id) AND revoked_at IS NULL")
             return db.changesCount == 1
         }
     }

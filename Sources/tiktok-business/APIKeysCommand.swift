@@ -29,7 +29,9 @@ struct APIKeysCommand: AsyncParsableCommand {
                 throw ValidationError("--scope must be read, tokens or admin.")
             }
             let trimmed = name.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, trimmed.count <= 100 else { throw ValidationError("--name must be 1 to 100 characters.") }
+            guard !trimmed.isEmpty, trimmed.count <= 100 else {
+                throw ValidationError("--name must be 1 to 100 characters.")
+            }
         }
 
         func run() async throws {
@@ -37,7 +39,8 @@ struct APIKeysCommand: AsyncParsableCommand {
                 settings: try await options.settings(), logger: Logger(label: "tiktok-business")
             ) { environment in
                 let (key, secret) = try await CLIOutput.vault {
-                    try await environment.manager.createAPIKey(name: name, scope: APIKey.Scope(rawValue: scope)!, actor: "cli")
+                    try await environment.manager.createAPIKey(
+                        name: name, scope: APIKey.Scope(rawValue: scope)!, actor: "cli")
                 }
                 if json {
                     CLIOutput.printJSON([

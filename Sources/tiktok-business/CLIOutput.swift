@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import TikTokBusinessService
 import TikTokBusiness
+import TikTokBusinessService
 import TikTokConnections
 
 /// A command failure with a clear message (exit code 1).
@@ -55,7 +55,8 @@ enum CLIOutput {
             "failing_since": date(connection.failingSince),
             "status_reason": connection.statusReason.map { .string($0) } ?? .null,
             "end_user_id": connection.endUserID.map { .string($0) } ?? .null,
-            "advertiser_ids": .strings(connection.advertiserIDs), "open_id": connection.openID.map { .string($0) } ?? .null,
+            "advertiser_ids": .strings(connection.advertiserIDs),
+            "open_id": connection.openID.map { .string($0) } ?? .null,
             "tto_tcm_account_ids": .strings(connection.tcmAccountIDs), "scopes": .strings(connection.scopes),
             "access_token_expires_at": date(connection.accessTokenExpiresAt),
             "refresh_token_expires_at": date(connection.refreshTokenExpiresAt),

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import TikTokBusinessService
 import Logging
 import TikTokBusiness
+import TikTokBusinessService
 import TikTokConnections
 
 /// `tiktok-business call <connection> <METHOD> <path>`: calls the TikTok API with a connection's token.

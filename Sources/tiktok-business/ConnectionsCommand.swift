@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import TikTokBusinessService
 import Logging
 import TikTokBusiness
+import TikTokBusinessService
 import TikTokConnections
 
 /// `tiktok-business connections list|show|refresh|revoke`.
@@ -20,7 +20,8 @@ struct ConnectionsCommand: AsyncParsableCommand {
         @Option(help: "Only connections whose name, id, identities or end user contain this text.") var search: String?
         @Flag(
             name: .customLong("needs-attention"),
-            help: "Only connections that need a person: re-authorization required, degraded, or a refresh token lapsing within 30 days."
+            help:
+                "Only connections that need a person: re-authorization required, degraded, or a refresh token lapsing within 30 days."
         ) var needsAttention = false
         @Flag(help: "Only degraded connections (refreshes failing transiently for over an hour).") var degraded = false
         @Option(help: "At most this many (default 100).") var limit = 100

@@ -57,13 +57,15 @@ struct ImportCommand: AsyncParsableCommand {
             do {
                 return try TokenCipher(keyRing: keys)
             } catch {
-                throw CLIError("TIKTOK_BUSINESS_KEYS is not a valid key ring: \((error as? TokenCipherError)?.message ?? "")")
+                throw CLIError(
+                    "TIKTOK_BUSINESS_KEYS is not a valid key ring: \((error as? TokenCipherError)?.message ?? "")")
             }
         }
         if let keyFile, let ring = try KeyRingLoader.read(keyFile) { return ring }
         throw CLIError(
             "Import needs the key ring the vault's tokens are sealed with (the file names their key ids): set "
                 + "TIKTOK_BUSINESS_KEYS, or TIKTOK_BUSINESS_KEY_FILE to the exported vault's key file (for a SQLite "
-                + "vault, the `keys` file beside its database)\(keyFile.map { "; there is no key file at \($0)" } ?? "").")
+                + "vault, the `keys` file beside its database)\(keyFile.map { "; there is no key file at \($0)" } ?? "")."
+        )
     }
 }

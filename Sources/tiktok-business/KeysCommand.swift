@@ -47,7 +47,8 @@ struct KeysCommand: AsyncParsableCommand {
                     print(
                         fromFile
                             ? "Dropped key \(id) from the key file: no token uses it."
-                            : "Key \(id) is no longer used by any token: remove it from TIKTOK_BUSINESS_KEYS and restart.")
+                            : "Key \(id) is no longer used by any token: remove it from TIKTOK_BUSINESS_KEYS and restart."
+                    )
                 }
                 for (id, reason) in report.keptKeys {
                     print("Kept key \(id): \(reason). Run `keys rotate` again later to retire it.")

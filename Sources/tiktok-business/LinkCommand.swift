@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import TikTokBusinessService
 import Logging
 import TikTokBusiness
+import TikTokBusinessService
 import TikTokConnections
 
 /// `tiktok-business link <kind>`: prints a shareable authorization URL.

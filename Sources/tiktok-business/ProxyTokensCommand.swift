@@ -18,14 +18,17 @@ struct ProxyTokensCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Issue a proxy token for a connection (printed once).")
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a proxy token for a connection (printed once).")
         @OptionGroup var options: CommonOptions
         @Argument(help: "The connection id.") var connection: String
-        @Option(name: .customLong("expires-in"), help: "Seconds until it stops working (60 to 31622400); default never.")
+        @Option(
+            name: .customLong("expires-in"), help: "Seconds until it stops working (60 to 31622400); default never.")
         var expiresIn: Double?
         @Option(
             name: .customLong("allow"),
-            help: "A TikTok API path it may call, e.g. /report/integrated/get/ or /report/* (repeat for several); default every path."
+            help:
+                "A TikTok API path it may call, e.g. /report/integrated/get/ or /report/* (repeat for several); default every path."
         ) var allowedPaths: [String] = []
         @Flag(help: "Print JSON.") var json = false
 
@@ -53,7 +56,8 @@ struct ProxyTokensCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a connection's proxy tokens (never their secrets).")
+        static let configuration = CommandConfiguration(
+            abstract: "List a connection's proxy tokens (never their secrets).")
         @OptionGroup var options: CommonOptions
         @Argument(help: "The connection id.") var connection: String
         @Flag(help: "Print JSON.") var json = false
@@ -62,7 +66,9 @@ struct ProxyTokensCommand: AsyncParsableCommand {
             try await VaultEnvironment.with(
                 settings: try await options.settings(), logger: Logger(label: "tiktok-business")
             ) { environment in
-                let tokens = try await CLIOutput.vault { try await environment.manager.proxyTokens(connectionID: connection) }
+                let tokens = try await CLIOutput.vault {
+                    try await environment.manager.proxyTokens(connectionID: connection)
+                }
                 func date(_ value: Date?) -> String { value?.formatted(.iso8601) ?? "-" }
                 if json {
                     CLIOutput.printJSON(
@@ -104,7 +110,9 @@ struct ProxyTokensCommand: AsyncParsableCommand {
             try await VaultEnvironment.with(
                 settings: try await options.settings(), logger: Logger(label: "tiktok-business")
             ) { environment in
-                let token = try await CLIOutput.vault { try await environment.manager.revokeProxyToken(id: id, actor: "cli") }
+                let token = try await CLIOutput.vault {
+                    try await environment.manager.revokeProxyToken(id: id, actor: "cli")
+                }
                 print("Revoked \(token.id). Running instances refuse it within 2 seconds.")
             }
         }

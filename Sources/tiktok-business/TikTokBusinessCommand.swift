@@ -12,7 +12,8 @@ struct TikTokBusinessCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, EmulatorCommand.self, LinkCommand.self, ConnectionsCommand.self, CallCommand.self,
-            KeysCommand.self, APIKeysCommand.self, ProxyTokensCommand.self, AppCommand.self, WebhooksCommand.self, MigrateCommand.self,
+            KeysCommand.self, APIKeysCommand.self, ProxyTokensCommand.self, AppCommand.self, WebhooksCommand.self,
+            MigrateCommand.self,
             ExportCommand.self,
             ImportCommand.self,
         ]

@@ -13,7 +13,8 @@ struct AppIdentityTests {
         #expect(await ServiceTestSupport.open(real) == nil)
         try await VaultEnvironment.with(settings: real, logger: ServiceTestSupport.logger) { environment in
             let stored = try await environment.store.vaultIdentity()
-            #expect(stored == VaultIdentity(appID: "app-1", apiBaseURL: ServiceSettings.defaultAPIBaseURL, sandbox: false))
+            #expect(
+                stored == VaultIdentity(appID: "app-1", apiBaseURL: ServiceSettings.defaultAPIBaseURL, sandbox: false))
             _ = try await ServiceTestSupport.storeConnection(environment)
         }
 
@@ -42,8 +43,9 @@ struct AppIdentityTests {
         let defaults = try ServiceTestSupport.settings([:])
         #expect(defaults.sandbox)
         #expect(defaults.databaseURL == "sqlite://./.tiktok-business/sandbox.sqlite")
-        #expect(try ServiceTestSupport.settings(["TIKTOK_APP_ID": "a", "TIKTOK_APP_SECRET": "s"]).databaseURL
-            == "sqlite://./.tiktok-business/connections.sqlite")
+        #expect(
+            try ServiceTestSupport.settings(["TIKTOK_APP_ID": "a", "TIKTOK_APP_SECRET": "s"]).databaseURL
+                == "sqlite://./.tiktok-business/connections.sqlite")
 
         let real = try ServiceTestSupport.realApp(folder)
         let id = try await VaultEnvironment.with(settings: real, logger: ServiceTestSupport.logger) {
@@ -101,7 +103,8 @@ struct AppIdentityTests {
         #expect(await ServiceTestSupport.open(try ServiceTestSupport.realApp(folder)) == nil)
         let moved = try ServiceTestSupport.realApp(folder, appID: "app-2")
         #expect(await ServiceTestSupport.open(moved) != nil)
-        try await VaultEnvironment.with(settings: moved, checks: .exceptAppIdentity, logger: ServiceTestSupport.logger) {
+        try await VaultEnvironment.with(settings: moved, checks: .exceptAppIdentity, logger: ServiceTestSupport.logger)
+        {
             let previous = try await AppIdentityCheck.move(store: $0.store, settings: moved)
             #expect(previous?.appID == "app-1")
         }

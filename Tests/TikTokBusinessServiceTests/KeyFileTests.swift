@@ -71,7 +71,8 @@ struct KeyFileTests {
         #expect(!message.contains(String(other.drop { $0 != ":" }.dropFirst())), "a key is echoed: \(message)")
         // With both, it opens.
         let both = try ServiceTestSupport.realApp(
-            folder, extra: ["TIKTOK_BUSINESS_KEYS": other + "," + original.trimmingCharacters(in: .whitespacesAndNewlines)])
+            folder,
+            extra: ["TIKTOK_BUSINESS_KEYS": other + "," + original.trimmingCharacters(in: .whitespacesAndNewlines)])
         #expect(await ServiceTestSupport.open(both) == nil)
     }
 
@@ -86,7 +87,8 @@ struct KeyFileTests {
             let usedID = environment.cipher.currentKeyID
             let manager = ConnectionManager(
                 client: environment.client, store: environment.store,
-                cipher: try TokenCipher(keys: [.generate(id: "k-new")]), configuration: environment.manager.configuration)
+                cipher: try TokenCipher(keys: [.generate(id: "k-new")]),
+                configuration: environment.manager.configuration)
             let error = await #expect(throws: ConnectionError.self) { try await manager.accessToken(for: id) }
             #expect(error?.code == .tokenUnreadable)
             #expect(error?.message.contains("No key \(usedID)") == true, "\(String(describing: error))")

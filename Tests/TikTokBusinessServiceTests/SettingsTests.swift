@@ -9,13 +9,22 @@ import TikTokConnectionsServer
 struct SettingsTests {
     @Test func badSettingsAreRefusedWithAClearMessage() throws {
         let cases: [([String: String], String)] = [
-            (["TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS": "20"], "TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS must be at least 70"),
+            (
+                ["TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS": "20"],
+                "TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS must be at least 70"
+            ),
             (
                 ["TIKTOK_REQUEST_TIMEOUT_SECONDS": "5", "TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS": "30"],
                 "TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS must be at least 32"
             ),
-            (["TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS": "soon"], "TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS must be a number"),
-            (["TIKTOK_REQUEST_TIMEOUT_SECONDS": "0"], "TIKTOK_REQUEST_TIMEOUT_SECONDS must be a number of seconds from 1"),
+            (
+                ["TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS": "soon"],
+                "TIKTOK_BUSINESS_REFRESH_MARGIN_SECONDS must be a number"
+            ),
+            (
+                ["TIKTOK_REQUEST_TIMEOUT_SECONDS": "0"],
+                "TIKTOK_REQUEST_TIMEOUT_SECONDS must be a number of seconds from 1"
+            ),
             (
                 ["TIKTOK_BUSINESS_DATABASE_MAX_CONNECTIONS": "5"],
                 "TIKTOK_BUSINESS_DATABASE_MAX_CONNECTIONS applies only to a PostgreSQL"
@@ -39,16 +48,23 @@ struct SettingsTests {
                 ],
                 "TIKTOK_BUSINESS_WEBHOOK_URL / _SECRET"
             ),
-            (["TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE": "-1"], "TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE must be an integer"),
+            (
+                ["TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE": "-1"],
+                "TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE must be an integer"
+            ),
             (["TIKTOK_BUSINESS_RATE_LIMIT_BURST": "0"], "TIKTOK_BUSINESS_RATE_LIMIT_BURST must be an integer from 1"),
             (["TIKTOK_BUSINESS_TRUSTED_PROXY_HOPS": "yes"], "TIKTOK_BUSINESS_TRUSTED_PROXY_HOPS must be an integer"),
-            (["TIKTOK_BUSINESS_EVENT_RETENTION_DAYS": "90d"], "TIKTOK_BUSINESS_EVENT_RETENTION_DAYS must be an integer"),
+            (
+                ["TIKTOK_BUSINESS_EVENT_RETENTION_DAYS": "90d"],
+                "TIKTOK_BUSINESS_EVENT_RETENTION_DAYS must be an integer"
+            ),
             (["TIKTOK_BUSINESS_METRICS_PUBLIC": "maybe"], "TIKTOK_BUSINESS_METRICS_PUBLIC must be 1 or 0"),
             (["TIKTOK_BUSINESS_HTTP_IDLE_TIMEOUT_SECONDS": "0"], "TIKTOK_BUSINESS_HTTP_IDLE_TIMEOUT_SECONDS must be"),
         ]
         for (environment, message) in cases {
             var environment = environment
-            environment["TIKTOK_BUSINESS_DATABASE_URL"] = environment["TIKTOK_BUSINESS_DATABASE_URL"]
+            environment["TIKTOK_BUSINESS_DATABASE_URL"] =
+                environment["TIKTOK_BUSINESS_DATABASE_URL"]
                 ?? "sqlite:///tmp/settings-test/connections.sqlite"
             do {
                 let settings = try ServiceTestSupport.settings(environment)

@@ -23,7 +23,6 @@ import TikTokTestSupport
 struct VaultMoveTests {
     static var serverURL: String? { VaultMoveSettings.serverURL }
 
-
     /// `TIKTOK_BUSINESS_TEST_MOVE_CONNECTIONS` overrides the 10,000.
     static var count: Int {
         ProcessInfo.processInfo.environment["TIKTOK_BUSINESS_TEST_MOVE_CONNECTIONS"].flatMap(Int.init) ?? 10_000
@@ -80,14 +79,17 @@ struct VaultMoveTests {
             let clock = TestClock()  // the emulator's clock and the vault's, moved together
             let control = emulator.control
             let app = TikTokEmulatorConfiguration.App.default
-            let identity = VaultIdentity(appID: app.appID, apiBaseURL: EmulatorEndpoints(baseURL: baseURL).apiBaseURL, sandbox: false)
+            let identity = VaultIdentity(
+                appID: app.appID, apiBaseURL: EmulatorEndpoints(baseURL: baseURL).apiBaseURL, sandbox: false)
             let cipher = try TokenCipher(keys: [.generate(id: "k-move")])
             let redirectURIs = ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080")
             let redirectURI = try #require(redirectURIs[.tiktokAccount])
             let started = ContinuousClock.now
             func elapsed() -> String {
                 let duration = ContinuousClock.now - started
-                return String(format: "%.1f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+                return String(
+                    format: "%.1f s",
+                    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
             }
             func client(_ label: String) -> TikTokClient {
                 TikTokClient(
@@ -167,7 +169,9 @@ struct VaultMoveTests {
             }
             #expect(imported.connections == count)
             #expect(imported.events == count)
-            #expect(progressLines.value.withLock { $0 }.contains { $0.contains("5,000 of 10,000 connections imported") } || count != 10_000)
+            #expect(
+                progressLines.value.withLock { $0 }.contains { $0.contains("5,000 of 10,000 connections imported") }
+                    || count != 10_000)
             print("MOVE imported after \(elapsed())")
 
             // 4. A day later every access token is due; three instances on PostgreSQL refresh them all.
@@ -211,7 +215,8 @@ struct VaultMoveTests {
                 var active = 0
                 while true {
                     let page = try await storeA.records(after: cursor, limit: 1_000)
-                    active += page.filter { $0.connection.status == .active && $0.connection.lastRefreshedAt != nil }
+                    active +=
+                        page.filter { $0.connection.status == .active && $0.connection.lastRefreshedAt != nil }
                         .count
                     guard let last = page.last else { break }
                     cursor = last.id

@@ -129,7 +129,8 @@ struct VaultTransferTests {
             await Self.expectRefusal(.fileExists) { _ = try await Self.export(store, source.settings, to: file) }
             #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me")
 
-            try await store.recordInstance(VaultInstance(id: "host-1", sealingKeyID: "k", keyIDs: ["k"], seenAt: Date()))
+            try await store.recordInstance(
+                VaultInstance(id: "host-1", sealingKeyID: "k", keyIDs: ["k"], seenAt: Date()))
             let other = source.folder.file("other.jsonl")
             await Self.expectRefusal(.instancesRunning) { _ = try await Self.export(store, source.settings, to: other) }
             #expect(!FileManager.default.fileExists(atPath: other))
@@ -151,7 +152,8 @@ struct VaultTransferTests {
             defer { target.remove() }
             // Truncated: the end line is missing; cut in the middle of a line; a line altered.
             let truncated = source.folder.file("truncated.jsonl")
-            try (lines.dropLast(2).joined(separator: "\n") + "\n").write(toFile: truncated, atomically: true, encoding: .utf8)
+            try (lines.dropLast(2).joined(separator: "\n") + "\n").write(
+                toFile: truncated, atomically: true, encoding: .utf8)
             await Self.expectRefusal(.fileTruncated) {
                 _ = try await Self.importFile(truncated, into: target, cipher: source.cipher)
             }
@@ -212,7 +214,8 @@ struct VaultTransferTests {
                 #expect(error.code == .stale)
                 #expect(error.message.contains(source.ids[0]))
             }
-            let (report, _) = try await Self.importFile(file, into: target, cipher: source.cipher, now: later, force: true)
+            let (report, _) = try await Self.importFile(
+                file, into: target, cipher: source.cipher, now: later, force: true)
             #expect(report.connections == 3)
             #expect(report.warnings.contains { $0.contains(source.ids[0]) })
         }
@@ -230,7 +233,8 @@ struct VaultTransferTests {
             try await VaultEnvironment.withTransferStore(settings: settings, logger: ServiceTestSupport.logger) {
                 store2, _, _ in
                 try await store2.setPendingImport("started at T")
-                try await store2.insertTransferred([try #require(try await store.record(id: source.ids[0]))], events: [])
+                try await store2.insertTransferred(
+                    [try #require(try await store.record(id: source.ids[0]))], events: [])
             }
             let message = await ServiceTestSupport.open(settings)
             #expect(message?.contains("did not finish") == true, "\(message ?? "opened")")

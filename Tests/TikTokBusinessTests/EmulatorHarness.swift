@@ -67,15 +67,18 @@ struct EmulatorHarness: Sendable {
         let redirect = flow == "advertiser" ? Self.advertiserRedirect : Self.accountRedirect
         let answer = try await control(
             "POST", "grants",
-            ["flow": .string(flow), "app_id": .string(Self.appID), "redirect_uri": .string(redirect),
-             "user": .string(user), "scopes": .string(scopes)])
+            [
+                "flow": .string(flow), "app_id": .string(Self.appID), "redirect_uri": .string(redirect),
+                "user": .string(user), "scopes": .string(scopes),
+            ])
         guard let code = answer["code"]?.stringValue else { throw HarnessError("no code in \(answer)") }
         return code
     }
 
     /// Fetches `url` without following redirects and returns the status and the Location header.
     func fetchNoRedirect(_ url: String) async throws -> (status: Int, location: String?) {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         do {
             let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
             _ = try await response.body.collect(upTo: 1024 * 1024)

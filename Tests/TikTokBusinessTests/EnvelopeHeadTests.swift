@@ -14,7 +14,9 @@ struct EnvelopeHeadTests {
         .head(TikTokEnvelopeHead(code: code, message: message, requestID: requestID))
     }
 
-    static let bigList = "[" + Array(repeating: #"{"campaign_id":"1800000000000000001","name":"a \"b\" c"}"#, count: 2000)
+    static let bigList =
+        "["
+        + Array(repeating: #"{"campaign_id":"1800000000000000001","name":"a \"b\" c"}"#, count: 2000)
         .joined(separator: ",") + "]"
 
     @Test func codeFirstThenHugeDataTruncatedIsAHead() {
@@ -46,9 +48,10 @@ struct EnvelopeHeadTests {
     }
 
     @Test func shortPrefixesNeedMore() {
-        for text in ["", "   ", "{", #"{"co"#, #"{"code""#, #"{"code":"#, #"{"code":4"#, #"{"code":40100"#,
-            #"{"code":40100,"#, #"{"message":"O"#, #"{"code":"4010"#, #"{"x":tru"#, #"{"x":[{"y":"]"#]
-        {
+        for text in [
+            "", "   ", "{", #"{"co"#, #"{"code""#, #"{"code":"#, #"{"code":4"#, #"{"code":40100"#,
+            #"{"code":40100,"#, #"{"message":"O"#, #"{"code":"4010"#, #"{"x":tru"#, #"{"x":[{"y":"]"#,
+        ] {
             #expect(Self.scan(text) == .needMore, "\(text)")
         }
     }
@@ -91,7 +94,8 @@ struct EnvelopeHeadTests {
         // Members after data count, for a whole body.
         let late = try #require(TikTokEnvelopeHead(json: Data(#"{"data":{},"code":"50002","request_id":"q"}"#.utf8)))
         #expect(late == TikTokEnvelopeHead(code: 50002, message: nil, requestID: "q"))
-        #expect(TikTokEnvelopeHead(json: Data("{}".utf8)) == TikTokEnvelopeHead(code: nil, message: nil, requestID: nil))
+        #expect(
+            TikTokEnvelopeHead(json: Data("{}".utf8)) == TikTokEnvelopeHead(code: nil, message: nil, requestID: nil))
         // A large data value is skipped, not decoded.
         let big = Data((#"{"code":0,"message":"OK","data":{"list":"# + Self.bigList + "}} \n").utf8)
         #expect(TikTokEnvelopeHead(json: big) == TikTokEnvelopeHead(code: 0, message: "OK", requestID: nil))

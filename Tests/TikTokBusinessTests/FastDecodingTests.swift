@@ -67,25 +67,33 @@ struct FastDecodingTests {
         try await EmulatorHarness.run { emulator in
             let transport = RecordingTransport()
             let client = client(emulator, transport)
-            let grant = try await client.exchangeAdvertiserAuthCode(try await emulator.grant(flow: "advertiser", user: "fast"))
+            let grant = try await client.exchangeAdvertiserAuthCode(
+                try await emulator.grant(flow: "advertiser", user: "fast"))
             #expect(try transport.decodedAsBefore("/oauth2/access_token/", as: AdvertiserTokenGrant.self) == [grant])
 
             let advertisers = try await client.authorizedAdvertisers(accessToken: grant.accessToken)
             struct AdvertiserList: Decodable { var list: [AuthorizedAdvertiser] }
-            #expect(try transport.decodedAsBefore("/oauth2/advertiser/get/", as: AdvertiserList.self).flatMap(\.list) == advertisers)
+            #expect(
+                try transport.decodedAsBefore("/oauth2/advertiser/get/", as: AdvertiserList.self).flatMap(\.list)
+                    == advertisers)
             #expect(!advertisers.isEmpty)
 
-            let info = try await client.advertiserInfo(advertiserIDs: grant.advertiserIDs, accessToken: grant.accessToken)
-            let infoBefore = try transport.decodedAsBefore("/advertiser/info/", as: Page<Advertiser>.self).flatMap(\.items)
+            let info = try await client.advertiserInfo(
+                advertiserIDs: grant.advertiserIDs, accessToken: grant.accessToken)
+            let infoBefore = try transport.decodedAsBefore("/advertiser/info/", as: Page<Advertiser>.self).flatMap(
+                \.items)
             expectSame(info, infoBefore, raw: \.raw)
             #expect(info.allSatisfy { $0.raw["advertiser_id"]?.stringValue == $0.id })
 
             let advertiser = grant.advertiserIDs[0]
             var campaigns: [Campaign] = []
-            for try await campaign in client.campaigns(advertiserID: advertiser, pageSize: 7, accessToken: grant.accessToken) {
+            for try await campaign in client.campaigns(
+                advertiserID: advertiser, pageSize: 7, accessToken: grant.accessToken)
+            {
                 campaigns.append(campaign)
             }
-            let campaignsBefore = try transport.decodedAsBefore("/campaign/get/", as: Page<Campaign>.self).flatMap(\.items)
+            let campaignsBefore = try transport.decodedAsBefore("/campaign/get/", as: Page<Campaign>.self).flatMap(
+                \.items)
             #expect(!campaigns.isEmpty)
             expectSame(campaigns, campaignsBefore, raw: \.raw)
             #expect(Set(campaigns.map(\.id)) == Set(campaignsBefore.map(\.id)))
@@ -94,7 +102,9 @@ struct FastDecodingTests {
             for try await group in client.adGroups(advertiserID: advertiser, accessToken: grant.accessToken) {
                 groups.append(group)
             }
-            expectSame(groups, try transport.decodedAsBefore("/adgroup/get/", as: Page<AdGroup>.self).flatMap(\.items), raw: \.raw)
+            expectSame(
+                groups, try transport.decodedAsBefore("/adgroup/get/", as: Page<AdGroup>.self).flatMap(\.items),
+                raw: \.raw)
             var ads: [Ad] = []
             for try await ad in client.ads(advertiserID: advertiser, accessToken: grant.accessToken) { ads.append(ad) }
             #expect(!ads.isEmpty)
@@ -106,7 +116,10 @@ struct FastDecodingTests {
             var rows: [ReportRow] = []
             for try await row in client.integratedReport(report, accessToken: grant.accessToken) { rows.append(row) }
             #expect(!rows.isEmpty)
-            #expect(rows == (try transport.decodedAsBefore("/report/integrated/get/", as: Page<ReportRow>.self).flatMap(\.items)))
+            #expect(
+                rows
+                    == (try transport.decodedAsBefore("/report/integrated/get/", as: Page<ReportRow>.self).flatMap(
+                        \.items)))
 
             // A page's generic request as JSONValue reads the same tree as Foundation does (numbers aside, which it
             // keeps as sent).
@@ -117,7 +130,8 @@ struct FastDecodingTests {
             #expect(tree["list"]?.arrayValue?.isEmpty == false)
 
             let revoked = try await client.revokeAdvertiserToken(grant.accessToken)
-            #expect(try transport.decodedAsBefore("/oauth2/revoke_token/", as: RevokedAdvertiserToken.self) == [revoked])
+            #expect(
+                try transport.decodedAsBefore("/oauth2/revoke_token/", as: RevokedAdvertiserToken.self) == [revoked])
         }
     }
 
@@ -132,7 +146,8 @@ struct FastDecodingTests {
             #expect(try transport.decodedAsBefore("/tt_user/token_info/get/", as: AccountTokenInfo.self) == [info])
 
             let account = try await client.businessAccount(
-                businessID: grant.openID, startDate: "2026-01-01", endDate: "2026-01-03", accessToken: grant.accessToken)
+                businessID: grant.openID, startDate: "2026-01-01", endDate: "2026-01-03", accessToken: grant.accessToken
+            )
             expectSame([account], try transport.decodedAsBefore("/business/get/", as: BusinessAccount.self), raw: \.raw)
             #expect(account.metrics.count == 3)
 
@@ -142,7 +157,9 @@ struct FastDecodingTests {
             }
             struct Videos: Decodable { var videos: [BusinessVideo] }
             #expect(!videos.isEmpty)
-            expectSame(videos, try transport.decodedAsBefore("/business/video/list/", as: Videos.self).flatMap(\.videos), raw: \.raw)
+            expectSame(
+                videos, try transport.decodedAsBefore("/business/video/list/", as: Videos.self).flatMap(\.videos),
+                raw: \.raw)
 
             var comments: [BusinessComment] = []
             for try await comment in client.businessComments(
@@ -151,9 +168,13 @@ struct FastDecodingTests {
                 comments.append(comment)
             }
             struct Comments: Decodable { var comments: [BusinessComment] }
-            expectSame(comments, try transport.decodedAsBefore("/business/comment/list/", as: Comments.self).flatMap(\.comments), raw: \.raw)
+            expectSame(
+                comments,
+                try transport.decodedAsBefore("/business/comment/list/", as: Comments.self).flatMap(\.comments),
+                raw: \.raw)
 
-            let marketing = try await client.exchangeAdvertiserAuthCode(try await emulator.grant(flow: "advertiser", user: "ttcm"))
+            let marketing = try await client.exchangeAdvertiserAuthCode(
+                try await emulator.grant(flow: "advertiser", user: "ttcm"))
             let ids = try await client.tcmAccountIDs(accessToken: marketing.accessToken)
             #expect(!ids.isEmpty)
             let tcm = try await client.tcmAccountInfo(id: ids[0], accessToken: marketing.accessToken)

@@ -56,10 +56,12 @@ struct JSONReaderTests {
         #expect(error?.reason == reason, "\(text.debugDescription): \(String(describing: error))")
     }
 
-    @Test(arguments: [
-        [0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
-        [0x22, 0xE4, 0xB8, 0x22], [0x22, 0x80, 0x22], [0x5B, 0xC3, 0xA9, 0x5D],
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
+            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
+            [0x22, 0xE4, 0xB8, 0x22], [0x22, 0x80, 0x22], [0x5B, 0xC3, 0xA9, 0x5D],
+        ] as [[UInt8]])
     func rejectsBytesThatAreNotUTF8(_ bytes: [UInt8]) {
         let error = #expect(throws: JSONParseError.self) { try JSONValue(parsing: Data(bytes)) }
         #expect(error?.reason == .invalidUnicode || error?.reason == .unexpectedByte)
@@ -80,7 +82,8 @@ struct JSONReaderTests {
     }
 
     @Test func everyTruncationIsAnErrorNeverACrash() throws {
-        let text = #"{"code":0,"data":{"list":[{"id":"7301234567890123456","n":-1.5e3,"s":"é\n\ud83d\ude00","t":true,"f":false,"z":null}],"x":[]}}"#
+        let text =
+            #"{"code":0,"data":{"list":[{"id":"7301234567890123456","n":-1.5e3,"s":"é\n\ud83d\ude00","t":true,"f":false,"z":null}],"x":[]}}"#
         let bytes = Array(text.utf8)
         _ = try JSONValue(parsing: Data(bytes))
         for end in 0..<bytes.count {
@@ -194,7 +197,9 @@ extension JSONValue {
         case 1: return String(UInt64.random(in: 0 ... .max, using: &generator)) + "123"
         case 2: return "-0"
         case 3: return "\(Int.random(in: -999...999, using: &generator)).\(Int.random(in: 0...999, using: &generator))"
-        default: return "\(Int.random(in: 1...9, using: &generator))e\(["", "+", "-"].randomElement(using: &generator) ?? "")\(Int.random(in: 0...300, using: &generator))"
+        default:
+            return
+                "\(Int.random(in: 1...9, using: &generator))e\(["", "+", "-"].randomElement(using: &generator) ?? "")\(Int.random(in: 0...300, using: &generator))"
         }
     }
 

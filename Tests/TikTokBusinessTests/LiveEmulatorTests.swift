@@ -8,7 +8,8 @@ struct LiveEmulatorTests {
     @Test func advertiserFlowThroughTheAuthorizationURL() async throws {
         try await EmulatorHarness.run { emulator in
             let client = emulator.client()
-            let url = client.advertiserAuthorizationURL(state: "state-1", redirectURI: EmulatorHarness.advertiserRedirect)
+            let url = client.advertiserAuthorizationURL(
+                state: "state-1", redirectURI: EmulatorHarness.advertiserRedirect)
             let redirect = try await emulator.fetchNoRedirect(url)
             #expect(redirect.status == 302)
             let callback = try AuthorizationCallback(url: try #require(redirect.location))
@@ -46,10 +47,13 @@ struct LiveEmulatorTests {
     @Test func marketingListingsPaginate() async throws {
         try await EmulatorHarness.run { emulator in
             let client = emulator.client()
-            let grant = try await client.exchangeAdvertiserAuthCode(try await emulator.grant(flow: "advertiser", user: "pager"))
+            let grant = try await client.exchangeAdvertiserAuthCode(
+                try await emulator.grant(flow: "advertiser", user: "pager"))
             let advertiser = grant.advertiserIDs[0]
             var campaigns: [Campaign] = []
-            for try await campaign in client.campaigns(advertiserID: advertiser, pageSize: 10, accessToken: grant.accessToken) {
+            for try await campaign in client.campaigns(
+                advertiserID: advertiser, pageSize: 10, accessToken: grant.accessToken)
+            {
                 campaigns.append(campaign)
             }
             #expect(campaigns.count > 10)
@@ -61,8 +65,8 @@ struct LiveEmulatorTests {
             let first = campaigns[0].id
             var groups: [AdGroup] = []
             for try await group in client.adGroups(
-                advertiserID: advertiser, filtering: ["campaign_ids": .strings([first])], accessToken: grant.accessToken)
-            {
+                advertiserID: advertiser, filtering: ["campaign_ids": .strings([first])], accessToken: grant.accessToken
+            ) {
                 groups.append(group)
             }
             #expect(!groups.isEmpty)
@@ -76,7 +80,8 @@ struct LiveEmulatorTests {
 
             let report = ReportQuery(
                 advertiserID: advertiser, dimensions: ["campaign_id", "stat_time_day"],
-                metrics: ["spend", "impressions", "clicks"], startDate: "2026-01-01", endDate: "2026-01-07", pageSize: 25)
+                metrics: ["spend", "impressions", "clicks"], startDate: "2026-01-01", endDate: "2026-01-07",
+                pageSize: 25)
             var rows: [ReportRow] = []
             for try await row in client.integratedReport(report, accessToken: grant.accessToken) { rows.append(row) }
             #expect(rows.count > 25)
@@ -91,9 +96,12 @@ struct LiveEmulatorTests {
             #expect(error?.category == .parameter)
 
             // Another user's advertiser: no permission.
-            let other = try await client.exchangeAdvertiserAuthCode(try await emulator.grant(flow: "advertiser", user: "someone-else"))
+            let other = try await client.exchangeAdvertiserAuthCode(
+                try await emulator.grant(flow: "advertiser", user: "someone-else"))
             let denied = await #expect(throws: TikTokError.self) {
-                for try await _ in client.campaigns(advertiserID: other.advertiserIDs[0], accessToken: grant.accessToken) {}
+                for try await _ in client.campaigns(
+                    advertiserID: other.advertiserIDs[0], accessToken: grant.accessToken)
+                {}
             }
             #expect(denied?.category == .permission)
         }
@@ -129,7 +137,9 @@ struct LiveEmulatorTests {
             #expect(account.metrics.count == 5)
 
             var videos: [BusinessVideo] = []
-            for try await video in client.businessVideos(businessID: grant.openID, maxCount: 20, accessToken: grant.accessToken) {
+            for try await video in client.businessVideos(
+                businessID: grant.openID, maxCount: 20, accessToken: grant.accessToken)
+            {
                 videos.append(video)
             }
             #expect(videos.count > 20)
@@ -143,7 +153,9 @@ struct LiveEmulatorTests {
             }
             #expect(comments.allSatisfy { $0.videoID == videos[0].itemID })
             let missing = await #expect(throws: TikTokError.self) {
-                for try await _ in client.businessComments(businessID: grant.openID, videoID: "404", accessToken: grant.accessToken) {}
+                for try await _ in client.businessComments(
+                    businessID: grant.openID, videoID: "404", accessToken: grant.accessToken)
+                {}
             }
             #expect(missing?.category == .notFound)
 
@@ -167,7 +179,9 @@ struct LiveEmulatorTests {
             // Revocation kills the grant: the refresh token too.
             let again = try await client.refreshAccountToken(grant.refreshToken)
             try await client.revokeAccountToken(again.accessToken)
-            let dead = await #expect(throws: TikTokError.self) { try await client.refreshAccountToken(grant.refreshToken) }
+            let dead = await #expect(throws: TikTokError.self) {
+                try await client.refreshAccountToken(grant.refreshToken)
+            }
             #expect(dead?.category == .authCodeInvalid)
         }
     }
@@ -189,7 +203,8 @@ struct LiveEmulatorTests {
     @Test func creatorMarketplaceEndpoints() async throws {
         try await EmulatorHarness.run { emulator in
             let client = emulator.client()
-            let grant = try await client.exchangeAdvertiserAuthCode(try await emulator.grant(flow: "advertiser", user: "ttcm"))
+            let grant = try await client.exchangeAdvertiserAuthCode(
+                try await emulator.grant(flow: "advertiser", user: "ttcm"))
             let ids = try await client.tcmAccountIDs(accessToken: grant.accessToken)
             #expect(!ids.isEmpty)
             let info = try await client.tcmAccountInfo(id: ids[0], accessToken: grant.accessToken)
@@ -205,7 +220,9 @@ struct LiveEmulatorTests {
                 try await emulator.client(secret: "wrong").exchangeAdvertiserAuthCode("x")
             }
             #expect(badSecret?.category == .appCredentials)
-            let badCode = await #expect(throws: TikTokError.self) { try await client.exchangeAdvertiserAuthCode("nope") }
+            let badCode = await #expect(throws: TikTokError.self) {
+                try await client.exchangeAdvertiserAuthCode("nope")
+            }
             #expect(badCode?.category == .authCodeInvalid)
             let empty = await #expect(throws: TikTokError.self) {
                 try await client.request("GET", "/advertiser/info/", query: ["advertiser_ids": .strings(["1"])])
@@ -216,7 +233,8 @@ struct LiveEmulatorTests {
                 try await client.authorizedAdvertisers(accessToken: "not-a-token")
             }
             #expect(wrong?.code == 40105)
-            let grant = try await client.exchangeAdvertiserAuthCode(try await emulator.grant(flow: "advertiser", user: "p"))
+            let grant = try await client.exchangeAdvertiserAuthCode(
+                try await emulator.grant(flow: "advertiser", user: "p"))
             let parameter = await #expect(throws: TikTokError.self) {
                 try await client.request(
                     "GET", "/campaign/get/", query: ["advertiser_id": .string(grant.advertiserIDs[0]), "page": 0],
@@ -238,7 +256,8 @@ struct LiveEmulatorTests {
             #expect(gateway?.httpStatus == 504)
             try await emulator.control("POST", "faults", ["timeout_rate": 1.0, "timeout_seconds": 3])
             let timeout = await #expect(throws: TikTokError.self) {
-                try await emulator.client(retry: .none, timeout: .milliseconds(300)).authorizedAdvertisers(accessToken: grant.accessToken)
+                try await emulator.client(retry: .none, timeout: .milliseconds(300)).authorizedAdvertisers(
+                    accessToken: grant.accessToken)
             }
             #expect(timeout?.category == .transient)
             try await emulator.control("POST", "faults", ["drop_connection_rate": 1.0])
@@ -254,8 +273,10 @@ struct LiveEmulatorTests {
 
     @Test func retriesRideOutInjectedFaults() async throws {
         try await EmulatorHarness.run { emulator in
-            let client = emulator.client(retry: RetryPolicy(maxAttempts: 8, initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(20)))
-            let grant = try await client.exchangeAdvertiserAuthCode(try await emulator.grant(flow: "advertiser", user: "faulty"))
+            let client = emulator.client(
+                retry: RetryPolicy(maxAttempts: 8, initialBackoff: .milliseconds(2), maximumBackoff: .milliseconds(20)))
+            let grant = try await client.exchangeAdvertiserAuthCode(
+                try await emulator.grant(flow: "advertiser", user: "faulty"))
             try await emulator.control(
                 "POST", "faults",
                 ["http_500_rate": 0.1, "non_json_504_rate": 0.1, "code_50002_rate": 0.1, "code_40100_rate": 0.1])
@@ -272,7 +293,8 @@ struct LiveEmulatorTests {
         try await EmulatorHarness.run { emulator in
             let governor = RateGovernor(requestsPerSecond: 20, burst: 5)
             let client = emulator.client(governor: governor)
-            let grant = try await client.exchangeAdvertiserAuthCode(try await emulator.grant(flow: "advertiser", user: "gov"))
+            let grant = try await client.exchangeAdvertiserAuthCode(
+                try await emulator.grant(flow: "advertiser", user: "gov"))
             try await emulator.control("POST", "config", ["qps_limit": 25])
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -291,7 +313,8 @@ struct LiveEmulatorTests {
     @Test func emulatorQPSLimitAnswers40100() async throws {
         try await EmulatorHarness.run { emulator in
             let client = emulator.client(retry: .none)
-            let grant = try await client.exchangeAdvertiserAuthCode(try await emulator.grant(flow: "advertiser", user: "qps"))
+            let grant = try await client.exchangeAdvertiserAuthCode(
+                try await emulator.grant(flow: "advertiser", user: "qps"))
             try await emulator.control("POST", "config", ["qps_limit": 3])
             // Ten calls at once: more than 3 in a second however slow a loaded machine makes each call.
             let limited = await withTaskGroup(of: Int.self) { group in

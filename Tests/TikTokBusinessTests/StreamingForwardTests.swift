@@ -13,7 +13,11 @@ struct StreamingForwardTests {
     /// Counts the calls of a route.
     final class Counter: Sendable {
         private let value = Mutex(0)
-        func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+        func increment() -> Int {
+            value.withLock {
+                $0 += 1; return $0
+            }
+        }
         var count: Int { value.withLock { $0 } }
     }
 
@@ -63,10 +67,13 @@ struct StreamingForwardTests {
         }
         router.get("open_api/v1.3/flaky/get/") { _, _ -> Response in
             let attempt = attempts.increment()
-            let body = attempt == 1
+            let body =
+                attempt == 1
                 ? #"{"code":50000,"message":"System error","request_id":"req-1","data":{}}"#
                 : #"{"code":0,"message":"OK","request_id":"req-2","data":{"ok":true}}"#
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("open_api/v1.3/stall/get/") { _, _ in
             Response(
@@ -130,7 +137,9 @@ struct StreamingForwardTests {
             await #expect(throws: TransportTimeout.self) {
                 _ = try await response.collect(upTo: 1 << 20)
             }
-            #expect(ContinuousClock.now - started < .seconds(18), "cut off at the 8 s deadline, not when the peer went on (20 s)")
+            #expect(
+                ContinuousClock.now - started < .seconds(18),
+                "cut off at the 8 s deadline, not when the peer went on (20 s)")
         }
     }
 }

@@ -31,13 +31,15 @@ struct TransportTests {
         TikTokClient(
             configuration: .init(
                 appID: "a", secret: "s", apiBaseURL: "http://unused/open_api/v1.3/",
-                retry: RetryPolicy(maxAttempts: attempts, initialBackoff: .milliseconds(1), maximumBackoff: .milliseconds(2)),
+                retry: RetryPolicy(
+                    maxAttempts: attempts, initialBackoff: .milliseconds(1), maximumBackoff: .milliseconds(2)),
                 rateGovernor: nil),
             transport: transport)
     }
 
     @Test func unknownCodeIsPreservedNotFatal() async throws {
-        let transport = ScriptedTransport([ScriptedTransport.json(#"{"code":41234,"message":"new","request_id":"r1"}"#)])
+        let transport = ScriptedTransport([ScriptedTransport.json(#"{"code":41234,"message":"new","request_id":"r1"}"#)]
+        )
         let error = await #expect(throws: TikTokError.self) {
             try await client(transport).request("GET", "/x/")
         }
@@ -71,7 +73,9 @@ struct TransportTests {
     @Test func authCodeExchangeIsRetriedWhenRateLimited() async throws {
         let transport = ScriptedTransport([
             ScriptedTransport.json(#"{"code":40100,"message":"App reaches the QPS limit.","request_id":"r"}"#),
-            ScriptedTransport.json(#"{"code":0,"message":"OK","data":{"access_token":"t","advertiser_ids":[7301234567890123456],"scope":[4]}}"#),
+            ScriptedTransport.json(
+                #"{"code":0,"message":"OK","data":{"access_token":"t","advertiser_ids":[7301234567890123456],"scope":[4]}}"#
+            ),
         ])
         let grant = try await client(transport).exchangeAdvertiserAuthCode("code")
         #expect(grant.advertiserIDs == ["7301234567890123456"])
@@ -95,7 +99,9 @@ struct TransportTests {
     }
 
     @Test func secretStaysOutOfErrorsAndPathsAreChecked() async throws {
-        let transport = ScriptedTransport([ScriptedTransport.json(#"{"code":40105,"message":"Access token is incorrect or has been revoked."}"#)])
+        let transport = ScriptedTransport([
+            ScriptedTransport.json(#"{"code":40105,"message":"Access token is incorrect or has been revoked."}"#)
+        ])
         let error = await #expect(throws: TikTokError.self) {
             try await client(transport).authorizedAdvertisers(accessToken: "tok-123")
         }

@@ -5,9 +5,10 @@ import HummingbirdTesting
 import Testing
 import TikTokBusiness
 import TikTokConnections
-@testable import TikTokConnectionsServer
 import TikTokEmulator
 import TikTokTestSupport
+
+@testable import TikTokConnectionsServer
 
 /// The admin page for thousands of connections: the overview, what needs a person, the charts, names, search and a
 /// connection's audit trail.
@@ -77,12 +78,14 @@ struct AdminOverviewTests {
             let account = try await harness.connect(.tiktokAccount, user: "audit-page")
             try await harness.application.test(.router) { client in
                 let created = try await client.api(
-                    "/v1/api-keys", method: .post, body: #"{"name":"proxy","scope":"tokens"}"#).json
+                    "/v1/api-keys", method: .post, body: #"{"name":"proxy","scope":"tokens"}"#
+                ).json
                 let key = try #require(created["key"]?.stringValue)
                 let keyID = try #require(created["id"]?.stringValue)
                 let token = try await client.api("/v1/connections/\(account.id)/access-token", key: key)
                 #expect(token.status == .ok)
-                _ = try await client.api("/v1/proxy/\(account.id)/business/get/?business_id=\(account.openID!)", key: key)
+                _ = try await client.api(
+                    "/v1/proxy/\(account.id)/business/get/?business_id=\(account.openID!)", key: key)
                 await harness.server.proxyUsage.flush()
 
                 let jar = try await client.signIn()
@@ -131,7 +134,9 @@ struct AdminOverviewTests {
 
     /// The text from the first `start` to the next `end` after it.
     static func section(_ text: String, from start: String, to end: String) -> String? {
-        guard let lower = text.range(of: start), let upper = text[lower.upperBound...].range(of: end) else { return nil }
+        guard let lower = text.range(of: start), let upper = text[lower.upperBound...].range(of: end) else {
+            return nil
+        }
         return String(text[lower.lowerBound..<upper.upperBound])
     }
 }

@@ -6,9 +6,10 @@ import NIOCore
 import Testing
 import TikTokBusiness
 import TikTokConnections
-@testable import TikTokConnectionsServer
 import TikTokEmulator
 import TikTokTestSupport
+
+@testable import TikTokConnectionsServer
 
 /// The admin page in process: sign-in, CSRF, the connections table and its badges, and the actions.
 @Suite("Admin page, in process")
@@ -38,7 +39,8 @@ struct AdminPageTests {
                 jar.merge(wrong.cookies) { $1 }
                 let retryToken = try #require(wrong.field("csrf"))
 
-                let noToken = try await client.page("/admin/sign-in", cookies: jar, form: ["api_key": ServerHarness.apiKey])
+                let noToken = try await client.page(
+                    "/admin/sign-in", cookies: jar, form: ["api_key": ServerHarness.apiKey])
                 #expect(noToken.status == .forbidden)
                 let noCookie = try await client.page(
                     "/admin/sign-in", form: ["csrf": retryToken, "api_key": ServerHarness.apiKey])
@@ -50,7 +52,8 @@ struct AdminPageTests {
                 #expect(good.status == .seeOther)
                 #expect(good.headers[.location] == "/")
                 let session = try #require(good.setCookie(AdminRoutes<ServerRequestContext>.sessionCookie))
-                #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict") && !session.contains("Secure"))
+                #expect(
+                    session.contains("HttpOnly") && session.contains("SameSite=Strict") && !session.contains("Secure"))
                 #expect(session.contains("Path=/"))
                 let sessionID = try #require(good.cookies[AdminRoutes<ServerRequestContext>.sessionCookie])
                 #expect(sessionID.count >= 43)  // 256 bits, URL-safe base64
@@ -65,10 +68,13 @@ struct AdminPageTests {
                 #expect(csrf != sessionID)
 
                 // A forged session id is nobody.
-                let forged = try await client.page("/", cookies: [AdminRoutes<ServerRequestContext>.sessionCookie: "x" + sessionID])
+                let forged = try await client.page(
+                    "/", cookies: [AdminRoutes<ServerRequestContext>.sessionCookie: "x" + sessionID])
                 #expect(forged.text.contains(#"id="sign-in""#))
 
-                #expect(try await client.page("/admin/sign-out", cookies: jar, form: ["csrf": "wrong"]).status == .forbidden)
+                #expect(
+                    try await client.page("/admin/sign-out", cookies: jar, form: ["csrf": "wrong"]).status == .forbidden
+                )
                 #expect(try await client.page("/", cookies: jar).text.contains("Sign out"))
                 let out = try await client.page("/admin/sign-out", cookies: jar, form: ["csrf": csrf])
                 #expect(out.status == .seeOther)
@@ -95,7 +101,8 @@ struct AdminPageTests {
                 let signedIn = try await client.page(
                     "/admin/sign-in", cookies: first.cookies, form: ["csrf": token, "api_key": ServerHarness.apiKey])
                 let session = try #require(signedIn.setCookie(AdminRoutes<ServerRequestContext>.sessionCookie))
-                #expect(session.contains("Secure") && session.contains("HttpOnly") && session.contains("SameSite=Strict"))
+                #expect(
+                    session.contains("Secure") && session.contains("HttpOnly") && session.contains("SameSite=Strict"))
             }
         }
     }
@@ -108,7 +115,8 @@ struct AdminPageTests {
                 let home = try await client.page("/", cookies: jar)
                 let csrf = try #require(home.field("csrf"))
                 let actions = [
-                    "/admin/links", "/admin/connections/\(account.id)/refresh", "/admin/connections/\(account.id)/revoke",
+                    "/admin/links", "/admin/connections/\(account.id)/refresh",
+                    "/admin/connections/\(account.id)/revoke",
                     "/admin/connections/\(account.id)/reconnect-link", "/admin/sign-out",
                 ]
                 for uri in actions {
@@ -116,7 +124,8 @@ struct AdminPageTests {
                         var form = ["kind": "advertiser", "confirm": "yes"]
                         if let token { form["csrf"] = token }
                         let response = try await client.page(uri, cookies: jar, form: form)
-                        #expect(response.status == .forbidden, "\(uri) with \(token ?? "no token") → \(response.status)")
+                        #expect(
+                            response.status == .forbidden, "\(uri) with \(token ?? "no token") → \(response.status)")
                     }
                 }
                 #expect(harness.emulator.control.counters.refreshes == 0)
@@ -166,9 +175,14 @@ struct AdminPageTests {
                 #expect(!home.text.contains(token))
 
                 #expect(Set(try await client.page("/?status=revoked", cookies: jar).rows.keys) == [creator.id])
-                #expect(Set(try await client.page("/?kind=tiktok_account", cookies: jar).rows.keys) == [account.id, lapsed.id])
                 #expect(
-                    Set(try await client.page("/?kind=tiktok_account&status=active", cookies: jar).rows.keys) == [account.id])
+                    Set(try await client.page("/?kind=tiktok_account", cookies: jar).rows.keys) == [
+                        account.id, lapsed.id,
+                    ])
+                #expect(
+                    Set(try await client.page("/?kind=tiktok_account&status=active", cookies: jar).rows.keys) == [
+                        account.id
+                    ])
                 #expect(Set(try await client.page("/?q=customer-7", cookies: jar).rows.keys) == [advertiser.id])
                 #expect(Set(try await client.page("/?q=\(tcm.id)", cookies: jar).rows.keys) == [tcm.id])
                 let none = try await client.page("/?q=nobody-at-all", cookies: jar)
@@ -231,7 +245,8 @@ struct AdminPageTests {
                         form: ["csrf": csrf, "kind": kind.rawValue, "end_user_id": "cust 1", "force_consent": "1"])
                     #expect(link.status == .ok)
                     let url = try #require(link.textarea("link-url"))
-                    let prefix = kind.usesAdvertiserFlow
+                    let prefix =
+                        kind.usesAdvertiserFlow
                         ? EmulatorEndpoints.advertiserAuthorizationPath : EmulatorEndpoints.accountAuthorizationPath
                     #expect(url.hasPrefix(harness.emulatorURL + prefix), "\(url)")
                     if !kind.usesAdvertiserFlow { #expect(url.contains("disable_auto_auth=1")) }
@@ -239,11 +254,13 @@ struct AdminPageTests {
                     let nonce = try #require(policy.split(separator: "'").first { $0.hasPrefix("nonce-") })
                     #expect(link.text.contains(#"<script nonce="\#(nonce.dropFirst(6))">"#))
                 }
-                let badKind = try await client.page("/admin/links", cookies: jar, form: ["csrf": csrf, "kind": "robot"])
+                let badKind = try await client.page(
+                    "/admin/links", cookies: jar, form: ["csrf": csrf, "kind": "robot"])
                 #expect(badKind.status == .badRequest)
 
                 // Refresh now.
-                let refreshed = try await client.page("/admin/connections/\(account.id)/refresh", cookies: jar, form: ["csrf": csrf])
+                let refreshed = try await client.page(
+                    "/admin/connections/\(account.id)/refresh", cookies: jar, form: ["csrf": csrf])
                 #expect(refreshed.status == .seeOther)
                 #expect(refreshed.headers[.location] == "/admin/connections/\(account.id)?notice=refreshed")
                 #expect(harness.emulator.control.counters.refreshes == 1)
@@ -270,7 +287,8 @@ struct AdminPageTests {
                 #expect(!afterRevoke.text.contains(#"id="revoke""#))
 
                 // A refresh that TikTok refuses shows the error on the connection page.
-                let failed = try await client.page("/admin/connections/\(account.id)/refresh", cookies: jar, form: ["csrf": csrf])
+                let failed = try await client.page(
+                    "/admin/connections/\(account.id)/refresh", cookies: jar, form: ["csrf": csrf])
                 #expect(failed.status == .conflict)
                 #expect(failed.text.contains(#"id="error""#))
 
@@ -305,12 +323,14 @@ struct AdminPageTests {
                 let claimed = try await store.claimWebhookDeliveries(
                     now: Date(), limit: 1, owner: "test", leaseUntil: Date().addingTimeInterval(60))
                 let delivery = try #require(claimed.first)
-                #expect(try await store.recordWebhookAttempt(
-                    sequence: delivery.event.sequence, owner: "test", at: Date(), outcome: outcome))
+                #expect(
+                    try await store.recordWebhookAttempt(
+                        sequence: delivery.event.sequence, owner: "test", at: Date(), outcome: outcome))
             }
             try await attempt(.delivered(statusCode: 200))
             try await attempt(.failed(statusCode: 410, error: "HTTP 410"))
-            try await attempt(.retry(at: Date().addingTimeInterval(3_600), statusCode: nil, error: "connection refused"))
+            try await attempt(
+                .retry(at: Date().addingTimeInterval(3_600), statusCode: nil, error: "connection refused"))
 
             try await harness.application.test(.router) { client in
                 let jar = try await client.signIn()
@@ -339,7 +359,8 @@ struct AdminPageTests {
         func account(status: ConnectionStatus = .active, access: TimeInterval, refresh: TimeInterval) -> Connection {
             Connection(
                 id: "conn_a", kind: .tiktokAccount, status: status, openID: "o",
-                accessTokenExpiresAt: now.addingTimeInterval(access), refreshTokenExpiresAt: now.addingTimeInterval(refresh),
+                accessTokenExpiresAt: now.addingTimeInterval(access),
+                refreshTokenExpiresAt: now.addingTimeInterval(refresh),
                 createdAt: now, updatedAt: now)
         }
         func badge(_ connection: Connection) -> String {
@@ -352,9 +373,11 @@ struct AdminPageTests {
         #expect(badge(account(access: 86_000, refresh: 6.5 * 86_400)) == "refresh token lapsing in 7 days")
         #expect(badge(account(access: 86_000, refresh: 3600)) == "refresh token lapsing in 1 day")
         #expect(badge(account(access: 86_000, refresh: 31 * 86_400)) == "active")
-        #expect(badge(account(status: .reauthorizationRequired, access: -10, refresh: 10)) == "re-authorization required")
+        #expect(
+            badge(account(status: .reauthorizationRequired, access: -10, refresh: 10)) == "re-authorization required")
         #expect(badge(account(status: .revoked, access: 86_000, refresh: 10)) == "revoked")
-        let advertiser = Connection(id: "conn_b", kind: .advertiser, advertiserIDs: ["1"], createdAt: now, updatedAt: now)
+        let advertiser = Connection(
+            id: "conn_b", kind: .advertiser, advertiserIDs: ["1"], createdAt: now, updatedAt: now)
         #expect(badge(advertiser) == "active")
         #expect(ConnectionBadge.of(advertiser, now: now, refreshMargin: 600).tone == .ok)
     }
@@ -389,7 +412,8 @@ extension ServerHarness {
     func connect(_ kind: ConnectionKind, user: String, endUser: String) async throws -> Connection {
         let link = try await manager.authorizationLink(for: kind, options: .init(endUserID: endUser))
         let code = try emulator.control.mintAuthorizationCode(
-            flow: kind.usesAdvertiserFlow ? .advertiser : .account, appID: TikTokEmulatorConfiguration.App.default.appID,
+            flow: kind.usesAdvertiserFlow ? .advertiser : .account,
+            appID: TikTokEmulatorConfiguration.App.default.appID,
             redirectURI: manager.configuration.redirectURIs[kind]!, user: user)
         return try await manager.completeAuthorization(
             kind: kind, callback: .init(state: link.state, outcome: .authorized(code: code, scopes: []))
@@ -399,7 +423,9 @@ extension ServerHarness {
 
 extension TestClientProtocol {
     /// A browser-like request: cookies, and a form body when `form` is given (then a POST).
-    func page(_ uri: String, cookies: [String: String] = [:], form: [String: String]? = nil) async throws -> TestResponse {
+    func page(_ uri: String, cookies: [String: String] = [:], form: [String: String]? = nil) async throws
+        -> TestResponse
+    {
         var headers = HTTPFields()
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
         var body: ByteBuffer?

@@ -5,16 +5,18 @@ import HummingbirdTesting
 import Testing
 import TikTokBusiness
 import TikTokConnections
-@testable import TikTokConnectionsServer
 import TikTokEmulator
 import TikTokTestSupport
+
+@testable import TikTokConnectionsServer
 
 /// The drop-in endpoint: TikTok's own paths with a connection-scoped proxy token as `Access-Token`.
 @Suite("Drop-in endpoint (/open_api/v1.3)")
 struct DropInRouteTests {
     /// Issues a proxy token through the API; returns its id and secret.
     static func issue(
-        _ client: some TestClientProtocol, for connectionID: String, body: String = "{}", key: String = ServerHarness.apiKey
+        _ client: some TestClientProtocol, for connectionID: String, body: String = "{}",
+        key: String = ServerHarness.apiKey
     ) async throws -> (id: String, token: String) {
         let response = try await client.api(
             "/v1/connections/\(connectionID)/proxy-tokens", method: .post, body: body, key: key)
@@ -57,11 +59,14 @@ struct DropInRouteTests {
                     client, "/oauth2/advertiser/get/?app_id=placeholder&secret=placeholder", token: token)
                 seen.append(listed)
                 #expect(listed.json["code"]?.intValue == 0, "\(listed.text)")
-                let listedIDs = listed.json["data"]?["list"]?.arrayValue?.compactMap { $0["advertiser_id"]?.stringValue }
+                let listedIDs = listed.json["data"]?["list"]?.arrayValue?.compactMap {
+                    $0["advertiser_id"]?.stringValue
+                }
                 #expect(Set(listedIDs ?? []) == Set(advertiser.advertiserIDs))
 
                 let campaigns = try await Self.call(
-                    client, "/campaign/get/?advertiser_id=\(advertiser.advertiserIDs[0])&page_size=2&page=2", token: token)
+                    client, "/campaign/get/?advertiser_id=\(advertiser.advertiserIDs[0])&page_size=2&page=2",
+                    token: token)
                 seen.append(campaigns)
                 #expect(campaigns.json["code"]?.intValue == 0)
                 #expect(campaigns.json["data"]?["page_info"]?["page"]?.intValue == 2)
@@ -79,7 +84,9 @@ struct DropInRouteTests {
                     $0["actor"]?.stringValue == "proxy_token:\(tokenID)"
                 }
                 #expect(usage?["calls"]?.intValue == 3)
-                #expect((audit["entries"]?.arrayValue ?? []).contains { $0["action"]?.stringValue == "proxy_token.created" })
+                #expect(
+                    (audit["entries"]?.arrayValue ?? []).contains { $0["action"]?.stringValue == "proxy_token.created" }
+                )
             }
         }
     }
@@ -92,7 +99,8 @@ struct DropInRouteTests {
                 func code(_ response: TestResponse) -> Int? { response.json["code"]?.intValue }
                 let missing = try await Self.call(client, business, token: nil)
                 #expect(missing.status == .ok && code(missing) == 40104)
-                #expect(missing.json["request_id"]?.stringValue?.isEmpty == false && missing.json["data"] == .object([:]))
+                #expect(
+                    missing.json["request_id"]?.stringValue?.isEmpty == false && missing.json["data"] == .object([:]))
                 #expect(code(try await Self.call(client, business, token: "tbp_not-a-token")) == 40105)
                 #expect(code(try await Self.call(client, business, token: ServerHarness.apiKey)) == 40105)
                 let realToken = try await harness.manager.accessToken(for: account.id)
@@ -150,7 +158,8 @@ struct DropInRouteTests {
                     flow: .account, appID: TikTokEmulatorConfiguration.App.default.appID,
                     redirectURI: harness.manager.configuration.redirectURIs[.tiktokAccount]!, user: "dropin-refresh")
                 let result = try await harness.manager.completeAuthorization(
-                    kind: .tiktokAccount, callback: .init(state: link.state, outcome: .authorized(code: code, scopes: [])))
+                    kind: .tiktokAccount,
+                    callback: .init(state: link.state, outcome: .authorized(code: code, scopes: [])))
                 #expect(result.connection.id == account.id)
                 #expect(try await Self.call(client, business, token: token).json["code"]?.intValue == 0)
             }
@@ -183,7 +192,9 @@ struct DropInRouteTests {
                 let (_, secret) = try await Self.issue(client, for: account.id, body: #"{"expires_in":120}"#)
                 let listed = try await client.api(base)
                 #expect(listed.json["proxy_tokens"]?.arrayValue?.count == 1)
-                #expect(!listed.text.contains(secret) && listed.json["proxy_tokens"]?.arrayValue?.first?["expires_at"] != .null)
+                #expect(
+                    !listed.text.contains(secret)
+                        && listed.json["proxy_tokens"]?.arrayValue?.first?["expires_at"] != .null)
                 // Scopes: a read key lists but cannot issue.
                 let created = try await client.api("/v1/api-keys", method: .post, body: #"{"name":"r","scope":"read"}"#)
                 let reader = try #require(created.json["key"]?.stringValue)
@@ -215,7 +226,8 @@ struct DropInRouteTests {
                 let listed = try await client.page("/admin/connections/\(account.id)", cookies: jar)
                 #expect(!listed.text.contains(token) && listed.text.contains("/business/video/*"))
                 let id = try #require(try await harness.manager.proxyTokens(connectionID: account.id).first?.id)
-                let revoked = try await client.page("/admin/proxy-tokens/\(id)/revoke", cookies: jar, form: ["csrf": csrf])
+                let revoked = try await client.page(
+                    "/admin/proxy-tokens/\(id)/revoke", cookies: jar, form: ["csrf": csrf])
                 #expect(revoked.status == .seeOther)
                 #expect(try await Self.call(client, business, token: token).json["code"]?.intValue == 40105)
                 let entries = try await harness.manager.auditEntries(connectionID: account.id)

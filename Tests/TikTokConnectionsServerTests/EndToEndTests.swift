@@ -43,19 +43,23 @@ struct EndToEndTests {
         let advertiser = try connection("advertiser")
         let advertiserID = try #require(advertiser["advertiser_ids"]?.arrayValue?.first?.stringValue)
         let info = try await api.get(
-            "/v1/proxy/\(advertiser["id"]!.stringValue!)/advertiser/info/?advertiser_ids=" + QueryEncoding.escape("[\"\(advertiserID)\"]"))
+            "/v1/proxy/\(advertiser["id"]!.stringValue!)/advertiser/info/?advertiser_ids="
+                + QueryEncoding.escape("[\"\(advertiserID)\"]"))
         #expect(info["code"]?.intValue == 0)
         let account = try connection("tiktok_account")
         let accountID = account["id"]!.stringValue!
-        let business = try await api.get("/v1/proxy/\(accountID)/business/get/?business_id=\(account["open_id"]!.stringValue!)")
+        let business = try await api.get(
+            "/v1/proxy/\(accountID)/business/get/?business_id=\(account["open_id"]!.stringValue!)")
         #expect(business["code"]?.intValue == 0)
         let tcm = try connection("tcm_account")
         let tcmID = try #require(tcm["tto_tcm_account_ids"]?.arrayValue?.first?.stringValue)
-        let tcmInfo = try await api.get("/v1/proxy/\(tcm["id"]!.stringValue!)/tto/oauth2/info/?tto_tcm_account_id=\(tcmID)")
+        let tcmInfo = try await api.get(
+            "/v1/proxy/\(tcm["id"]!.stringValue!)/tto/oauth2/info/?tto_tcm_account_id=\(tcmID)")
         #expect(tcmInfo["code"]?.intValue == 0)
         let creator = try connection("creator")
         let videos = try await api.get(
-            "/v1/proxy/\(creator["id"]!.stringValue!)/business/video/list/?business_id=\(creator["open_id"]!.stringValue!)&max_count=5")
+            "/v1/proxy/\(creator["id"]!.stringValue!)/business/video/list/?business_id=\(creator["open_id"]!.stringValue!)&max_count=5"
+        )
         #expect(videos["code"]?.intValue == 0)
         #expect(videos["data"]?["videos"]?.arrayValue?.isEmpty == false)
 
@@ -68,7 +72,8 @@ struct EndToEndTests {
             if !refreshed { try await Task.sleep(for: .milliseconds(500)) }
         }
         #expect(refreshed, "no background refresh observed")
-        let afterRefresh = try await api.get("/v1/proxy/\(accountID)/business/get/?business_id=\(account["open_id"]!.stringValue!)")
+        let afterRefresh = try await api.get(
+            "/v1/proxy/\(accountID)/business/get/?business_id=\(account["open_id"]!.stringValue!)")
         #expect(afterRefresh["code"]?.intValue == 0)
 
         // Revoke.
@@ -111,8 +116,12 @@ struct EndToEndTests {
         #expect(called.output.contains("\"display_name\""))
         let rotated = try cli.run(["keys", "rotate"])
         #expect(rotated.status == 0, "\(rotated.output)")
-        #expect(rotated.output.contains("Re-encrypted 4 connections") || rotated.output.contains("Re-encrypted 3 connections"))
-        let again = try cli.run(["call", accountID, "GET", "/business/get/", "--query", "business_id=\(account["open_id"]!.stringValue!)"])
+        #expect(
+            rotated.output.contains("Re-encrypted 4 connections")
+                || rotated.output.contains("Re-encrypted 3 connections"))
+        let again = try cli.run([
+            "call", accountID, "GET", "/business/get/", "--query", "business_id=\(account["open_id"]!.stringValue!)",
+        ])
         #expect(again.status == 0)
         let bad = try cli.run(["connections", "show", "conn_nope"])
         #expect(bad.status != 0)

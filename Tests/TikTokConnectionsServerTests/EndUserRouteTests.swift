@@ -5,8 +5,9 @@ import HummingbirdTesting
 import Testing
 import TikTokBusiness
 import TikTokConnections
-@testable import TikTokConnectionsServer
 import TikTokEmulator
+
+@testable import TikTokConnectionsServer
 
 /// End users come only from links the service issued, and each end user's grant is its own connection.
 @Suite("Service routes: end users")
@@ -14,7 +15,10 @@ struct EndUserRouteTests {
     @Test func connectRefusesAnEndUserInTheQueryString() async throws {
         try await ServerHarness.run { harness in
             try await harness.application.test(.router) { client in
-                for uri in ["/connect/advertiser?end_user_id=u9", "/connect/creator?end_user_id=", "/connect/tiktok_account?x=1&end_user_id=victim"] {
+                for uri in [
+                    "/connect/advertiser?end_user_id=u9", "/connect/creator?end_user_id=",
+                    "/connect/tiktok_account?x=1&end_user_id=victim",
+                ] {
                     let response = try await client.execute(uri: uri, method: .get)
                     #expect(response.status == .badRequest, "\(uri)")
                     #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)

@@ -5,8 +5,9 @@ import HummingbirdTesting
 import Testing
 import TikTokBusiness
 import TikTokConnections
-@testable import TikTokConnectionsServer
 import TikTokEmulator
+
+@testable import TikTokConnectionsServer
 
 /// Keeps `/openapi.json` in step with the routes: every documented operation exists, every `/v1` route is documented,
 /// and real answers match the documented status codes, required properties and types.
@@ -60,23 +61,34 @@ struct OpenAPITests {
 
     @Test func documentedOperationsAreExactlyTheV1Routes() async throws {
         try await ServerHarness.run { harness in
-            let document = try #require(try? JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8)))
+            let document = try #require(
+                try? JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8)))
             let paths = try #require(document["paths"]?.objectValue)
             var documented: Set<String> = []
             for (path, item) in paths {
-                for method in Self.methods where item[method] != nil { documented.insert("\(method.uppercased()) \(path)") }
+                for method in Self.methods where item[method] != nil {
+                    documented.insert("\(method.uppercased()) \(path)")
+                }
             }
             let routed = Set(
                 harness.server.makeRouter().routes
                     .filter { $0.path.description.hasPrefix("/v1/") }
-                    .map { "\($0.method.rawValue) \($0.path.description.replacingOccurrences(of: "**", with: "{path}"))" })
-            #expect(documented == routed, "documented only: \(documented.subtracting(routed)); routed only: \(routed.subtracting(documented))")
+                    .map {
+                        "\($0.method.rawValue) \($0.path.description.replacingOccurrences(of: "**", with: "{path}"))"
+                    })
+            #expect(
+                documented == routed,
+                "documented only: \(documented.subtracting(routed)); routed only: \(routed.subtracting(documented))")
             #expect(!documented.isEmpty)
             let operations = documented.sorted()
             // A named key of each scope, to check that each operation enforces the scope its security names.
             var keysByScope: [(APIKey.Scope, String)] = []
             for scope in APIKey.Scope.allCases {
-                keysByScope.append((scope, try await harness.manager.createAPIKey(name: "oas-\(scope)", scope: scope, actor: "test").secret))
+                keysByScope.append(
+                    (
+                        scope,
+                        try await harness.manager.createAPIKey(name: "oas-\(scope)", scope: scope, actor: "test").secret
+                    ))
             }
             let scopedKeys = keysByScope
 
@@ -109,9 +121,12 @@ struct OpenAPITests {
                         if scope.includes(needed) {
                             #expect(response.status != .forbidden, "\(operation) refuses a \(scope) key")
                         } else {
-                            #expect(response.status == .forbidden, "\(operation) with a \(scope) key → \(response.status)")
+                            #expect(
+                                response.status == .forbidden, "\(operation) with a \(scope) key → \(response.status)")
                             if method != .head {
-                                #expect(response.json["error"]?["code"]?.stringValue == "insufficient_scope", "\(operation)")
+                                #expect(
+                                    response.json["error"]?["code"]?.stringValue == "insufficient_scope", "\(operation)"
+                                )
                             }
                         }
                     }
@@ -122,32 +137,62 @@ struct OpenAPITests {
 
     @Test func realAnswersMatchTheDocumentedSchemas() async throws {
         try await ServerHarness.run { harness in
-            let document = try #require(try? JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8)))
+            let document = try #require(
+                try? JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8)))
             try await harness.application.test(.router) { client in
                 var ids: [String] = []
-                for kind in ConnectionKind.allCases { ids.append(try await harness.connect(kind, user: "oas-\(kind)").id) }
+                for kind in ConnectionKind.allCases {
+                    ids.append(try await harness.connect(kind, user: "oas-\(kind)").id)
+                }
                 let account = ids[1]
                 let reader = try await harness.manager.createAPIKey(name: "oas-reader", scope: .read, actor: "test")
-                let revocable = try await harness.manager.createAPIKey(name: "oas-revocable", scope: .tokens, actor: "test")
+                let revocable = try await harness.manager.createAPIKey(
+                    name: "oas-revocable", scope: .tokens, actor: "test")
                 let issuer = try await harness.manager.createAPIKey(name: "oas-issuer", scope: .tokens, actor: "test")
                 let proxyToken = try await harness.manager.createProxyToken(
-                    connectionID: ids[0], expiresIn: 3600, allowedPaths: ["/advertiser/info/"], actor: "test").token
+                    connectionID: ids[0], expiresIn: 3600, allowedPaths: ["/advertiser/info/"], actor: "test"
+                ).token
                 let checks: [(String, HTTPRequest.Method, String?, String?, String)] = [
-                    ("/v1/connect-links", .post, #"{"kind":"creator","end_user_id":"u1","force_consent":true,"expires_in":600}"#, ServerHarness.apiKey, "/v1/connect-links"),
-                    ("/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"\#(ids[0])"}"#, ServerHarness.apiKey, "/v1/connect-links"),
+                    (
+                        "/v1/connect-links", .post,
+                        #"{"kind":"creator","end_user_id":"u1","force_consent":true,"expires_in":600}"#,
+                        ServerHarness.apiKey, "/v1/connect-links"
+                    ),
+                    (
+                        "/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"\#(ids[0])"}"#,
+                        ServerHarness.apiKey, "/v1/connect-links"
+                    ),
                     ("/v1/connect-links", .post, #"{"kind":"robot"}"#, ServerHarness.apiKey, "/v1/connect-links"),
-                    ("/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"conn_none"}"#, ServerHarness.apiKey, "/v1/connect-links"),
+                    (
+                        "/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"conn_none"}"#,
+                        ServerHarness.apiKey, "/v1/connect-links"
+                    ),
                     ("/v1/connections", .get, nil, ServerHarness.apiKey, "/v1/connections"),
                     ("/v1/connections?limit=2", .get, nil, ServerHarness.apiKey, "/v1/connections"),
-                    ("/v1/connections?status=revoked&kind=creator&end_user_id=x", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    (
+                        "/v1/connections?status=revoked&kind=creator&end_user_id=x", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections"
+                    ),
                     ("/v1/connections?limit=0", .get, nil, ServerHarness.apiKey, "/v1/connections"),
                     ("/v1/connections", .get, nil, nil, "/v1/connections"),
-                    ("/v1/connections?q=CONN_&needs_attention=false", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    (
+                        "/v1/connections?q=CONN_&needs_attention=false", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections"
+                    ),
                     ("/v1/connections?health=degraded", .get, nil, ServerHarness.apiKey, "/v1/connections"),
                     ("/v1/connections?health=ok", .get, nil, ServerHarness.apiKey, "/v1/connections"),
-                    ("/v1/connections?refresh_token_expires_before=2099-01-01T00:00:00Z", .get, nil, ServerHarness.apiKey, "/v1/connections"),
-                    ("/v1/connections?refresh_token_expires_before=4070908800", .get, nil, ServerHarness.apiKey, "/v1/connections"),
-                    ("/v1/connections?refresh_token_expires_before=soon", .get, nil, ServerHarness.apiKey, "/v1/connections"),
+                    (
+                        "/v1/connections?refresh_token_expires_before=2099-01-01T00:00:00Z", .get, nil,
+                        ServerHarness.apiKey, "/v1/connections"
+                    ),
+                    (
+                        "/v1/connections?refresh_token_expires_before=4070908800", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections"
+                    ),
+                    (
+                        "/v1/connections?refresh_token_expires_before=soon", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections"
+                    ),
                     ("/v1/connections?needs_attention=true", .get, nil, ServerHarness.apiKey, "/v1/connections"),
                     ("/v1/connections?needs_attention=maybe", .get, nil, ServerHarness.apiKey, "/v1/connections"),
                     ("/v1/connections", .get, nil, reader.secret, "/v1/connections"),
@@ -155,16 +200,37 @@ struct OpenAPITests {
                     ("/v1/connections/\(ids[2])", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
                     ("/v1/connections/\(account)", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
                     ("/v1/connections/conn_none", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
-                    ("/v1/connections/\(account)/access-token", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/access-token"),
-                    ("/v1/connections/\(ids[0])/access-token", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/access-token"),
-                    ("/v1/connections/\(account)/refresh", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/refresh"),
-                    ("/v1/connections/\(ids[0])/refresh", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/refresh"),
+                    (
+                        "/v1/connections/\(account)/access-token", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/access-token"
+                    ),
+                    (
+                        "/v1/connections/\(ids[0])/access-token", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/access-token"
+                    ),
+                    (
+                        "/v1/connections/\(account)/refresh", .post, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/refresh"
+                    ),
+                    (
+                        "/v1/connections/\(ids[0])/refresh", .post, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/refresh"
+                    ),
                     ("/v1/connections/\(ids[3])", .delete, nil, ServerHarness.apiKey, "/v1/connections/{id}"),
-                    ("/v1/connections/\(ids[3])/access-token", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/access-token"),
+                    (
+                        "/v1/connections/\(ids[3])/access-token", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/access-token"
+                    ),
                     ("/v1/events", .get, nil, ServerHarness.apiKey, "/v1/events"),
-                    ("/v1/events?after=2&limit=2&connection_id=\(account)", .get, nil, ServerHarness.apiKey, "/v1/events"),
+                    (
+                        "/v1/events?after=2&limit=2&connection_id=\(account)", .get, nil, ServerHarness.apiKey,
+                        "/v1/events"
+                    ),
                     ("/v1/events?after=x", .get, nil, ServerHarness.apiKey, "/v1/events"),
-                    ("/v1/connections/\(account)/access-token", .get, nil, reader.secret, "/v1/connections/{id}/access-token"),
+                    (
+                        "/v1/connections/\(account)/access-token", .get, nil, reader.secret,
+                        "/v1/connections/{id}/access-token"
+                    ),
                     ("/v1/connections/\(account)/refresh", .post, nil, reader.secret, "/v1/connections/{id}/refresh"),
                     ("/v1/overview", .get, nil, ServerHarness.apiKey, "/v1/overview"),
                     ("/v1/overview", .get, nil, reader.secret, "/v1/overview"),
@@ -174,8 +240,14 @@ struct OpenAPITests {
                     ("/v1/audit?before=0", .get, nil, ServerHarness.apiKey, "/v1/audit"),
                     ("/v1/api-keys", .get, nil, ServerHarness.apiKey, "/v1/api-keys"),
                     ("/v1/api-keys", .get, nil, reader.secret, "/v1/api-keys"),
-                    ("/v1/api-keys", .post, #"{"name":"oas-created","scope":"tokens"}"#, ServerHarness.apiKey, "/v1/api-keys"),
-                    ("/v1/api-keys", .post, #"{"name":"oas-bad","scope":"root"}"#, ServerHarness.apiKey, "/v1/api-keys"),
+                    (
+                        "/v1/api-keys", .post, #"{"name":"oas-created","scope":"tokens"}"#, ServerHarness.apiKey,
+                        "/v1/api-keys"
+                    ),
+                    (
+                        "/v1/api-keys", .post, #"{"name":"oas-bad","scope":"root"}"#, ServerHarness.apiKey,
+                        "/v1/api-keys"
+                    ),
                     ("/v1/api-keys", .post, #"{"scope":"read"}"#, ServerHarness.apiKey, "/v1/api-keys"),
                     ("/v1/api-keys", .post, #"{"name":"oas-denied","scope":"read"}"#, reader.secret, "/v1/api-keys"),
                     ("/v1/api-keys/\(revocable.key.id)", .delete, nil, ServerHarness.apiKey, "/v1/api-keys/{keyID}"),
@@ -185,24 +257,70 @@ struct OpenAPITests {
                     ("/v1/connections", .get, nil, revocable.secret, "/v1/connections"),
                     ("/v1/proxy/\(ids[0])/campaign/get/", .get, nil, reader.secret, "/v1/proxy/{id}/{path}"),
                     ("/v1/proxy/conn_none/campaign/get/", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
-                    ("/v1/proxy/\(ids[0])/campaign/get/?advertiser_id=1", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
+                    (
+                        "/v1/proxy/\(ids[0])/campaign/get/?advertiser_id=1", .get, nil, ServerHarness.apiKey,
+                        "/v1/proxy/{id}/{path}"
+                    ),
                     ("/v1/proxy/\(ids[0])/no/such/path/", .get, nil, ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
                     ("/v1/proxy/\(ids[0])/a%3Ab/", .post, "{}", ServerHarness.apiKey, "/v1/proxy/{id}/{path}"),
-                    ("/v1/connections/\(ids[0])/proxy-tokens", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":600,"allowed_paths":["/advertiser/info/","/report/*"]}"#, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":null,"allowed_paths":null}"#, issuer.secret, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":10}"#, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"allowed_paths":["/Report/.."]}"#, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{}"#, reader.secret, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/conn_none/proxy-tokens", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/\(ids[3])/proxy-tokens", .post, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/\(ids[0])/proxy-tokens", .get, nil, reader.secret, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/\(account)/proxy-tokens", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
-                    ("/v1/connections/conn_none/proxy-tokens", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    (
+                        "/v1/connections/\(ids[0])/proxy-tokens", .post, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .post,
+                        #"{"expires_in":600,"allowed_paths":["/advertiser/info/","/report/*"]}"#, ServerHarness.apiKey,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":null,"allowed_paths":null}"#,
+                        issuer.secret, "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":10}"#, ServerHarness.apiKey,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .post, #"{"allowed_paths":["/Report/.."]}"#,
+                        ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .post, #"{}"#, reader.secret,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/conn_none/proxy-tokens", .post, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/\(ids[3])/proxy-tokens", .post, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/\(ids[0])/proxy-tokens", .get, nil, reader.secret,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
+                    (
+                        "/v1/connections/conn_none/proxy-tokens", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
                     ("/v1/proxy-tokens/\(proxyToken.id)", .delete, nil, reader.secret, "/v1/proxy-tokens/{tokenID}"),
-                    ("/v1/proxy-tokens/\(proxyToken.id)", .delete, nil, ServerHarness.apiKey, "/v1/proxy-tokens/{tokenID}"),
-                    ("/v1/proxy-tokens/\(proxyToken.id)", .delete, nil, ServerHarness.apiKey, "/v1/proxy-tokens/{tokenID}"),
-                    ("/v1/connections/\(ids[0])/proxy-tokens", .get, nil, ServerHarness.apiKey, "/v1/connections/{id}/proxy-tokens"),
+                    (
+                        "/v1/proxy-tokens/\(proxyToken.id)", .delete, nil, ServerHarness.apiKey,
+                        "/v1/proxy-tokens/{tokenID}"
+                    ),
+                    (
+                        "/v1/proxy-tokens/\(proxyToken.id)", .delete, nil, ServerHarness.apiKey,
+                        "/v1/proxy-tokens/{tokenID}"
+                    ),
+                    (
+                        "/v1/connections/\(ids[0])/proxy-tokens", .get, nil, ServerHarness.apiKey,
+                        "/v1/connections/{id}/proxy-tokens"
+                    ),
                     ("/v1/proxy-tokens/ptk_none", .delete, nil, ServerHarness.apiKey, "/v1/proxy-tokens/{tokenID}"),
                     ("/v1/proxy-tokens/none", .delete, nil, ServerHarness.apiKey, "/v1/proxy-tokens/{tokenID}"),
                 ]
@@ -211,8 +329,10 @@ struct OpenAPITests {
                     let label = "\(method) \(uri) → \(response.status.code)"
                     let responses = document["paths"]?[template]?[method.rawValue.lowercased()]?["responses"]
                     let documented = try #require(
-                        responses?[String(response.status.code)].flatMap { Self.follow($0, in: document) }, "undocumented status: \(label)")
-                    let schema = try #require(documented["content"]?["application/json"]?["schema"], "no schema: \(label)")
+                        responses?[String(response.status.code)].flatMap { Self.follow($0, in: document) },
+                        "undocumented status: \(label)")
+                    let schema = try #require(
+                        documented["content"]?["application/json"]?["schema"], "no schema: \(label)")
                     let problems = Self.validate(response.json, against: schema, in: document, at: "$")
                     #expect(problems.isEmpty, "\(label): \(problems)")
                 }
@@ -230,10 +350,22 @@ struct OpenAPITests {
                     ("/v1/api-keys/none", .delete, nil, ServerHarness.apiKey, .badRequest),
                     ("/v1/connections", .get, nil, revocable.secret, .unauthorized),
                     ("/v1/overview", .get, nil, reader.secret, .ok),
-                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":10}"#, ServerHarness.apiKey, .badRequest),
-                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":31622401}"#, ServerHarness.apiKey, .badRequest),
-                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"allowed_paths":[]}"#, ServerHarness.apiKey, .badRequest),
-                    ("/v1/connections/\(account)/proxy-tokens", .post, #"{"allowed_paths":["/report/*"]}"#, reader.secret, .forbidden),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":10}"#, ServerHarness.apiKey,
+                        .badRequest
+                    ),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .post, #"{"expires_in":31622401}"#,
+                        ServerHarness.apiKey, .badRequest
+                    ),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .post, #"{"allowed_paths":[]}"#,
+                        ServerHarness.apiKey, .badRequest
+                    ),
+                    (
+                        "/v1/connections/\(account)/proxy-tokens", .post, #"{"allowed_paths":["/report/*"]}"#,
+                        reader.secret, .forbidden
+                    ),
                     ("/v1/connections/conn_none/proxy-tokens", .post, nil, ServerHarness.apiKey, .notFound),
                     ("/v1/connections/\(ids[3])/proxy-tokens", .post, nil, ServerHarness.apiKey, .conflict),
                     ("/v1/connections/\(account)/proxy-tokens", .get, nil, reader.secret, .ok),
@@ -246,11 +378,13 @@ struct OpenAPITests {
                     let response = try await client.api(uri, method: method, body: body, key: key)
                     #expect(response.status == status, "\(method) \(uri) → \(response.status)")
                     if status == .forbidden {
-                        #expect(response.json["error"]?["code"]?.stringValue == "insufficient_scope", "\(method) \(uri)")
+                        #expect(
+                            response.json["error"]?["code"]?.stringValue == "insufficient_scope", "\(method) \(uri)")
                     }
                 }
                 let created = try await client.api(
-                    "/v1/api-keys", method: .post, body: #"{"name":"oas-once","scope":"read"}"#, key: ServerHarness.apiKey)
+                    "/v1/api-keys", method: .post, body: #"{"name":"oas-once","scope":"read"}"#,
+                    key: ServerHarness.apiKey)
                 #expect(created.status == .created)
                 let secret = try #require(created.json["key"]?.stringValue)
                 #expect(secret.hasPrefix("tbk_") && secret.count == 47)
@@ -258,7 +392,9 @@ struct OpenAPITests {
                 let listed = try await client.api("/v1/api-keys").json["api_keys"]?.arrayValue ?? []
                 #expect(listed.contains { $0["id"] == created.json["id"] })
                 #expect(!listed.contains { $0["key"] != nil })
-                let found = try await client.api("/v1/connections?q=\(ids[3].uppercased())").json["connections"]?.arrayValue ?? []
+                let found =
+                    try await client.api("/v1/connections?q=\(ids[3].uppercased())").json["connections"]?.arrayValue
+                    ?? []
                 #expect(found.map { $0["id"]?.stringValue } == [ids[3]])
                 #expect(try await client.api("/v1/audit").json["proxy_usage"]?.arrayValue != nil)
                 #expect(try await client.api("/v1/audit?before=1000000").json["proxy_usage"] == nil)
@@ -272,10 +408,14 @@ struct OpenAPITests {
                 #expect(proxySecret.hasPrefix("tbp_") && proxySecret.count == 47)
                 #expect(issued.json["id"]?.stringValue?.hasPrefix("ptk_") == true)
                 #expect(issued.json["connection_id"]?.stringValue == account)
-                let proxyTokens = try await client.api("/v1/connections/\(account)/proxy-tokens").json["proxy_tokens"]?.arrayValue ?? []
+                let proxyTokens =
+                    try await client.api("/v1/connections/\(account)/proxy-tokens").json["proxy_tokens"]?.arrayValue
+                    ?? []
                 #expect(proxyTokens.contains { $0["id"] == issued.json["id"] })
                 #expect(!proxyTokens.contains { $0["token"] != nil })
-                let revokedList = try await client.api("/v1/connections/\(ids[0])/proxy-tokens").json["proxy_tokens"]?.arrayValue ?? []
+                let revokedList =
+                    try await client.api("/v1/connections/\(ids[0])/proxy-tokens").json["proxy_tokens"]?.arrayValue
+                    ?? []
                 #expect(revokedList.first { $0["id"]?.stringValue == proxyToken.id }?["revoked_at"]?.stringValue != nil)
             }
         }
@@ -308,9 +448,12 @@ struct OpenAPITests {
         }
     }
 
-    // MARK: - A small JSON Schema checker: $ref, oneOf, anyOf, type (with null), required, properties, items, enum, const.
+    // MARK: - A small JSON Schema checker: $ref, oneOf, anyOf, type (with null), required, properties, items, enum,
+    // const.
 
-    static func validate(_ value: JSONValue, against schema: JSONValue, in document: JSONValue, at path: String) -> [String] {
+    static func validate(_ value: JSONValue, against schema: JSONValue, in document: JSONValue, at path: String)
+        -> [String]
+    {
         guard let schema = follow(schema, in: document) else { return ["\(path): unresolvable schema"] }
         if let options = schema["oneOf"]?.arrayValue {
             let matching = options.filter { validate(value, against: $0, in: document, at: path).isEmpty }

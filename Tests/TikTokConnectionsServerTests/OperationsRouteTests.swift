@@ -5,9 +5,10 @@ import HummingbirdTesting
 import Testing
 import TikTokBusiness
 import TikTokConnections
-@testable import TikTokConnectionsServer
 import TikTokEmulator
 import TikTokTestSupport
+
+@testable import TikTokConnectionsServer
 
 /// Running many connections through the API: names and search, health and the attention filters, the audit trail,
 /// proxy use and scoped API keys.
@@ -38,7 +39,10 @@ struct OperationsRouteTests {
                 let foundIDs = found.compactMap { $0["id"]?.stringValue }
                 #expect(foundIDs.contains(account.id))
                 let byAdvertiser = try await client.api("/v1/connections?q=\(advertiser.advertiserIDs[0])").json
-                #expect((byAdvertiser["connections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue } == [advertiser.id])
+                #expect(
+                    (byAdvertiser["connections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue } == [
+                        advertiser.id
+                    ])
                 // As a GET form sends it: spaces as `+`, a literal `+` as %2B.
                 let spaced = user.displayName.replacingOccurrences(of: " ", with: "+")
                 let byForm = try await client.api("/v1/connections?q=\(spaced)").json["connections"]?.arrayValue ?? []
@@ -64,16 +68,20 @@ struct OperationsRouteTests {
             #expect(failing.status == .active && harness.manager.health(of: failing) == .ok)
 
             try await harness.application.test(.router) { client in
-                #expect(try await client.api("/v1/connections?health=degraded").json["connections"]?.arrayValue?.isEmpty == true)
+                #expect(
+                    try await client.api("/v1/connections?health=degraded").json["connections"]?.arrayValue?.isEmpty
+                        == true)
                 try await Task.sleep(for: .milliseconds(600))
                 // A second failure keeps the streak's start.
                 await #expect(throws: ConnectionError.self) { try await harness.manager.refresh(id: account.id) }
                 #expect(try await harness.manager.connection(id: account.id).failingSince == since)
                 let degraded = try await client.api("/v1/connections?health=degraded").json
-                #expect((degraded["connections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue } == [account.id])
+                #expect(
+                    (degraded["connections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue } == [account.id])
                 #expect(degraded["connections"]?.arrayValue?.first?["health"]?.stringValue == "degraded")
                 let attention = try await client.api("/v1/connections?needs_attention=true").json
-                #expect((attention["connections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue } == [account.id])
+                #expect(
+                    (attention["connections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue } == [account.id])
                 let overview = try await client.api("/v1/overview").json
                 #expect(overview["degraded"]?.intValue == 1 && overview["total"]?.intValue == 2)
                 let metrics = try await client.api("/metrics").text
@@ -85,10 +93,15 @@ struct OperationsRouteTests {
                 let events = try await harness.manager.events(connectionID: account.id, limit: 100)
                 let event = try #require(events.last { $0.type == .connectionRecovered })
                 #expect(event.data["failing_since"] == since.formatted(.iso8601))
-                #expect(try await client.api("/v1/connections?health=degraded").json["connections"]?.arrayValue?.isEmpty == true)
+                #expect(
+                    try await client.api("/v1/connections?health=degraded").json["connections"]?.arrayValue?.isEmpty
+                        == true)
                 // A connection that never failed records no recovery.
                 _ = try await harness.manager.refresh(id: healthy.id)
-                #expect(try await harness.manager.events(connectionID: healthy.id).allSatisfy { $0.type != .connectionRecovered })
+                #expect(
+                    try await harness.manager.events(connectionID: healthy.id).allSatisfy {
+                        $0.type != .connectionRecovered
+                    })
             }
         }
     }
@@ -143,7 +156,9 @@ struct OperationsRouteTests {
                     ("/v1/connections/\(account.id)", .delete), ("/v1/connections/\(account.id)/refresh", .post),
                     ("/v1/connect-links", .post), ("/v1/api-keys", .get), ("/v1/api-keys", .post),
                 ] {
-                    #expect(try await client.api(uri, method: method, body: "{}", key: reader.key).status == .forbidden, "\(uri)")
+                    #expect(
+                        try await client.api(uri, method: method, body: "{}", key: reader.key).status == .forbidden,
+                        "\(uri)")
                 }
                 // tokens: the token and the proxy, but no revocation.
                 var headers = HTTPFields()
@@ -157,7 +172,9 @@ struct OperationsRouteTests {
                         "/v1/proxy/\(account.id)/business/get/?business_id=\(account.openID!)", key: proxy.key)
                     #expect(proxied.status == .ok)
                 }
-                #expect(try await client.api("/v1/connections/\(account.id)", method: .delete, key: proxy.key).status == .forbidden)
+                #expect(
+                    try await client.api("/v1/connections/\(account.id)", method: .delete, key: proxy.key).status
+                        == .forbidden)
                 // admin: everything.
                 #expect(try await client.api("/v1/api-keys", key: admin.key).status == .ok)
 
@@ -170,7 +187,8 @@ struct OperationsRouteTests {
                 #expect(read["connection_id"]?.stringValue == account.id)
                 let usage = audit["proxy_usage"]?.arrayValue ?? []
                 #expect(usage.count == 1)
-                #expect(usage.first?["calls"]?.intValue == 3 && usage.first?["actor"]?.stringValue == "api_key:\(proxy.id)")
+                #expect(
+                    usage.first?["calls"]?.intValue == 3 && usage.first?["actor"]?.stringValue == "api_key:\(proxy.id)")
                 let tokenValue = token.json["access_token"]?.stringValue ?? "?"
                 #expect(!String(decoding: try JSONEncoder().encode(audit), as: UTF8.self).contains(tokenValue))
 

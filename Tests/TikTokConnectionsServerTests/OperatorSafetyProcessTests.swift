@@ -19,7 +19,8 @@ struct OperatorSafetyProcessTests {
 
         init() throws {
             binary = try ProcessHarness.binary()
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-\(UUID().uuidString)").path
+            directory =
+                FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             port = try ProcessHarness.freePort()
             sandboxPort = try ProcessHarness.freePort()
@@ -116,7 +117,9 @@ struct OperatorSafetyProcessTests {
         for round in 3...7 {
             serve = try sandbox.start("serve-\(round).log")
             try await browser.waitUntilUp(sandbox.url + "/healthz")
-            if round.isMultiple(of: 2) { _ = try await browser.get("http://127.0.0.1:\(sandbox.sandboxPort)/_emulator/clock") }
+            if round.isMultiple(of: 2) {
+                _ = try await browser.get("http://127.0.0.1:\(sandbox.sandboxPort)/_emulator/clock")
+            }
             let status = try await sandbox.stop(serve)
             #expect(status == 0, "round \(round): \(sandbox.log("serve-\(round).log"))")
         }
@@ -141,7 +144,9 @@ struct OperatorSafetyProcessTests {
             #expect(chain.body.contains("Connected"))
         }
         let api = APIClient(base: live.serveURL, key: live.apiKey, browser: browser)
-        let ids = (try await api.get("/v1/connections")["connections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+        let ids = (try await api.get("/v1/connections")["connections"]?.arrayValue ?? []).compactMap {
+            $0["id"]?.stringValue
+        }
         #expect(ids.count == 4)
 
         // Two rotations while serve keeps refreshing the 12 s tokens (refresh tokens rotate on every refresh).
@@ -158,7 +163,10 @@ struct OperatorSafetyProcessTests {
             let report = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
             let current = try #require(report["current_key_id"]?.stringValue)
             keyIDs.append(current)
-            #expect(report["retired_key_ids"]?.arrayValue?.compactMap(\.stringValue) == [String(before.prefix { $0 != ":" })])
+            #expect(
+                report["retired_key_ids"]?.arrayValue?.compactMap(\.stringValue) == [
+                    String(before.prefix { $0 != ":" })
+                ])
             #expect(report["kept_keys"]?.arrayValue?.isEmpty == true, "\(rotated.output)")
             let after = try String(contentsOfFile: live.directory + "/keys", encoding: .utf8)
             #expect(after.hasPrefix(current + ":") && !after.contains(","), "one key left in the file")

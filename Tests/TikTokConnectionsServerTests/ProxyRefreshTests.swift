@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import HTTPTypes
 import HummingbirdTesting
+import Synchronization
 import Testing
 import TikTokBusiness
 import TikTokConnections
@@ -94,7 +94,9 @@ struct ProxyQueryTests {
                 ] {
                     let answer = try await client.api("/v1/proxy/\(connection.id)/advertiser/info/?\(query)")
                     #expect(answer.json["code"]?.intValue == 0, "\(query): \(answer.text)")
-                    #expect(seen.last?.hasSuffix("/advertiser/info/?" + query) == true, "\(query) became \(seen.last ?? "-")")
+                    #expect(
+                        seen.last?.hasSuffix("/advertiser/info/?" + query) == true,
+                        "\(query) became \(seen.last ?? "-")")
                 }
             }
         }

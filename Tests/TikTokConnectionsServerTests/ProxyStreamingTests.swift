@@ -16,7 +16,8 @@ struct ProxyStreamingTests {
             let advertiserID = try #require(connection.advertiserIDs.first)
             let query = [
                 "advertiser_id=\(advertiserID)", "report_type=BASIC", "data_level=AUCTION_AD",
-                #"dimensions=["ad_id","stat_time_day"]"#, #"metrics=["spend","impressions","clicks","ctr","cpc","cpm"]"#,
+                #"dimensions=["ad_id","stat_time_day"]"#,
+                #"metrics=["spend","impressions","clicks","ctr","cpc","cpm"]"#,
                 "start_date=2026-11-01", "end_date=2026-11-30", "page=1", "page_size=1000",
             ].joined(separator: "&")
             let token = try await harness.manager.accessToken(for: connection.id)

@@ -63,7 +63,9 @@ struct PublicRouteSafetyTests {
                 // The sweep was not held up by the flood: every due token refreshed, in a few seconds.
                 #expect(report.refreshed == accounts, "\(report)")
                 #expect(sweepTook < .seconds(20), "the sweep took \(sweepTook)")
-                print("100,000 /connect from one client: \(found) stored, \(limited) refused in \(elapsed); sweep of \(report.refreshed) in \(sweepTook)")
+                print(
+                    "100,000 /connect from one client: \(found) stored, \(limited) refused in \(elapsed); sweep of \(report.refreshed) in \(sweepTook)"
+                )
             }
         }
     }
@@ -84,11 +86,21 @@ struct PublicRouteSafetyTests {
                 #expect(refused.headers[.contentType]?.hasPrefix("text/html") == true)
                 #expect(String(buffer: refused.body).contains("Too many requests"))
                 // Other route groups have their own buckets.
-                #expect(try await client.execute(uri: "/oauth/callback/advertiser?state=x&auth_code=y", method: .get).status == .badRequest)
-                #expect(try await client.execute(uri: "/oauth/callback/advertiser?state=x&auth_code=y", method: .get).status == .tooManyRequests)
+                #expect(
+                    try await client.execute(uri: "/oauth/callback/advertiser?state=x&auth_code=y", method: .get).status
+                        == .badRequest)
+                #expect(
+                    try await client.execute(uri: "/oauth/callback/advertiser?state=x&auth_code=y", method: .get).status
+                        == .tooManyRequests)
                 let form = HTTPFields([.init(name: .contentType, value: "application/x-www-form-urlencoded")])
-                #expect(try await client.execute(uri: "/admin/sign-in", method: .post, headers: form, body: ByteBuffer(string: "api_key=x")).status != .tooManyRequests)
-                #expect(try await client.execute(uri: "/admin/sign-in", method: .post, headers: form, body: ByteBuffer(string: "api_key=x")).status == .tooManyRequests)
+                #expect(
+                    try await client.execute(
+                        uri: "/admin/sign-in", method: .post, headers: form, body: ByteBuffer(string: "api_key=x")
+                    ).status != .tooManyRequests)
+                #expect(
+                    try await client.execute(
+                        uri: "/admin/sign-in", method: .post, headers: form, body: ByteBuffer(string: "api_key=x")
+                    ).status == .tooManyRequests)
                 // The API is not limited this way (it needs the key).
                 for _ in 0..<5 { #expect(try await client.api("/v1/connections").status == .ok) }
                 let metrics = try await client.api("/metrics")
@@ -106,8 +118,10 @@ struct PublicRouteSafetyTests {
                     uri: "/connect/advertiser?redirect_after=\(longRedirect)", method: .get)
                 #expect(refused.status == .badRequest)
                 #expect(refused.json["error"]?["code"]?.stringValue == "value_too_long")
-                #expect(try await client.execute(
-                    uri: "/connect/advertiser?redirect_after=https://app.example/ok", method: .get).status == .found)
+                #expect(
+                    try await client.execute(
+                        uri: "/connect/advertiser?redirect_after=https://app.example/ok", method: .get
+                    ).status == .found)
 
                 // The API takes 256 characters of any script...
                 let longUser = String(repeating: "ü", count: 257)
@@ -116,16 +130,20 @@ struct PublicRouteSafetyTests {
                 #expect(link.status == .badRequest)
                 #expect(link.json["error"]?["message"]?.stringValue?.contains("end_user_id") == true)
                 let okUser = String(repeating: "😀", count: 256)
-                #expect(try await client.api(
-                    "/v1/connect-links", method: .post, body: #"{"kind":"advertiser","end_user_id":"\#(okUser)"}"#
-                ).status == .created)
+                #expect(
+                    try await client.api(
+                        "/v1/connect-links", method: .post, body: #"{"kind":"advertiser","end_user_id":"\#(okUser)"}"#
+                    ).status == .created)
                 // ...and the vault, whatever calls it (the CLI, a Swift server), no more than 1 KiB.
                 await #expect(throws: ConnectionError.self) {
                     try await harness.manager.authorizationLink(
-                        for: .advertiser, options: .init(endUserID: String(repeating: "u", count: InputLimits.endUserID + 1)))
+                        for: .advertiser,
+                        options: .init(endUserID: String(repeating: "u", count: InputLimits.endUserID + 1)))
                 }
 
-                let longCallback = "/oauth/callback/advertiser?state=s&auth_code=" + String(repeating: "c", count: InputLimits.callbackQuery)
+                let longCallback =
+                    "/oauth/callback/advertiser?state=s&auth_code="
+                    + String(repeating: "c", count: InputLimits.callbackQuery)
                 let callback = try await client.execute(uri: longCallback, method: .get)
                 #expect(callback.status == .badRequest)
                 #expect(String(buffer: callback.body).contains("Not a valid authorization"))

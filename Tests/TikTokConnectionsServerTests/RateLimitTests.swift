@@ -40,7 +40,8 @@ struct RateLimitTests {
         #expect(ClientAddress.key(peer: peer, forwardedFor: "1.2.3.4", trustedProxyHops: 0) == "10.0.0.7")
         // One trusted proxy: the address it appended (the rightmost); what the client wrote further left is not used.
         #expect(ClientAddress.key(peer: peer, forwardedFor: "6.6.6.6, 1.2.3.4", trustedProxyHops: 1) == "1.2.3.4")
-        #expect(ClientAddress.key(peer: peer, forwardedFor: "6.6.6.6, 1.2.3.4, 10.0.0.2", trustedProxyHops: 2) == "1.2.3.4")
+        #expect(
+            ClientAddress.key(peer: peer, forwardedFor: "6.6.6.6, 1.2.3.4, 10.0.0.2", trustedProxyHops: 2) == "1.2.3.4")
         // Fewer entries than trusted hops, or garbage: the peer.
         #expect(ClientAddress.key(peer: peer, forwardedFor: "1.2.3.4", trustedProxyHops: 2) == "10.0.0.7")
         #expect(ClientAddress.key(peer: peer, forwardedFor: "not an address", trustedProxyHops: 1) == "10.0.0.7")

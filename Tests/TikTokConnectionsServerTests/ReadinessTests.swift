@@ -4,10 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TikTokBusiness
-import TikTokTestSupport
 import TikTokConnections
-@testable import TikTokConnectionsServer
 import TikTokEmulator
+import TikTokTestSupport
+
+@testable import TikTokConnectionsServer
 
 /// `/readyz` answers 503 while TikTok rejects the instance's app credentials.
 @Suite("Service routes: readiness and configuration faults")
@@ -19,7 +20,9 @@ struct ReadinessTests {
                 #expect(try await client.api("/readyz", key: nil).status == .ok)
 
                 harness.transport.set(OverridingTransport.wrongSecret(TikTokEmulatorConfiguration.App.default.secret))
-                await #expect(throws: ConnectionError.self) { try await harness.manager.checkLiveness(id: advertiser.id) }
+                await #expect(throws: ConnectionError.self) {
+                    try await harness.manager.checkLiveness(id: advertiser.id)
+                }
                 let fault = try #require(harness.manager.configurationFault)
                 let ready = try await client.api("/readyz", key: nil)
                 #expect(ready.status == .serviceUnavailable)

@@ -4,10 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TikTokBusiness
-import TikTokTestSupport
 import TikTokConnections
-@testable import TikTokConnectionsServer
 import TikTokEmulator
+import TikTokTestSupport
+
+@testable import TikTokConnectionsServer
 
 /// `DELETE /v1/connections/{id}` when TikTok does not confirm the revocation: 502 with TikTok's answer, nothing erased.
 @Suite("Service routes: revocation TikTok did not confirm")
@@ -16,7 +17,8 @@ struct RevokeRouteTests {
 
     /// Checks `response` against the OpenAPI document's schema for `DELETE /v1/connections/{id}`.
     static func documentedDelete(_ response: TestResponse) -> [String] {
-        let documented = document["paths"]?["/v1/connections/{id}"]?["delete"]?["responses"]?[String(response.status.code)]
+        let documented = document["paths"]?["/v1/connections/{id}"]?["delete"]?["responses"]?[
+            String(response.status.code)]
         guard let documented = documented.flatMap({ OpenAPITests.follow($0, in: document) }),
             let schema = documented["content"]?["application/json"]?["schema"]
         else { return ["undocumented status \(response.status.code)"] }
@@ -30,9 +32,18 @@ struct RevokeRouteTests {
                 let token = try await harness.manager.accessToken(for: advertiser.id)
                 let answers: [(TikTokHTTPResponse, Int?, String?)] = [
                     (OverridingTransport.html(status: 403), nil, nil),
-                    (OverridingTransport.envelope(code: 40001, message: "No permission", requestID: "req-1"), 40001, "req-1"),
-                    (OverridingTransport.envelope(code: 40002, message: "Bad parameter", requestID: "req-2"), 40002, "req-2"),
-                    (OverridingTransport.envelope(code: 47777, message: "New code", requestID: "req-3"), 47777, "req-3"),
+                    (
+                        OverridingTransport.envelope(code: 40001, message: "No permission", requestID: "req-1"), 40001,
+                        "req-1"
+                    ),
+                    (
+                        OverridingTransport.envelope(code: 40002, message: "Bad parameter", requestID: "req-2"), 40002,
+                        "req-2"
+                    ),
+                    (
+                        OverridingTransport.envelope(code: 47777, message: "New code", requestID: "req-3"), 47777,
+                        "req-3"
+                    ),
                 ]
                 for (answer, code, requestID) in answers {
                     harness.transport.set(OverridingTransport.answer("/oauth2/revoke_token/", with: answer))

@@ -5,9 +5,10 @@ import HummingbirdTesting
 import Testing
 import TikTokBusiness
 import TikTokConnections
-@testable import TikTokConnectionsServer
 import TikTokEmulator
 import TikTokTestSupport
+
+@testable import TikTokConnectionsServer
 
 @Suite("Service routes, in process")
 struct RouteTests {
@@ -42,8 +43,14 @@ struct RouteTests {
                     ("/v1/connect-links", .post, #"{"kind":"robot"}"#, .badRequest),
                     ("/v1/connect-links", .post, #"{"kind":"advertiser","expires_in":-5}"#, .badRequest),
                     ("/v1/connect-links", .post, #"{"kind":"advertiser","force_consent":"yes"}"#, .badRequest),
-                    ("/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"conn_missing"}"#, .notFound),
-                    ("/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"../etc"}"#, .badRequest),
+                    (
+                        "/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"conn_missing"}"#,
+                        .notFound
+                    ),
+                    (
+                        "/v1/connect-links", .post, #"{"kind":"advertiser","reconnect_connection_id":"../etc"}"#,
+                        .badRequest
+                    ),
                     ("/v1/connections?kind=robot", .get, nil, .badRequest),
                     ("/v1/connections?status=sleeping", .get, nil, .badRequest),
                     ("/v1/connections?limit=0", .get, nil, .badRequest),
@@ -80,15 +87,20 @@ struct RouteTests {
         try await ServerHarness.run { harness in
             try await harness.application.test(.router) { client in
                 let link = try await client.api(
-                    "/v1/connect-links", method: .post, body: #"{"kind":"tiktok_account","end_user_id":"cust-1","force_consent":true}"#)
+                    "/v1/connect-links", method: .post,
+                    body: #"{"kind":"tiktok_account","end_user_id":"cust-1","force_consent":true}"#)
                 #expect(link.status == .created)
                 let url = try #require(link.json["url"]?.stringValue)
-                #expect(url.hasPrefix(EmulatorEndpoints(baseURL: harness.emulatorURL).accountAuthorizationURL + "?client_key="))
+                #expect(
+                    url.hasPrefix(
+                        EmulatorEndpoints(baseURL: harness.emulatorURL).accountAuthorizationURL + "?client_key="))
                 #expect(url.contains("disable_auto_auth=1"))
                 #expect(link.json["expires_at"]?.stringValue != nil)
 
                 var ids: [String] = []
-                for kind in ConnectionKind.allCases { ids.append(try await harness.connect(kind, user: "api-\(kind)").id) }
+                for kind in ConnectionKind.allCases {
+                    ids.append(try await harness.connect(kind, user: "api-\(kind)").id)
+                }
                 let page1 = try await client.api("/v1/connections?limit=3")
                 #expect(page1.json["connections"]?.arrayValue?.count == 3)
                 let cursor = try #require(page1.json["next_cursor"]?.stringValue)
@@ -173,7 +185,8 @@ struct RouteTests {
                 let creator = try await harness.connect(.creator, user: "proxy-creator")
                 // TikTok's clock runs ahead: the vault still thinks the token is fresh, TikTok says 40102.
                 try harness.emulator.control.advanceClock(bySeconds: 86_400 + 10)
-                let response = try await client.api("/v1/proxy/\(creator.id)/business/get/?business_id=\(creator.openID!)")
+                let response = try await client.api(
+                    "/v1/proxy/\(creator.id)/business/get/?business_id=\(creator.openID!)")
                 #expect(response.json["code"]?.intValue == 0)
                 #expect(harness.emulator.control.counters.refreshes == 1)
             }
@@ -186,12 +199,15 @@ struct RouteTests {
                 let start = try await client.execute(uri: "/connect/advertiser", method: .get)
                 #expect(start.status == .found)
                 let location = try #require(start.headers[.location])
-                #expect(location.hasPrefix(EmulatorEndpoints(baseURL: harness.emulatorURL).advertiserAuthorizationURL + "?app_id="))
+                #expect(
+                    location.hasPrefix(
+                        EmulatorEndpoints(baseURL: harness.emulatorURL).advertiserAuthorizationURL + "?app_id="))
                 let cookie = try #require(start.headers[.setCookie])
                 #expect(cookie.contains("HttpOnly"))
                 #expect(cookie.lowercased().contains("samesite=lax"))
                 #expect(!cookie.contains("Secure"))
-                let state = try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "state" }?.value)
+                let state = try #require(
+                    URLComponents(string: location)?.queryItems?.first { $0.name == "state" }?.value)
 
                 // Another browser (no cookie) is refused with 403, and the state survives.
                 let code = try harness.emulator.control.mintAuthorizationCode(
@@ -213,16 +229,19 @@ struct RouteTests {
                 #expect(replay.status == .conflict)
 
                 let denied = try await client.execute(
-                    uri: "/oauth/callback/creator?error=access_denied&error_description=The+user+said+no&state=\(state)",
+                    uri:
+                        "/oauth/callback/creator?error=access_denied&error_description=The+user+said+no&state=\(state)",
                     method: .get)
                 #expect(denied.status.code >= 400 && denied.status.code < 500)
                 let forged = try await client.execute(uri: "/oauth/callback/creator?code=x&state=forged", method: .get)
                 #expect(forged.status == .badRequest)
                 let garbage = try await client.execute(uri: "/oauth/callback/creator?zzz", method: .get)
                 #expect(garbage.status == .badRequest)
-                let badRedirect = try await client.execute(uri: "/connect/creator?redirect_after=https://evil.example/", method: .get)
+                let badRedirect = try await client.execute(
+                    uri: "/connect/creator?redirect_after=https://evil.example/", method: .get)
                 #expect(badRedirect.status == .badRequest)
-                let goodRedirect = try await client.execute(uri: "/connect/creator?redirect_after=https://app.example/done", method: .get)
+                let goodRedirect = try await client.execute(
+                    uri: "/connect/creator?redirect_after=https://app.example/done", method: .get)
                 #expect(goodRedirect.status == .found)
             }
         }

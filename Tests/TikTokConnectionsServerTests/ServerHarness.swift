@@ -6,11 +6,11 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import TikTokBusiness
-import TikTokTestSupport
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokConnectionsServer
 import TikTokEmulator
+import TikTokTestSupport
 
 /// An emulator on loopback and a server (router) over a fresh SQLite vault.
 struct ServerHarness: Sendable {
@@ -34,7 +34,8 @@ struct ServerHarness: Sendable {
         _ body: @Sendable (ServerHarness) async throws -> Void
     ) async throws {
         let emulator = TikTokEmulator(configuration: emulatorConfiguration)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await emulator.withRunningServer { emulatorURL in
             let store = try SQLiteConnectionStore(path: directory + "/connections.sqlite")
@@ -62,7 +63,8 @@ struct ServerHarness: Sendable {
             let server = TikTokBusinessServer(manager: manager, configuration: serverConfiguration)
             try await body(
                 ServerHarness(
-                    emulator: emulator, emulatorURL: emulatorURL, manager: manager, server: server, transport: transport))
+                    emulator: emulator, emulatorURL: emulatorURL, manager: manager, server: server, transport: transport
+                ))
         }
     }
 
@@ -70,7 +72,8 @@ struct ServerHarness: Sendable {
     func connect(_ kind: ConnectionKind, user: String) async throws -> Connection {
         let link = try await manager.authorizationLink(for: kind)
         let code = try emulator.control.mintAuthorizationCode(
-            flow: kind.usesAdvertiserFlow ? .advertiser : .account, appID: TikTokEmulatorConfiguration.App.default.appID,
+            flow: kind.usesAdvertiserFlow ? .advertiser : .account,
+            appID: TikTokEmulatorConfiguration.App.default.appID,
             redirectURI: manager.configuration.redirectURIs[kind]!, user: user)
         return try await manager.completeAuthorization(
             kind: kind, callback: .init(state: link.state, outcome: .authorized(code: code, scopes: []))

@@ -10,7 +10,8 @@ struct SettingsCommandTests {
     static func cli(_ environment: [String: String]) throws -> CLI {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString)")
         var environment = environment
-        environment["TIKTOK_BUSINESS_DATABASE_URL"] = environment["TIKTOK_BUSINESS_DATABASE_URL"]
+        environment["TIKTOK_BUSINESS_DATABASE_URL"] =
+            environment["TIKTOK_BUSINESS_DATABASE_URL"]
             ?? "sqlite://\(directory.path)/connections.sqlite"
         environment["TIKTOK_BUSINESS_SANDBOX_PORT"] = "0"
         return CLI(binary: try ProcessHarness.binary(), environment: environment)

@@ -108,7 +108,8 @@ struct ReceivedSpan {
 }
 
 /// `serve` as a process with `OTEL_EXPORTER_OTLP_ENDPOINT` set: an account connected, refreshed and proxied, webhooks
-/// delivered, then SIGTERM. The spans arrive (flushed on shutdown) with their attributes, and nothing secret is in them.
+/// delivered, then SIGTERM. The spans arrive (flushed on shutdown) with their attributes, and nothing secret is in
+/// them.
 @Suite("Tracing: serve exports spans over OTLP/HTTP", .serialized)
 struct TracingTests {
     @Test func spansOfCallbackExchangeRefreshProxyAndWebhooksWithoutSecrets() async throws {

@@ -36,7 +36,8 @@ final class LoopbackReceiver: Sendable {
             let timestamp = Int64(request.headers[HTTPField.Name("webhook-timestamp")!] ?? "") ?? 0
             let signature = request.headers[HTTPField.Name("webhook-signature")!] ?? ""
             self.deliveries.withLock {
-                $0.append(Delivery(id: id, timestamp: timestamp, signature: signature, body: Data(body.readableBytesView)))
+                $0.append(
+                    Delivery(id: id, timestamp: timestamp, signature: signature, body: Data(body.readableBytesView)))
             }
             return Response(status: .noContent)
         }
@@ -53,7 +54,11 @@ final class LoopbackReceiver: Sendable {
 
     /// Stops listening.
     func stop() async {
-        guard let (group, task) = running.withLock({ value in defer { value = nil }; return value }) else { return }
+        guard
+            let (group, task) = running.withLock({ value in
+                defer { value = nil }; return value
+            })
+        else { return }
         await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
@@ -92,7 +97,8 @@ struct WebhookEndToEndTests {
         let list = try await api.get("/v1/connections")
         ids = list["connections"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
         #expect(ids.count == 5)
-        let accounts = list["connections"]?.arrayValue?.filter { $0["kind"]?.stringValue == "tiktok_account" }
+        let accounts =
+            list["connections"]?.arrayValue?.filter { $0["kind"]?.stringValue == "tiktok_account" }
             .compactMap { $0["id"]?.stringValue } ?? []
         for id in accounts { _ = try await api.send("POST", "/v1/connections/\(id)/refresh") }
         _ = try await api.send("DELETE", "/v1/connections/\(accounts[0])")
@@ -146,7 +152,9 @@ struct WebhookEndToEndTests {
         }
         let secret = try WebhookSecret(Self.secret)
         for delivery in received {
-            #expect(secret.verify(header: delivery.signature, id: delivery.id, timestamp: delivery.timestamp, body: delivery.body))
+            #expect(
+                secret.verify(
+                    header: delivery.signature, id: delivery.id, timestamp: delivery.timestamp, body: delivery.body))
             #expect(abs(Double(delivery.timestamp) - Date().timeIntervalSince1970) < 120)
         }
 
@@ -213,7 +221,8 @@ struct WebhookEndToEndTests {
 
         // The first connection's events stall; four more connections' events are delivered meanwhile.
         for index in 0..<5 {
-            try await Self.post(browser, live.emulatorURL + "/_emulator/consent/next", #"{"user":"stall-user-\#(index)"}"#)
+            try await Self.post(
+                browser, live.emulatorURL + "/_emulator/consent/next", #"{"user":"stall-user-\#(index)"}"#)
             let chain = try await browser.follow(live.serveURL + "/connect/advertiser")
             #expect(chain.body.contains("Connected"))
         }

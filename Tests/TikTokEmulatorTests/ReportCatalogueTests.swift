@@ -54,7 +54,9 @@ struct ReportCatalogueTests {
     static func number(_ row: JSONValue, _ metric: String) throws -> Double {
         try #require(row["metrics"]?[metric]?.stringValue.flatMap(Double.init), "\(metric) in \(row.serialized)")
     }
-    static func cents(_ row: JSONValue, _ metric: String) throws -> Int { Int((try number(row, metric) * 100).rounded()) }
+    static func cents(_ row: JSONValue, _ metric: String) throws -> Int {
+        Int((try number(row, metric) * 100).rounded())
+    }
     static func ratio(_ numerator: Double, _ denominator: Double, _ scale: Double = 1) -> String {
         denominator == 0 ? "0.00" : ReportGenerator.decimal(numerator * scale / denominator)
     }
@@ -120,15 +122,26 @@ struct ReportCatalogueTests {
                 #expect(rows.count == (time == "stat_time_day" ? 20 : 24))
                 for row in rows {
                     let value = { (name: String) in try Self.number(row, name) }
-                    #expect(try row["metrics"]?["ctr"]?.stringValue == Self.ratio(value("clicks"), value("impressions"), 100))
+                    #expect(
+                        try row["metrics"]?["ctr"]?.stringValue
+                            == Self.ratio(value("clicks"), value("impressions"), 100))
                     #expect(try row["metrics"]?["cpc"]?.stringValue == Self.ratio(value("spend"), value("clicks")))
-                    #expect(try row["metrics"]?["cpm"]?.stringValue == Self.ratio(value("spend"), value("impressions"), 1_000))
-                    #expect(try row["metrics"]?["frequency"]?.stringValue == Self.ratio(value("impressions"), value("reach")))
-                    #expect(try Self.cents(row, "cash_spend") + Self.cents(row, "voucher_spend") == Self.cents(row, "spend"))
+                    #expect(
+                        try row["metrics"]?["cpm"]?.stringValue
+                            == Self.ratio(value("spend"), value("impressions"), 1_000))
+                    #expect(
+                        try row["metrics"]?["frequency"]?.stringValue
+                            == Self.ratio(value("impressions"), value("reach")))
+                    #expect(
+                        try Self.cents(row, "cash_spend") + Self.cents(row, "voucher_spend") == Self.cents(row, "spend")
+                    )
                     #expect(try value("cta_purchase") + value("vta_purchase") == value("purchase"))
                     #expect(try value("clicks") <= value("impressions") && value("reach") <= value("impressions"))
-                    let videos = try ["video_play_actions", "video_views_p25", "video_views_p50", "video_views_p75", "video_views_p100"]
-                        .map(value)
+                    let videos = try [
+                        "video_play_actions", "video_views_p25", "video_views_p50", "video_views_p75",
+                        "video_views_p100",
+                    ]
+                    .map(value)
                     #expect(videos == videos.sorted(by: >), "video quartiles never increase: \(videos)")
                     #expect(try value("video_watched_6s") <= value("video_watched_2s"))
                 }
@@ -155,14 +168,19 @@ struct ReportCatalogueTests {
                 try #require(rows.count == basic.count * segments, "\(audience)")
                 for (index, total) in basic.enumerated() {
                     let group = rows[(index * segments)..<((index + 1) * segments)]
-                    #expect(group.allSatisfy { $0["dimensions"]?["campaign_id"] == total["dimensions"]?["campaign_id"] })
+                    #expect(
+                        group.allSatisfy { $0["dimensions"]?["campaign_id"] == total["dimensions"]?["campaign_id"] })
                     #expect(group.allSatisfy { $0["metrics"]?["campaign_name"] == total["metrics"]?["campaign_name"] })
                     for metric in counts {
-                        #expect(try group.map { try Self.number($0, metric) }.reduce(0, +) == Self.number(total, metric), "\(metric) by \(audience)")
+                        #expect(
+                            try group.map { try Self.number($0, metric) }.reduce(0, +) == Self.number(total, metric),
+                            "\(metric) by \(audience)")
                     }
                     #expect(try group.map { try Self.cents($0, "spend") }.reduce(0, +) == Self.cents(total, "spend"))
                     for row in group {
-                        #expect(try row["metrics"]?["ctr"]?.stringValue == Self.ratio(Self.number(row, "clicks"), Self.number(row, "impressions"), 100))
+                        #expect(
+                            try row["metrics"]?["ctr"]?.stringValue
+                                == Self.ratio(Self.number(row, "clicks"), Self.number(row, "impressions"), 100))
                     }
                     let values = group.compactMap { $0["dimensions"]?[audience[0]]?.stringValue }
                     #expect(Set(values) == Set(Self.catalogue.audienceDimensions[audience[0]]!.values))
@@ -174,10 +192,11 @@ struct ReportCatalogueTests {
     @Test func totalsLifetimeReservationAndPathsWithoutTheSlash() async throws {
         try await Self.withReporter { report in
             let days: [(String, String?)] = [("start_date", "2024-03-01"), ("end_date", "2024-03-05")]
-            let byAd = try await report([
-                ("report_type", "BASIC"), ("data_level", "AUCTION_AD"), ("dimensions", Self.json(["ad_id"])),
-                ("metrics", Self.json(["impressions", "spend", "ad_name"])), ("enable_total_metrics", "true"),
-            ] + days)
+            let byAd = try await report(
+                [
+                    ("report_type", "BASIC"), ("data_level", "AUCTION_AD"), ("dimensions", Self.json(["ad_id"])),
+                    ("metrics", Self.json(["impressions", "spend", "ad_name"])), ("enable_total_metrics", "true"),
+                ] + days)
             let rows = try #require(try byAd["list"].arrayValue)
             let sum = try rows.map { try Self.number($0, "impressions") }.reduce(0, +)
             #expect(try byAd["total_metrics"]["impressions"]?.stringValue.flatMap(Double.init) == sum)
@@ -185,22 +204,26 @@ struct ReportCatalogueTests {
             // The same report without the trailing slash, as TikTok's gateway accepts.
             let bare = try await report.client.apiGet(
                 "/report/integrated/get",
-                [("advertiser_id", report.advertiserID), ("report_type", "BASIC"), ("data_level", "AUCTION_AD"),
-                 ("dimensions", Self.json(["ad_id"])), ("metrics", Self.json(["impressions", "spend", "ad_name"])),
-                 ("page_size", "1000")] + days,
+                [
+                    ("advertiser_id", report.advertiserID), ("report_type", "BASIC"), ("data_level", "AUCTION_AD"),
+                    ("dimensions", Self.json(["ad_id"])), ("metrics", Self.json(["impressions", "spend", "ad_name"])),
+                    ("page_size", "1000"),
+                ] + days,
                 token: report.token)
             #expect(bare.code == 0)
             #expect(try bare["list"] == byAd["list"])
             // Lifetime, and a reservation level with its service type.
             let lifetime = try await report.rows([
-                ("report_type", "BASIC"), ("data_level", "AUCTION_CAMPAIGN"), ("dimensions", Self.json(["campaign_id"])),
+                ("report_type", "BASIC"), ("data_level", "AUCTION_CAMPAIGN"),
+                ("dimensions", Self.json(["campaign_id"])),
                 ("metrics", Self.json(["spend", "campaign_name"])), ("query_lifetime", "true"),
             ])
             #expect(!lifetime.isEmpty)
-            let reservation = try await report.rows([
-                ("report_type", "BASIC"), ("data_level", "RESERVATION_ADVERTISER"), ("service_type", "RESERVATION"),
-                ("dimensions", Self.json(["advertiser_id"])), ("metrics", Self.json(["spend"])),
-            ] + days)
+            let reservation = try await report.rows(
+                [
+                    ("report_type", "BASIC"), ("data_level", "RESERVATION_ADVERTISER"), ("service_type", "RESERVATION"),
+                    ("dimensions", Self.json(["advertiser_id"])), ("metrics", Self.json(["spend"])),
+                ] + days)
             #expect(reservation.count == 1)
             // A year and a day without a time dimension, as Airbyte's lifetime audience report asks.
             let year = try await report.rows([
@@ -248,12 +271,14 @@ struct ReportCatalogueTests {
                 return answer
             }
             let unknown = try await refusal([
-                ("report_type", "BASIC"), ("data_level", "AUCTION_CAMPAIGN"), ("dimensions", Self.json(["campaign_id"])),
+                ("report_type", "BASIC"), ("data_level", "AUCTION_CAMPAIGN"),
+                ("dimensions", Self.json(["campaign_id"])),
                 ("metrics", Self.json(["spend", "bogus_metric"])),
             ])
             #expect(unknown.message.hasSuffix("Invalid metric bogus_metric for data_level AUCTION_CAMPAIGN."))
             let advertiserOnly = try await refusal([
-                ("report_type", "BASIC"), ("data_level", "AUCTION_CAMPAIGN"), ("dimensions", Self.json(["campaign_id"])),
+                ("report_type", "BASIC"), ("data_level", "AUCTION_CAMPAIGN"),
+                ("dimensions", Self.json(["campaign_id"])),
                 ("metrics", Self.json(["cash_spend"])),
             ])
             #expect(advertiserOnly.message.hasSuffix("Invalid metric cash_spend for data_level AUCTION_CAMPAIGN."))
@@ -262,17 +287,20 @@ struct ReportCatalogueTests {
                 ("dimensions", Self.json(["campaign_id", "gender"])),
             ])
             _ = try await refusal([
-                ("report_type", "BASIC"), ("data_level", "AUCTION_ADVERTISER"), ("dimensions", Self.json(["advertiser_id"])),
+                ("report_type", "BASIC"), ("data_level", "AUCTION_ADVERTISER"),
+                ("dimensions", Self.json(["advertiser_id"])),
                 ("metrics", Self.json(["campaign_name"])),
             ])
             _ = try await refusal([
                 ("report_type", "BASIC"), ("data_level", "RESERVATION_AD"), ("dimensions", Self.json(["ad_id"])),
             ])
             _ = try await refusal([
-                ("report_type", "PLAYABLE_MATERIAL"), ("data_level", "AUCTION_AD"), ("dimensions", Self.json(["ad_id"])),
+                ("report_type", "PLAYABLE_MATERIAL"), ("data_level", "AUCTION_AD"),
+                ("dimensions", Self.json(["ad_id"])),
             ])
             _ = try await refusal([
-                ("report_type", "AUDIENCE"), ("data_level", "AUCTION_AD"), ("dimensions", Self.json(["ad_id", "shoe_size"])),
+                ("report_type", "AUDIENCE"), ("data_level", "AUCTION_AD"),
+                ("dimensions", Self.json(["ad_id", "shoe_size"])),
             ])
             // Every audience dimension at once would be millions of rows per object: refused, not built.
             let everything = try await refusal([

@@ -38,7 +38,8 @@ public final class Browser: @unchecked Sendable {
         }
         let body = try await response.body.collect(upTo: 4 << 20)
         return Page(
-            status: Int(response.status.code), body: String(buffer: body), location: response.headers.first(name: "location"),
+            status: Int(response.status.code), body: String(buffer: body),
+            location: response.headers.first(name: "location"),
             visited: [url])
     }
 

@@ -30,7 +30,8 @@ public struct EmulatorEndpoints: Sendable {
         requestTimeout: Duration = .seconds(30), now: @escaping @Sendable () -> Date = { Date() }
     ) -> TikTokClient.Configuration {
         TikTokClient.Configuration(
-            appID: appID, secret: secret, apiBaseURL: apiBaseURL, advertiserAuthorizationURL: advertiserAuthorizationURL,
+            appID: appID, secret: secret, apiBaseURL: apiBaseURL,
+            advertiserAuthorizationURL: advertiserAuthorizationURL,
             accountAuthorizationURL: accountAuthorizationURL, retry: retry, rateGovernor: rateGovernor,
             requestTimeout: requestTimeout, now: now)
     }

@@ -15,7 +15,8 @@ public struct LiveServices {
 
     public static func start(_ name: String, emulatorArguments: [String] = []) throws -> LiveServices {
         let binary = try ProcessHarness.binary()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let emulatorPort = try ProcessHarness.freePort()
         let servePort = try ProcessHarness.freePort()

@@ -56,7 +56,9 @@ public final class OverridingTransport: TikTokTransport {
     }
 
     /// TikTok's JSON envelope with HTTP 200.
-    public static func envelope(code: Int, message: String, requestID: String, data: String = "{}") -> TikTokHTTPResponse {
+    public static func envelope(code: Int, message: String, requestID: String, data: String = "{}")
+        -> TikTokHTTPResponse
+    {
         let body = #"{"code":\#(code),"message":"\#(message)","request_id":"\#(requestID)","data":\#(data)}"#
         return TikTokHTTPResponse(
             status: 200, headers: [("Content-Type", "application/json")], body: Data(body.utf8))

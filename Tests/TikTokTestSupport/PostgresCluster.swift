@@ -66,7 +66,8 @@ public struct PostgresCluster: Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         guard status == "0" else {
-            throw ConnectionStoreError("scripts/postgres.sh \(arguments[0]) failed (\(status ?? "no exit within 120 s"))")
+            throw ConnectionStoreError(
+                "scripts/postgres.sh \(arguments[0]) failed (\(status ?? "no exit within 120 s"))")
         }
         return (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
     }

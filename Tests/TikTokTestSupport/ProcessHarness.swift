@@ -7,8 +7,10 @@ public enum ProcessHarness {
     /// The executable: `TIKTOK_BUSINESS_BINARY`, or the debug build's.
     public static func binary() throws -> String {
         if let path = ProcessInfo.processInfo.environment["TIKTOK_BUSINESS_BINARY"] { return path }
-        let candidates = [".build/debug/tiktok-business", ".build/x86_64-unknown-linux-gnu/debug/tiktok-business",
-                          ".build/aarch64-unknown-linux-gnu/debug/tiktok-business"]
+        let candidates = [
+            ".build/debug/tiktok-business", ".build/x86_64-unknown-linux-gnu/debug/tiktok-business",
+            ".build/aarch64-unknown-linux-gnu/debug/tiktok-business",
+        ]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw HarnessError("Build the executable first (swift build), or set TIKTOK_BUSINESS_BINARY.")
         }
@@ -17,7 +19,9 @@ public enum ProcessHarness {
 
     /// Starts `binary` with `arguments`, the test's environment less its `TIKTOK_` variables plus `environment`, its
     /// output and errors going to the file `log`.
-    public static func start(_ binary: String, _ arguments: [String], environment: [String: String], log: String) throws -> Process {
+    public static func start(_ binary: String, _ arguments: [String], environment: [String: String], log: String) throws
+        -> Process
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

@@ -26,7 +26,8 @@ struct Fixture: Sendable {
                 appID: "app", secret: "secret", apiBaseURL: "http://127.0.0.1:9/open_api/v1.3/", rateGovernor: nil))
         let manager = ConnectionManager(
             client: client, store: store, cipher: cipher,
-            configuration: .init(redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080")))
+            configuration: .init(
+                redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: "http://127.0.0.1:8080")))
         return Fixture(directory: directory, store: store, cipher: cipher, manager: manager)
     }
 
@@ -39,7 +40,8 @@ struct Fixture: Sendable {
             updatedAt: now)
         return ConnectionRecord(
             connection: connection,
-            accessToken: try cipher.seal("act.\(String(repeating: "x", count: 40)).\(index)", connectionID: id, field: .accessToken),
+            accessToken: try cipher.seal(
+                "act.\(String(repeating: "x", count: 40)).\(index)", connectionID: id, field: .accessToken),
             refreshToken: nil, nextActionAt: now.addingTimeInterval(86_400))
     }
 
@@ -80,7 +82,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("accessToken(for:), cached", configuration: .init(scalingFactor: .kilo)) { (benchmark: Benchmark, fixture: Fixture) in
+    Benchmark("accessToken(for:), cached", configuration: .init(scalingFactor: .kilo)) {
+        (benchmark: Benchmark, fixture: Fixture) in
         await reporting(benchmark) {
             for _ in benchmark.scaledIterations {
                 blackHole(try await fixture.manager.accessToken(for: "conn_bench_0"))
@@ -107,7 +110,8 @@ let benchmarks: @Sendable () -> Void = {
         Fixture.removeAll()
     }
 
-    Benchmark("state verify (a denied callback: checked and consumed, no exchange)") { (benchmark: Benchmark, fixture: Fixture) in
+    Benchmark("state verify (a denied callback: checked and consumed, no exchange)") {
+        (benchmark: Benchmark, fixture: Fixture) in
         await reporting(benchmark) {
             var links: [AuthorizationLink] = []
             for _ in 0..<benchmark.scaledIterations.count {
@@ -115,7 +119,8 @@ let benchmarks: @Sendable () -> Void = {
             }
             benchmark.startMeasurement()
             for link in links {
-                let callback = AuthorizationCallback(state: link.state, outcome: .denied(error: "access_denied", description: nil))
+                let callback = AuthorizationCallback(
+                    state: link.state, outcome: .denied(error: "access_denied", description: nil))
                 do {
                     _ = try await fixture.manager.completeAuthorization(kind: .tiktokAccount, callback: callback)
                 } catch let error as ConnectionError where error.code == .authorizationDenied {
@@ -153,7 +158,10 @@ let benchmarks: @Sendable () -> Void = {
             for record in records {
                 try await fixture.store.insert(
                     record,
-                    events: [ConnectionEvent(type: .connectionCreated, connectionID: record.id, occurredAt: Date(), data: [:])])
+                    events: [
+                        ConnectionEvent(
+                            type: .connectionCreated, connectionID: record.id, occurredAt: Date(), data: [:])
+                    ])
             }
             benchmark.stopMeasurement()
         }

@@ -22,7 +22,8 @@ extension TikTokClient {
         public var advertiserAuthorizationURL: String
         /// The account holder authorization page. Default ``productionAccountAuthorizationURL``.
         public var accountAuthorizationURL: String
-        /// Retries of rate-limited and transient failures. Default ``RetryPolicy/init(maxAttempts:initialBackoff:maximumBackoff:multiplier:maximumElapsed:)``'s defaults.
+        /// Retries of rate-limited and transient failures. Default
+        /// ``RetryPolicy/init(maxAttempts:initialBackoff:maximumBackoff:multiplier:maximumElapsed:)``'s defaults.
         public var retry: RetryPolicy
         /// The app-wide QPS governor, shared by all copies of the client; `nil` for none. Default 10 requests per
         /// second, TikTok's Basic tier. Raise it to your app's tier.

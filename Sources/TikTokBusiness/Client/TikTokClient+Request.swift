@@ -92,7 +92,8 @@ extension TikTokClient {
                     "Retrying TikTok call",
                     metadata: [
                         "tiktok.endpoint": "\(path)", "tiktok.attempt": "\(attempt + 1)",
-                        "tiktok.error_category": "\(error.category)", "tiktok.code": "\(error.code.map(String.init) ?? "-")",
+                        "tiktok.error_category": "\(error.category)",
+                        "tiktok.code": "\(error.code.map(String.init) ?? "-")",
                     ])
                 try await Task.sleep(for: backoff)
                 attempt += 1

@@ -11,7 +11,9 @@ extension TikTokClient {
             let batch = Array(advertiserIDs[start..<min(start + 100, advertiserIDs.count)])
             var query: [String: JSONValue] = ["advertiser_ids": .strings(batch)]
             // The id is always asked for, so that every result can be told apart.
-            if let fields { query["fields"] = .strings(fields.contains("advertiser_id") ? fields : ["advertiser_id"] + fields) }
+            if let fields {
+                query["fields"] = .strings(fields.contains("advertiser_id") ? fields : ["advertiser_id"] + fields)
+            }
             let page = try await request(
                 "GET", "/advertiser/info/", query: query, accessToken: accessToken, as: Page<Advertiser>.self)
             result += page.items

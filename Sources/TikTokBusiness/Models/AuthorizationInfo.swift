@@ -146,7 +146,7 @@ extension TCMAccountInfo: JSONNodeDecodable {
     private enum Field: Int, JSONFieldKey {
         case id, accountName, timezone, country, businessVerificationStatus
         static let keys = JSONKeys([
-            "tto_tcm_account_id", "account_name", "timezone", "country", "business_verification_status"
+            "tto_tcm_account_id", "account_name", "timezone", "country", "business_verification_status",
         ])
     }
 

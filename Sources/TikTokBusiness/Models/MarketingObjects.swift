@@ -246,7 +246,7 @@ extension Campaign: JSONNodeDecodable {
         case id, name, advertiserID, budget, budgetMode, objectiveType, secondaryStatus, operationStatus, createTime
         static let keys = JSONKeys([
             "campaign_id", "campaign_name", "advertiser_id", "budget", "budget_mode", "objective_type",
-            "secondary_status", "operation_status", "create_time"
+            "secondary_status", "operation_status", "create_time",
         ])
     }
 
@@ -270,7 +270,7 @@ extension AdGroup: JSONNodeDecodable {
         case id, name, campaignID, advertiserID, budget, secondaryStatus, operationStatus, createTime
         static let keys = JSONKeys([
             "adgroup_id", "adgroup_name", "campaign_id", "advertiser_id", "budget", "secondary_status",
-            "operation_status", "create_time"
+            "operation_status", "create_time",
         ])
     }
 
@@ -293,7 +293,7 @@ extension Ad: JSONNodeDecodable {
         case id, name, adGroupID, campaignID, advertiserID, secondaryStatus, operationStatus, createTime
         static let keys = JSONKeys([
             "ad_id", "ad_name", "adgroup_id", "campaign_id", "advertiser_id", "secondary_status", "operation_status",
-            "create_time"
+            "create_time",
         ])
     }
 

@@ -96,7 +96,8 @@ extension AsyncHTTPClientTransport {
 
     /// Characters a URL's query may hold as they are (RFC 3986: unreserved, sub-delims, `:`, `@`, `/`, `?`, and `%`
     /// of existing escapes).
-    private static let queryCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%".utf8)
+    private static let queryCharacters = Set(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%".utf8)
 
     /// `url` with the characters of its query that a URL may not hold as they are (`[`, `]`, `"`, spaces, …)
     /// percent-encoded, and nothing else changed: existing `%XX` escapes stay as they are. TikTok's own examples send

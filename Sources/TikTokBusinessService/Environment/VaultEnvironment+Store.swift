@@ -28,7 +28,9 @@ extension VaultEnvironment {
                 var configuration = try PostgresConnectionStore.Configuration(url: url)
                 if let maximum = settings.databaseMaximumConnections { configuration.maximumConnections = maximum }
                 if let timeout = settings.databaseConnectTimeout { configuration.connectTimeout = .seconds(timeout) }
-                if let timeout = settings.databaseWaitTimeout { configuration.connectionWaitTimeout = .seconds(timeout) }
+                if let timeout = settings.databaseWaitTimeout {
+                    configuration.connectionWaitTimeout = .seconds(timeout)
+                }
                 let store = PostgresConnectionStore(
                     configuration: configuration, logger: Logger(label: "tiktok-business.postgres"))
                 return (store, nil, store)

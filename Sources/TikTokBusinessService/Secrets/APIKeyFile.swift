@@ -5,7 +5,8 @@ import TikTokConnections
 /// there (0600) only when that file does not exist.
 public enum APIKeyFile {
     /// The key, and whether it was generated now (to be shown once).
-    public static func load(settings: ServiceSettings, directory: String?) throws -> (key: String, generatedAt: String?) {
+    public static func load(settings: ServiceSettings, directory: String?) throws -> (key: String, generatedAt: String?)
+    {
         if let key = settings.apiKey {
             guard key.count >= 16 else {
                 throw SettingsError("TIKTOK_BUSINESS_API_KEY must be at least 16 characters.")

@@ -63,7 +63,8 @@ extension ServiceSettings {
         // Sandbox mode keeps to its own database unless told otherwise, so it never opens a real vault by accident
         // (and refuses one it is pointed at: see VaultEnvironment's identity check).
         databaseURL =
-            text("TIKTOK_BUSINESS_DATABASE_URL") ?? (appID == nil ? Self.defaultSandboxDatabaseURL : Self.defaultDatabaseURL)
+            text("TIKTOK_BUSINESS_DATABASE_URL")
+            ?? (appID == nil ? Self.defaultSandboxDatabaseURL : Self.defaultDatabaseURL)
         keys = text("TIKTOK_BUSINESS_KEYS")
         keyFile = text("TIKTOK_BUSINESS_KEY_FILE")
         keyReloadInterval =
@@ -75,7 +76,9 @@ extension ServiceSettings {
         allowedRedirectOrigins = (text("TIKTOK_BUSINESS_ALLOWED_REDIRECT_ORIGINS") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let rate = text("TIKTOK_RATE_LIMIT_QPS") ?? "10"
-        guard let qps = Double(rate), qps > 0 else { throw SettingsError("TIKTOK_RATE_LIMIT_QPS must be a positive number.") }
+        guard let qps = Double(rate), qps > 0 else {
+            throw SettingsError("TIKTOK_RATE_LIMIT_QPS must be a positive number.")
+        }
         rateLimit = qps
         rateLimitHeadroom = Double(try integer("TIKTOK_RATE_LIMIT_HEADROOM_PERCENT", default: 10, range: 0...50)) / 100
         rateLimitMaximumWait = try seconds("TIKTOK_RATE_LIMIT_MAX_WAIT_SECONDS", range: 0.1...600) ?? 5
@@ -100,7 +103,8 @@ extension ServiceSettings {
         let defaults = PublicRateLimits()
         let perMinute = try integer(
             "TIKTOK_BUSINESS_RATE_LIMIT_PER_MINUTE", default: Int(defaults.connect.perMinute), range: 0...1_000_000)
-        let burst = try integer("TIKTOK_BUSINESS_RATE_LIMIT_BURST", default: defaults.connect.burst, range: 1...1_000_000)
+        let burst = try integer(
+            "TIKTOK_BUSINESS_RATE_LIMIT_BURST", default: defaults.connect.burst, range: 1...1_000_000)
         let signIn = try integer(
             "TIKTOK_BUSINESS_SIGN_IN_LIMIT_PER_MINUTE", default: Int(defaults.signIn.perMinute), range: 0...1_000)
         rateLimits = PublicRateLimits(
@@ -130,7 +134,8 @@ extension ServiceSettings {
         // refresh token: it must outlast the longest refresh call the client can make.
         let leaseFloor = ConnectionManager.Configuration.minimumLeaseDuration(
             retry: RetryPolicy(), requestTimeout: .milliseconds(Int64(requestTimeout * 1000)))
-        refreshLease = try seconds("TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS", range: 1...86_400) ?? Self.defaultRefreshLease
+        refreshLease =
+            try seconds("TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS", range: 1...86_400) ?? Self.defaultRefreshLease
         guard refreshLease >= leaseFloor else {
             throw SettingsError(
                 "TIKTOK_BUSINESS_REFRESH_LEASE_SECONDS must be at least \(Self.format(leaseFloor.rounded(.up))): "
@@ -141,8 +146,10 @@ extension ServiceSettings {
         guard URLComponents(string: publicURL)?.host != nil else {
             throw SettingsError("TIKTOK_BUSINESS_PUBLIC_URL must be an absolute http(s) URL.")
         }
-        for (name, url) in [("TIKTOK_API_BASE_URL", apiBaseURL), ("TIKTOK_ADVERTISER_AUTH_URL", advertiserAuthURL),
-                            ("TIKTOK_ACCOUNT_AUTH_URL", accountAuthURL)] {
+        for (name, url) in [
+            ("TIKTOK_API_BASE_URL", apiBaseURL), ("TIKTOK_ADVERTISER_AUTH_URL", advertiserAuthURL),
+            ("TIKTOK_ACCOUNT_AUTH_URL", accountAuthURL),
+        ] {
             guard let scheme = URLComponents(string: url)?.scheme, ["http", "https"].contains(scheme) else {
                 throw SettingsError("\(name) must be an absolute http(s) URL.")
             }

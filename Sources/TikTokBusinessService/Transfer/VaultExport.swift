@@ -86,7 +86,8 @@ public struct VaultExport: Sendable {
                         + "export spends the refresh token in the file, and the imported vault could not refresh it. "
                         + "(--force exports anyway, for a backup you will not import while they run.)")
             }
-            progress("Warning: instances are running (\(names)); connections they refresh after now are stale in the file.")
+            progress(
+                "Warning: instances are running (\(names)); connections they refresh after now are stale in the file.")
         }
         let total = try await store.counts().reduce(0) { $0 + $1.count }
         let sealedKeys = try await store.sealedTokenCounts().keys.filter { !$0.isEmpty }.sorted()

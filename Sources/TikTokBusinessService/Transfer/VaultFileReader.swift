@@ -77,7 +77,8 @@ struct VaultFileReader {
                 }
                 throw VaultTransferError(.fileInvalid, "Line \(lineNumber) of the vault file \(path) is malformed.")
             }
-            if case .end = line {} else {
+            if case .end = line {
+            } else {
                 hasher.update(data: bytes)
                 hasher.update(data: Data([UInt8(ascii: "\n")]))
             }

@@ -21,7 +21,8 @@ final class VaultFileWriter: @unchecked Sendable {
         self.destination = destination
         let url = URL(fileURLWithPath: destination)
         let random = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(random).partial")
+        temporary =
+            url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(random).partial")
             .path
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {

@@ -251,7 +251,8 @@ public struct VaultImport: Sendable {
         if try await store.vaultIdentity() == nil {
             guard try await store.recordVaultIdentity(verified.header.app, replacing: nil) else {
                 throw VaultTransferError(
-                    .wrongApp, "Another process recorded an app in the target database meanwhile; nothing was imported.")
+                    .wrongApp, "Another process recorded an app in the target database meanwhile; nothing was imported."
+                )
             }
         }
         let batches = Batches()
@@ -300,7 +301,9 @@ public struct VaultImport: Sendable {
                 "The import stopped after \(batches.connections) of \(total) connections: \(error). "
                     + Self.partialImportMessage(note))
         }
-        progress("Imported \(VaultExport.number(batches.connections)) connections and \(VaultExport.number(batches.eventCount)) events.")
+        progress(
+            "Imported \(VaultExport.number(batches.connections)) connections and \(VaultExport.number(batches.eventCount)) events."
+        )
         try await store.setPendingImport(nil)
     }
 

@@ -338,9 +338,13 @@ extension ConnectionManager {
     func eventData(_ connection: Connection) -> [String: String] {
         var data = ["kind": connection.kind.rawValue, "status": connection.status.rawValue]
         if let endUser = connection.endUserID { data["end_user_id"] = endUser }
-        if !connection.advertiserIDs.isEmpty { data["advertiser_ids"] = connection.advertiserIDs.joined(separator: ",") }
+        if !connection.advertiserIDs.isEmpty {
+            data["advertiser_ids"] = connection.advertiserIDs.joined(separator: ",")
+        }
         if let openID = connection.openID { data["open_id"] = openID }
-        if !connection.tcmAccountIDs.isEmpty { data["tto_tcm_account_ids"] = connection.tcmAccountIDs.joined(separator: ",") }
+        if !connection.tcmAccountIDs.isEmpty {
+            data["tto_tcm_account_ids"] = connection.tcmAccountIDs.joined(separator: ",")
+        }
         return data
     }
 }

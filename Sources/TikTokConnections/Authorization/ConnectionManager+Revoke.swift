@@ -65,7 +65,8 @@ extension ConnectionManager {
                 return stored.connection
             }
         }
-        throw ConnectionError(.storeFailure, "The connection kept changing while it was being revoked.", connectionID: id)
+        throw ConnectionError(
+            .storeFailure, "The connection kept changing while it was being revoked.", connectionID: id)
     }
 
     /// TikTok's answer in a few words, for an error message: its code and message, or the HTTP status of a page that

@@ -4,7 +4,8 @@ import Foundation
 /// Seals tokens for storage with AES-256-GCM under a key ring.
 ///
 /// The first key seals; every key opens, so keys can be rotated: add a new key at the front, run
-/// ``ConnectionManager/rotateKeys(batchSize:concurrency:progress:)`` to re-seal everything under it, then drop the old key.
+/// ``ConnectionManager/rotateKeys(batchSize:concurrency:progress:)`` to re-seal everything under it, then drop the old
+/// key.
 /// Each box is bound to its connection and field by associated data, so a sealed value copied to another row or
 /// column does not open.
 public struct TokenCipher: Sendable {

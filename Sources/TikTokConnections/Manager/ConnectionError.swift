@@ -53,7 +53,8 @@ public struct ConnectionError: Error, Sendable, CustomStringConvertible {
         /// TikTok refused the refresh definitively.
         public static let refreshFailed = Code(base: .refreshFailed)
         /// TikTok refused a revocation without confirming that the token is dead (a permission or parameter error,
-        /// an unknown code, a page that is not TikTok's JSON): the grant may live on at TikTok, so the connection and its
+        /// an unknown code, a page that is not TikTok's JSON): the grant may live on at TikTok, so the connection and
+        /// its
         /// tokens were kept. ``ConnectionError/tikTokError`` has TikTok's answer; try again.
         public static let revokeFailed = Code(base: .revokeFailed)
         /// TikTok could not be reached or answered with a transient failure; nothing changed, try again.

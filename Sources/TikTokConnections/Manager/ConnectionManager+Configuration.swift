@@ -124,7 +124,8 @@ extension ConnectionManager {
         /// Redirect URIs of the form `{publicURL}/oauth/callback/{kind}` for every kind.
         public static func redirectURIs(publicURL: String) -> [ConnectionKind: String] {
             let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
-            return Dictionary(uniqueKeysWithValues: ConnectionKind.allCases.map { ($0, "\(base)/oauth/callback/\($0)") })
+            return Dictionary(
+                uniqueKeysWithValues: ConnectionKind.allCases.map { ($0, "\(base)/oauth/callback/\($0)") })
         }
     }
 }

@@ -12,7 +12,8 @@ import TikTokBusiness
 ///                                 configuration: .init(redirectURIs: .redirectURIs(publicURL: "https://app.example")))
 /// let link = try await manager.authorizationLink(for: .tiktokAccount)
 /// // … the user consents; TikTok redirects to /oauth/callback/tiktok_account?code=…&state=…
-/// let result = try await manager.completeAuthorization(kind: .tiktokAccount, callback: AuthorizationCallback(query: query))
+/// let callback = try AuthorizationCallback(query: query)
+/// let result = try await manager.completeAuthorization(kind: .tiktokAccount, callback: callback)
 /// let token = try await manager.accessToken(for: result.connection.id)
 /// ```
 public final class ConnectionManager: Sendable {

@@ -20,7 +20,8 @@ extension ConnectionManager {
         async throws -> [AuditEntry]
     {
         try await storeCall {
-            try await self.store.auditEntries(before: sequence, connectionID: connectionID, limit: max(1, min(limit, 1000)))
+            try await self.store.auditEntries(
+                before: sequence, connectionID: connectionID, limit: max(1, min(limit, 1000)))
         }
     }
 

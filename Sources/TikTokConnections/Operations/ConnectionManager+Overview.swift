@@ -85,7 +85,8 @@ extension ConnectionManager {
         let lapsing = try await count(lapsingFilter())
         let reauthorization = counts.filter { $0.status == .reauthorizationRequired }.reduce(0) { $0 + $1.count }
         return ConnectionOverview(
-            counts: counts, reauthorizationRequired: reauthorization, degraded: degraded, lapsingSoon: lapsing, at: time)
+            counts: counts, reauthorizationRequired: reauthorization, degraded: degraded, lapsingSoon: lapsing, at: time
+        )
     }
 
     /// The data of the overview's charts: the last `days` days by hour, and the next `weeks` weeks of lapses.
@@ -93,7 +94,8 @@ extension ConnectionManager {
         let time = now()
         let since = Self.hourStart(time.addingTimeInterval(-Double(days) * 86_400))
         let refreshes = try await storeCall {
-            try await self.store.eventCounts(types: [.tokenRefreshed, .refreshFailed], since: since, bucketSeconds: 3600)
+            try await self.store.eventCounts(
+                types: [.tokenRefreshed, .refreshFailed], since: since, bucketSeconds: 3600)
         }
         var byStatus: [Date: [String: Int]] = [:]
         for row in try await storeCall({ try await self.store.statusHistory(since: since) }) {
@@ -101,7 +103,9 @@ extension ConnectionManager {
             byStatus[row.start, default: [:]][status, default: 0] += row.count
         }
         let history = byStatus.keys.sorted().flatMap { start in
-            byStatus[start]!.sorted { $0.key < $1.key }.map { BucketCount(start: start, series: $0.key, count: $0.value) }
+            byStatus[start]!.sorted { $0.key < $1.key }.map {
+                BucketCount(start: start, series: $0.key, count: $0.value)
+            }
         }
         let lapses = try await storeCall {
             try await self.store.refreshTokenLapseCounts(

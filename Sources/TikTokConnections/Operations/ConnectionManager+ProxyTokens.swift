@@ -28,7 +28,8 @@ extension ConnectionManager {
         }
         let time = now()
         let (token, secret) = ProxyToken.generate(
-            connectionID: connectionID, allowedPaths: allowedPaths, expiresAt: expiresIn.map { time.addingTimeInterval($0) },
+            connectionID: connectionID, allowedPaths: allowedPaths,
+            expiresAt: expiresIn.map { time.addingTimeInterval($0) },
             createdBy: actor, at: time)
         try await storeCall { try await self.store.insertProxyToken(token) }
         var data = ["proxy_token_id": token.id]

@@ -57,7 +57,8 @@ public final class ProxyUsageRecorder: Service, Sendable, CustomStringConvertibl
         do {
             try await manager.addProxyUsage(usage)
         } catch {
-            logger.warning("Could not write proxy use counts; keeping them for the next flush", metadata: ["error": "\(error)"])
+            logger.warning(
+                "Could not write proxy use counts; keeping them for the next flush", metadata: ["error": "\(error)"])
             tallies.withLock { tallies in
                 for (key, value) in taken {
                     var tally = tallies[key] ?? (0, 0)

@@ -65,7 +65,8 @@ public struct QPSBudgetService: Service, CustomStringConvertible {
         do {
             try await store.leaveBudget(instanceID: instanceID)
         } catch {
-            logger.notice("Could not leave the shared QPS budget; the place lapses on its own", metadata: ["error": "\(error)"])
+            logger.notice(
+                "Could not leave the shared QPS budget; the place lapses on its own", metadata: ["error": "\(error)"])
         }
     }
 

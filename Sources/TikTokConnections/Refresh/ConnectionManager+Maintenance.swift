@@ -138,9 +138,10 @@ extension ConnectionManager {
                     record = stored
                     if !due { return report }
                     // Re-take the lease the write released, to refresh under it.
-                    guard let leasedAgain = try await store.claim(
-                        id: record.id, now: time, owner: configuration.instanceID,
-                        leaseUntil: time.addingTimeInterval(configuration.leaseDuration))
+                    guard
+                        let leasedAgain = try await store.claim(
+                            id: record.id, now: time, owner: configuration.instanceID,
+                            leaseUntil: time.addingTimeInterval(configuration.leaseDuration))
                     else { return report }
                     record = leasedAgain
                 }
@@ -151,10 +152,13 @@ extension ConnectionManager {
                     // wrote meanwhile (an on-demand refresh), use that.
                     let renewedAt = self.now()
                     let leaseUntil = renewedAt.addingTimeInterval(self.configuration.leaseDuration)
-                    guard let renewed = try await self.storeCall({
-                        try await self.store.claim(
-                            id: claimed.id, now: renewedAt, owner: self.configuration.instanceID, leaseUntil: leaseUntil)
-                    }) else {
+                    guard
+                        let renewed = try await self.storeCall({
+                            try await self.store.claim(
+                                id: claimed.id, now: renewedAt, owner: self.configuration.instanceID,
+                                leaseUntil: leaseUntil)
+                        })
+                    else {
                         // Our lease lapsed and another instance holds it now: its refresh stands.
                         return try await self.loadRecord(id: claimed.id)
                     }
@@ -162,7 +166,11 @@ extension ConnectionManager {
                         renewed, leaseUntil: leaseUntil, claimedAt: renewedAt,
                         trigger: .sweep(claimedVersion: claimed.version))
                 }
-                if refreshed.connection.status == .active { report.refreshed += 1 } else { report.reauthorizationRequired += 1 }
+                if refreshed.connection.status == .active {
+                    report.refreshed += 1
+                } else {
+                    report.reauthorizationRequired += 1
+                }
             } else {
                 let outcome = try await checkLiveness(record)
                 if outcome { report.checked += 1 } else { report.reauthorizationRequired += 1 }
@@ -218,7 +226,8 @@ extension ConnectionManager {
                 tikTokError: error)
         }
         let time = now()
-        let previous = record.connection.kind == .advertiser ? record.connection.advertiserIDs : record.connection.tcmAccountIDs
+        let previous =
+            record.connection.kind == .advertiser ? record.connection.advertiserIDs : record.connection.tcmAccountIDs
         var events: [ConnectionEvent] = []
         if Set(previous) != Set(current) {
             let added = current.filter { !previous.contains($0) }
@@ -246,18 +255,22 @@ extension ConnectionManager {
     @discardableResult
     public func checkLiveness(id: String) async throws -> Connection {
         let time = now()
-        guard let record = try await storeCall({
-            try await self.store.claim(
-                id: id, now: time, owner: self.configuration.instanceID,
-                leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
-        }) else {
+        guard
+            let record = try await storeCall({
+                try await self.store.claim(
+                    id: id, now: time, owner: self.configuration.instanceID,
+                    leaseUntil: time.addingTimeInterval(self.configuration.leaseDuration))
+            })
+        else {
             _ = try await loadRecord(id: id)
-            throw ConnectionError(.tikTokUnavailable, "Another instance is working on this connection.", connectionID: id)
+            throw ConnectionError(
+                .tikTokUnavailable, "Another instance is working on this connection.", connectionID: id)
         }
         guard !record.connection.kind.hasExpiringTokens, record.connection.status == .active else {
             try? await store.releaseLease(id: id, owner: configuration.instanceID)
             try ensureUsable(record)
-            throw ConnectionError(.invalidRequest, "Only advertiser and TTCM account connections are checked.", connectionID: id)
+            throw ConnectionError(
+                .invalidRequest, "Only advertiser and TTCM account connections are checked.", connectionID: id)
         }
         _ = try await checkLiveness(record)
         return try await loadRecord(id: id).connection

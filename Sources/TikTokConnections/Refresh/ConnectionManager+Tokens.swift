@@ -11,14 +11,17 @@ extension ConnectionManager {
     ///   ``ConnectionError/Code/revoked``, ``ConnectionError/Code/notFound``, or a refresh failure.
     public func accessToken(for id: String) async throws -> String {
         let time = now()
-        if let cached = tokenCache.withLock({ $0[id] }), time.timeIntervalSince(cached.cachedAt) < configuration.tokenCacheTTL,
+        if let cached = tokenCache.withLock({ $0[id] }),
+            time.timeIntervalSince(cached.cachedAt) < configuration.tokenCacheTTL,
             cached.expiresAt.map({ $0.timeIntervalSince(time) > cached.skew }) ?? true
         {
             return cached.token
         }
         var record = try await loadRecord(id: id)
         try ensureUsable(record)
-        if let expires = record.connection.accessTokenExpiresAt, expires.timeIntervalSince(time) <= skew(record.connection) {
+        if let expires = record.connection.accessTokenExpiresAt,
+            expires.timeIntervalSince(time) <= skew(record.connection)
+        {
             record = try await refreshSharingFlight(id: id, force: false)
             try ensureUsable(record)
         }
@@ -38,14 +41,16 @@ extension ConnectionManager {
     /// tokens nobody asked for in memory.
     func cache(_ token: String, for record: ConnectionRecord, at time: Date) {
         let entry = CachedToken(
-            token: token, expiresAt: record.connection.accessTokenExpiresAt, skew: skew(record.connection), cachedAt: time,
+            token: token, expiresAt: record.connection.accessTokenExpiresAt, skew: skew(record.connection),
+            cachedAt: time,
             kind: record.connection.kind)
         let ttl = configuration.tokenCacheTTL
         tokenCache.withLock { cache in
             // Entries past their time to live are only replaced when read again: prune them now and then (on about
             // one new entry in 1,024, so the cost per entry stays constant), so that connections asked for once do
             // not keep their tokens in memory.
-            if cache.updateValue(entry, forKey: record.id) == nil, cache.count >= 1_024, Int.random(in: 0..<1_024) == 0 {
+            if cache.updateValue(entry, forKey: record.id) == nil, cache.count >= 1_024, Int.random(in: 0..<1_024) == 0
+            {
                 cache = cache.filter { time.timeIntervalSince($0.value.cachedAt) < ttl }
             }
         }
@@ -154,7 +159,9 @@ extension ConnectionManager {
             if let record = try await storeCall({
                 try await self.store.claim(id: id, now: time, owner: owner, leaseUntil: leaseUntil)
             }) {
-                let replaced = try refusedToken.map { try open(record.accessToken, of: record, field: .accessToken) != $0 }
+                let replaced = try refusedToken.map {
+                    try open(record.accessToken, of: record, field: .accessToken) != $0
+                }
                 return try await refreshClaimed(
                     record, leaseUntil: leaseUntil, claimedAt: time,
                     trigger: .onDemand(force: force, startVersion: startVersion, refusedTokenReplaced: replaced))
@@ -223,7 +230,8 @@ extension ConnectionManager {
             case .markReauthorizationRequired(let mark):
                 if let error = mark.tikTokError {
                     logger.warning(
-                        "TikTok refused the refresh token", metadata: metadata(mark.record).merging(
+                        "TikTok refused the refresh token",
+                        metadata: metadata(mark.record).merging(
                             ["tiktok.code": "\(error.code ?? 0)", "tiktok.request_id": "\(error.requestID ?? "-")"],
                             uniquingKeysWith: { $1 }))
                 }
@@ -303,7 +311,8 @@ extension ConnectionManager {
             let renewed = try await store.claim(
                 id: record.id, now: time, owner: configuration.instanceID, leaseUntil: renewedUntil)
         else {
-            logger.notice("The lease lapsed while waiting for a QPS slot; another instance refreshes", metadata: metadata(record))
+            logger.notice(
+                "The lease lapsed while waiting for a QPS slot; another instance refreshes", metadata: metadata(record))
             return (.lost, nil)
         }
         let refreshToken = renewed.refreshToken.flatMap { try? open($0, of: renewed, field: .refreshToken) }

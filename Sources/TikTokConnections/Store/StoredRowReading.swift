@@ -47,7 +47,8 @@ extension StoredRowReading {
     }
 
     /// A text column holding a raw value of `T`.
-    package func enumeration<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
+    package func enumeration<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T
+    where T.RawValue == String {
         guard let value = T(rawValue: try string(column)) else { throw unreadable(column) }
         return value
     }
@@ -156,7 +157,8 @@ extension ConnectionEvent {
 extension WebhookDelivery {
     /// Reads a row of the webhook deliveries table joined with its event: the events table's columns (`sequence`,
     /// `id`, `type`, `connection_id`, `occurred_at`, `data`) and the delivery's (`state`, `attempts`,
-    /// `created_at`, `next_attempt_at`, `first_attempt_at`, `last_attempt_at`, `last_status_code`, `last_error`, `delivered_at`).
+    /// `created_at`, `next_attempt_at`, `first_attempt_at`, `last_attempt_at`, `last_status_code`, `last_error`,
+    /// `delivered_at`).
     package init(reading reader: some StoredRowReading) throws {
         self.init(
             event: try ConnectionEvent(reading: reader),
@@ -211,7 +213,8 @@ extension BucketCount {
     /// Reads a row with `start` (unix seconds), `series` and `count` columns.
     package init(reading reader: some StoredRowReading) throws {
         self.init(
-            start: try reader.date("start"), series: try reader.string("series"), count: Int(try reader.integer("count")))
+            start: try reader.date("start"), series: try reader.string("series"),
+            count: Int(try reader.integer("count")))
     }
 }
 

@@ -2,7 +2,8 @@ import Foundation
 
 /// The delivery of one event of the log to the webhook endpoint: an entry of the durable outbox.
 ///
-/// The store copies every event appended to the log into the outbox (``ConnectionStore/enqueueWebhookDeliveries(now:limit:)``),
+/// The store copies every event appended to the log into the outbox
+/// (``ConnectionStore/enqueueWebhookDeliveries(now:limit:)``),
 /// one delivery per event, keyed by the event's ``ConnectionEvent/sequence``. A delivery stays ``State/pending`` until
 /// an attempt succeeds (``State/delivered``) or the sender gives up (``State/failed``). Per connection, deliveries go
 /// out in log order: a connection's next delivery waits until the one before it is no longer pending.

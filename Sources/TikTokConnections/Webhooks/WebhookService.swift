@@ -134,7 +134,7 @@ public struct WebhookService: Service, CustomStringConvertible {
             } else {
                 outcome = failure(of: delivery, statusCode: response.status, error: "HTTP \(response.status)")
             }
-        } catch where Task.isCancelled {
+        } catch  where Task.isCancelled {
             // Shutdown cut the attempt short: not an attempt of the receiver's; the lease is released for a resend.
             logger.notice(
                 "Webhook attempt cancelled by shutdown", metadata: ["event.id": "\(delivery.event.id)"])
@@ -155,7 +155,8 @@ public struct WebhookService: Service, CustomStringConvertible {
             logger.warning("Webhook delivery failed; will retry", metadata: metadata)
         case .failed(_, let error):
             metadata["error"] = "\(error)"
-            logger.error("Webhook delivery failed for the whole retry window; giving up on this event", metadata: metadata)
+            logger.error(
+                "Webhook delivery failed for the whole retry window; giving up on this event", metadata: metadata)
         }
         await record(delivery, outcome: outcome, at: attemptedAt, metadata: metadata)
     }

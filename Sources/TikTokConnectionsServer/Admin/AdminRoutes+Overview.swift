@@ -39,7 +39,8 @@ extension AdminRoutes {
             "total": overview.total, "reauthCount": overview.reauthorizationRequired,
             "degradedCount": overview.degraded, "lapsingCount": overview.lapsingSoon,
             "degradedAfter": AdminFormat.duration(manager.configuration.degradedAfter),
-            "hasOverview": true, "reauthAny": overview.reauthorizationRequired > 0, "degradedAny": overview.degraded > 0,
+            "hasOverview": true, "reauthAny": overview.reauthorizationRequired > 0,
+            "degradedAny": overview.degraded > 0,
             "lapsingAny": overview.lapsingSoon > 0,
         ]
         context["countRows"] = ConnectionKind.allCases.map { kind -> [String: Any] in
@@ -107,10 +108,14 @@ extension AdminRoutes {
             series: [
                 .init(
                     name: "refreshed", color: "#127a3a",
-                    values: values(charts.refreshesPerHour, series: ConnectionEvent.EventType.tokenRefreshed.rawValue, buckets: hours)),
+                    values: values(
+                        charts.refreshesPerHour, series: ConnectionEvent.EventType.tokenRefreshed.rawValue,
+                        buckets: hours)),
                 .init(
                     name: "failed", color: "#b42318",
-                    values: values(charts.refreshesPerHour, series: ConnectionEvent.EventType.refreshFailed.rawValue, buckets: hours)),
+                    values: values(
+                        charts.refreshesPerHour, series: ConnectionEvent.EventType.refreshFailed.rawValue,
+                        buckets: hours)),
             ], style: .stackedBars)
         let statusColors: [ConnectionStatus: String] = [
             .active: "#127a3a", .reauthorizationRequired: "#b42318", .revoked: "#5d6470",
@@ -150,7 +155,8 @@ extension AdminRoutes {
             "audit": entries.map { entry -> [String: Any] in
                 [
                     "label": AdminFormat.action(entry.action), "actor": entry.actor,
-                    "when": AdminFormat.date(entry.occurredAt), "relative": AdminFormat.relative(entry.occurredAt, now: now),
+                    "when": AdminFormat.date(entry.occurredAt),
+                    "relative": AdminFormat.relative(entry.occurredAt, now: now),
                     "requestID": entry.requestID ?? "—",
                 ]
             },

@@ -74,7 +74,8 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         var nextCursor: String?
         var overview: [String: Any] = [:]
         do {
-            var filter = ConnectionFilter(kind: kind, status: status, search: search.isEmpty ? nil : String(search.prefix(200)))
+            var filter = ConnectionFilter(
+                kind: kind, status: status, search: search.isEmpty ? nil : String(search.prefix(200)))
             if let attention { filter = self.filter(attention, filter) }
             let page = try await manager.connections(filter, after: cursor, limit: Self.pageSize + 1)
             rows = Array(page.prefix(Self.pageSize))
@@ -94,7 +95,8 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
             if !search.isEmpty { items.append(("q", search)) }
             if let attention { items.append(("attention", attention.rawValue)) }
             if let cursor { items.append(("cursor", cursor)) }
-            return "/" + (items.isEmpty ? "" : "?" + items.map { "\($0)=\(QueryEncoding.escape($1))" }.joined(separator: "&"))
+            return "/"
+                + (items.isEmpty ? "" : "?" + items.map { "\($0)=\(QueryEncoding.escape($1))" }.joined(separator: "&"))
         }
         var context = common(session)
         context["rows"] = rows.map { connection -> [String: Any] in
@@ -118,7 +120,10 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
             ["value": $0.rawValue, "label": AdminFormat.kind($0), "selected": $0 == kind] as [String: Any]
         }
         context["statusFilter"] = ConnectionStatus.allCases.map {
-            ["value": $0.rawValue, "label": $0.rawValue.replacingOccurrences(of: "_", with: " "), "selected": $0 == status]
+            [
+                "value": $0.rawValue, "label": $0.rawValue.replacingOccurrences(of: "_", with: " "),
+                "selected": $0 == status,
+            ]
                 as [String: Any]
         }
         context["q"] = search
@@ -300,7 +305,9 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         context.merge(try await proxyTokenContext(connection)) { $1 }
         context["id"] = connection.id
         if let name = connection.displayName { context["displayName"] = name }
-        if let avatar = connection.avatarURL, avatar.lowercased().hasPrefix("https://") { context["avatarURL"] = avatar }
+        if let avatar = connection.avatarURL, avatar.lowercased().hasPrefix("https://") {
+            context["avatarURL"] = avatar
+        }
         context["names"] = connection.names.sorted { $0.key < $1.key }.map { ["identity": $0.key, "name": $0.value] }
         context["health"] = health.rawValue
         if let since = connection.failingSince {
@@ -393,12 +400,14 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
     /// token is missing or wrong.
     func authorize(_ request: Request) async throws -> (AdminSessions.Session, [String: String]) {
         guard let session = session(request) else {
-            throw AdminPageError(pages: pages, sandbox: configuration.sandbox, status: .unauthorized,
+            throw AdminPageError(
+                pages: pages, sandbox: configuration.sandbox, status: .unauthorized,
                 heading: "Please sign in", message: "Your session has ended. Sign in again to continue.")
         }
         let form = try await FormInput.read(request)
         guard let token = form["csrf"], AdminSessions.constantTimeEqual(token, session.csrfToken) else {
-            throw AdminPageError(pages: pages, sandbox: configuration.sandbox, status: .forbidden,
+            throw AdminPageError(
+                pages: pages, sandbox: configuration.sandbox, status: .forbidden,
                 heading: "This form expired", message: "Reload the page and try again.")
         }
         return (session, form)
@@ -408,7 +417,9 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         var context: [String: Any] = ["sandbox": configuration.sandbox, "signedIn": session != nil]
         if let fault = manager.configurationFault {
             var text = "TikTok rejects this instance's app id or secret"
-            if let code = fault.tikTokCode { text += " (code \(code)" + (fault.requestID.map { ", request id \($0)" } ?? "") + ")" }
+            if let code = fault.tikTokCode {
+                text += " (code \(code)" + (fault.requestID.map { ", request id \($0)" } ?? "") + ")"
+            }
             text += " since \(ConnectionJSON.timestamp(fault.firstSeenAt)): check TIKTOK_APP_ID and TIKTOK_APP_SECRET."
             text += " No connection is marked for it."
             context["configurationFault"] = text
@@ -445,7 +456,8 @@ struct AdminRoutes<Context: RequestContext & RemoteAddressRequestContext>: Senda
         case let error as APIError:
             return message(session, "That did not work", error.message, status: error.status)
         default:
-            return message(session, "Something went wrong", "Please try again in a moment.", status: .internalServerError)
+            return message(
+                session, "Something went wrong", "Please try again in a moment.", status: .internalServerError)
         }
     }
 

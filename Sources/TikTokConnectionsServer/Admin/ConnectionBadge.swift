@@ -30,7 +30,8 @@ struct ConnectionBadge: Sendable, Hashable {
             if remaining <= TimeInterval(lapsingWindowDays) * 86_400 {
                 let days = max(0, Int((remaining / 86_400).rounded(.up)))
                 let label =
-                    days == 0 ? "refresh token lapsing today" : "refresh token lapsing in \(days) day\(days == 1 ? "" : "s")"
+                    days == 0
+                    ? "refresh token lapsing today" : "refresh token lapsing in \(days) day\(days == 1 ? "" : "s")"
                 return ConnectionBadge(label: label, tone: .warn)
             }
         }
@@ -85,7 +86,8 @@ enum AdminFormat {
 
     /// A short "who" for a table cell: the first identities and how many more.
     static func who(_ connection: Connection) -> String {
-        let values = connection.kind == .tcmAccount && !connection.tcmAccountIDs.isEmpty
+        let values =
+            connection.kind == .tcmAccount && !connection.tcmAccountIDs.isEmpty
             ? connection.tcmAccountIDs : (connection.openID.map { [$0] } ?? connection.advertiserIDs)
         guard !values.isEmpty else { return "—" }
         let shown = values.prefix(2).joined(separator: ", ")
@@ -93,7 +95,9 @@ enum AdminFormat {
     }
 
     /// An event's webhook delivery as a badge, with a detail line for pending and failed ones.
-    static func webhook(_ delivery: WebhookDelivery?, now: Date) -> (label: String, tone: ConnectionBadge.Tone, detail: String?) {
+    static func webhook(_ delivery: WebhookDelivery?, now: Date) -> (
+        label: String, tone: ConnectionBadge.Tone, detail: String?
+    ) {
         guard let delivery else { return ("Webhook: not sent (before webhooks were on)", .muted, nil) }
         let last = [delivery.lastStatusCode.map { "HTTP \($0)" }, delivery.lastError].compactMap { $0 }.first
         switch delivery.state {
@@ -102,11 +106,15 @@ enum AdminFormat {
         case .pending:
             let tries = delivery.attempts == 1 ? "1 attempt" : "\(delivery.attempts) attempts"
             let next = delivery.nextAttemptAt.map { "next \(relative($0, now: now))" }
-            let detail = delivery.attempts == 0
+            let detail =
+                delivery.attempts == 0
                 ? nil : ([tries, last.map { "last: \($0)" }, next].compactMap { $0 }.joined(separator: " · "))
             return ("Webhook pending", .warn, detail)
         case .failed:
-            return ("Webhook failed", .bad, "gave up after \(delivery.attempts) attempts" + (last.map { " · last: \($0)" } ?? ""))
+            return (
+                "Webhook failed", .bad,
+                "gave up after \(delivery.attempts) attempts" + (last.map { " · last: \($0)" } ?? "")
+            )
         }
     }
 

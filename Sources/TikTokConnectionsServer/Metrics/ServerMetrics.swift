@@ -30,7 +30,8 @@ public final class ServerMetrics: Sendable {
             dimensions: [("method", method), ("status", String(status))], factory: factory
         ).increment()
         Metrics.Timer(label: "tiktok_business_proxy_request_duration_seconds", dimensions: [], factory: factory)
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+            .recordNanoseconds(
+                duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
         if let tikTokCode {
             tikTokCodeSeen(tikTokCode)
         }
@@ -84,18 +85,24 @@ public final class ServerMetrics: Sendable {
     /// window (30 days by default).
     func attention(degraded: [ConnectionKind: Int], lapsing: [ConnectionKind: Int]) {
         for kind in ConnectionKind.allCases {
-            Gauge(label: "tiktok_business_connections_degraded", dimensions: [("kind", kind.rawValue)], factory: factory)
-                .record(degraded[kind] ?? 0)
-            Gauge(label: "tiktok_business_refresh_tokens_lapsing", dimensions: [("kind", kind.rawValue)], factory: factory)
-                .record(lapsing[kind] ?? 0)
+            Gauge(
+                label: "tiktok_business_connections_degraded", dimensions: [("kind", kind.rawValue)], factory: factory
+            )
+            .record(degraded[kind] ?? 0)
+            Gauge(
+                label: "tiktok_business_refresh_tokens_lapsing", dimensions: [("kind", kind.rawValue)], factory: factory
+            )
+            .record(lapsing[kind] ?? 0)
         }
     }
 
     /// Sets the webhook outbox gauges: deliveries pending, delivered and failed.
     func webhookDeliveries(_ counts: [WebhookDelivery.State: Int]) {
         for state in WebhookDelivery.State.allCases {
-            Gauge(label: "tiktok_business_webhook_deliveries", dimensions: [("state", state.rawValue)], factory: factory)
-                .record(counts[state] ?? 0)
+            Gauge(
+                label: "tiktok_business_webhook_deliveries", dimensions: [("state", state.rawValue)], factory: factory
+            )
+            .record(counts[state] ?? 0)
         }
     }
 
@@ -114,8 +121,10 @@ public final class ServerMetrics: Sendable {
             ).increment()
             if let code = event.data["tiktok_code"].flatMap(Int.init) { tikTokCodeSeen(code) }
         default:
-            Counter(label: "tiktok_business_events_total", dimensions: [("type", event.type.rawValue)], factory: factory)
-                .increment()
+            Counter(
+                label: "tiktok_business_events_total", dimensions: [("type", event.type.rawValue)], factory: factory
+            )
+            .increment()
         }
     }
 }

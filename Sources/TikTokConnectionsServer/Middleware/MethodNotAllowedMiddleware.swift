@@ -68,7 +68,8 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
                 [
                     "error": [
                         "code": "method_not_allowed",
-                        "message": .string("\(request.method.rawValue) is not allowed here; use \(names.joined(separator: ", ")).")
+                        "message": .string(
+                            "\(request.method.rawValue) is not allowed here; use \(names.joined(separator: ", "))."),
                     ]
                 ], status: .methodNotAllowed)
             response.headers[.allow] = names.joined(separator: ", ")

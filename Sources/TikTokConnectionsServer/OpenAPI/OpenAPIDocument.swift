@@ -5,8 +5,10 @@ import NIOCore
 
 /// The OpenAPI 3.1 document of the `/v1` API, served at `GET /openapi.json`.
 ///
-/// It describes what ``ManagementRoutes``, ``OperationsRoutes``, ``ProxyTokenRoutes`` and ``ProxyRoutes`` do (the drop-in
-/// endpoint, ``DropInRoutes``, is outside `/v1` and only described in `info.description`); `OpenAPITests` keeps the two in step (every
+/// It describes what ``ManagementRoutes``, ``OperationsRoutes``, ``ProxyTokenRoutes`` and ``ProxyRoutes`` do (the
+/// drop-in
+/// endpoint, ``DropInRoutes``, is outside `/v1` and only described in `info.description`); `OpenAPITests` keeps the two
+/// in step (every
 /// documented operation exists, every `/v1` route is documented, real responses carry the documented properties).
 enum OpenAPIDocument {
     /// `GET /openapi.json`, no authentication.

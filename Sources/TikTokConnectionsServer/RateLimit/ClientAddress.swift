@@ -26,7 +26,7 @@ enum ClientAddress {
     /// An IPv4 address as is; an IPv6 address as its /64 prefix; `nil` for anything else.
     static func normalize(_ text: String) -> String? {
         var text = Substring(text)
-        if text.hasPrefix("[") , let end = text.firstIndex(of: "]") {  // [v6]:port
+        if text.hasPrefix("["), let end = text.firstIndex(of: "]") {  // [v6]:port
             text = text[text.index(after: text.startIndex)..<end]
         }
         if let zone = text.firstIndex(of: "%") { text = text[..<zone] }

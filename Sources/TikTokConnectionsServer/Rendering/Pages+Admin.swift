@@ -7,7 +7,9 @@ import Mustache
 /// assets; one small inline script (with a CSP nonce) for the copy buttons.
 extension Pages {
     /// Renders an admin template (`context` gets the layout's common values).
-    func admin(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, scriptNonce: String? = nil)
+    func admin(
+        _ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, scriptNonce: String? = nil
+    )
         -> Response
     {
         var context = context

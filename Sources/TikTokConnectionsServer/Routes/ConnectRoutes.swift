@@ -109,9 +109,13 @@ struct ConnectRoutes<Context: RequestContext & RemoteAddressRequestContext>: Sen
 
     static func details(_ connection: Connection) -> [(String, String)] {
         var details = [("Connection", connection.id), ("Kind", connection.kind.rawValue)]
-        if !connection.advertiserIDs.isEmpty { details.append(("Advertisers", connection.advertiserIDs.joined(separator: ", "))) }
+        if !connection.advertiserIDs.isEmpty {
+            details.append(("Advertisers", connection.advertiserIDs.joined(separator: ", ")))
+        }
         if let openID = connection.openID { details.append(("Open ID", openID)) }
-        if !connection.tcmAccountIDs.isEmpty { details.append(("TTCM accounts", connection.tcmAccountIDs.joined(separator: ", "))) }
+        if !connection.tcmAccountIDs.isEmpty {
+            details.append(("TTCM accounts", connection.tcmAccountIDs.joined(separator: ", ")))
+        }
         if !connection.scopes.isEmpty { details.append(("Scopes", connection.scopes.joined(separator: ", "))) }
         return details
     }
@@ -127,11 +131,17 @@ struct ConnectRoutes<Context: RequestContext & RemoteAddressRequestContext>: Sen
         case .browserMismatch:
             ("Started in another browser", "Finish the authorization in the browser that started it.", .forbidden)
         case .unknownState, .kindMismatch, .malformedCallback, .valueTooLong:
-            ("Not a valid authorization", "This address was not produced by an authorization this service started.", .badRequest)
+            (
+                "Not a valid authorization", "This address was not produced by an authorization this service started.",
+                .badRequest
+            )
         case .exchangeFailed:
             ("TikTok refused the authorization", error.tikTokError?.message ?? error.message, .badGateway)
         default:
-            ("Something went wrong", "TikTok or the service is unavailable. Please try again in a moment.", .serviceUnavailable)
+            (
+                "Something went wrong", "TikTok or the service is unavailable. Please try again in a moment.",
+                .serviceUnavailable
+            )
         }
     }
 }

@@ -79,7 +79,8 @@ struct DropInRoutes<Context: RequestContext>: Sendable {
         guard presented.hasPrefix("tbp_"), presented.count <= 128 else {
             throw Refusal(
                 code: 40105,
-                message: "Access-Token must be a proxy token issued by the vault (POST /v1/connections/{id}/proxy-tokens).")
+                message:
+                    "Access-Token must be a proxy token issued by the vault (POST /v1/connections/{id}/proxy-tokens).")
         }
         let token: ProxyToken
         do {
@@ -144,7 +145,8 @@ struct DropInRoutes<Context: RequestContext>: Sendable {
         init(_ error: APIError) {
             switch error.code {
             case "revoked", "reauthorization_required", "not_found":
-                self.init(code: 40105, message: "The connection behind this proxy token cannot be used: \(error.message)")
+                self.init(
+                    code: 40105, message: "The connection behind this proxy token cannot be used: \(error.message)")
             case "qps_budget_exhausted":
                 self.init(code: 40100, message: error.message, retryAfter: error.retryAfter)
             case "body_too_large", "invalid_path", "bad_request":

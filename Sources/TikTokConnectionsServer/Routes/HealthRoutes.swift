@@ -25,7 +25,10 @@ struct HealthRoutes<Context: CallerRequestContext>: Sendable {
                 try await withTimeout(.seconds(2)) { try await manager.store.ping() }
             } catch {
                 return JSONResponse.make(
-                    ["status": "unavailable", "error": ["code": "database_unavailable", "message": "The database does not answer."]],
+                    [
+                        "status": "unavailable",
+                        "error": ["code": "database_unavailable", "message": "The database does not answer."],
+                    ],
                     status: .serviceUnavailable)
             }
             if let fault = manager.configurationFault {

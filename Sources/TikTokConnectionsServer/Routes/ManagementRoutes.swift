@@ -78,7 +78,8 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
             }
         }
         if let before = query["refresh_token_expires_before"] {
-            filter.refreshTokenExpiresBefore = try RequestInput.date(String(before), name: "refresh_token_expires_before")
+            filter.refreshTokenExpiresBefore = try RequestInput.date(
+                String(before), name: "refresh_token_expires_before")
         }
         if let attention = query["needs_attention"] {
             switch attention {
@@ -163,10 +164,14 @@ struct ManagementRoutes<Context: CallerRequestContext>: Sendable {
         let connectionID = query["connection_id"].map(String.init)
         if let connectionID { try RequestInput.validateID(connectionID) }
         let limit = try RequestInput.limit(query["limit"].map(String.init), default: 100, maximum: 1000)
-        let events = try await APIError.vault { try await manager.events(after: after, connectionID: connectionID, limit: limit) }
+        let events = try await APIError.vault {
+            try await manager.events(after: after, connectionID: connectionID, limit: limit)
+        }
         var webhooks: [Int64: WebhookDelivery]?
         if configuration.webhookDestination != nil, !events.isEmpty {
-            webhooks = try await APIError.vault { try await manager.webhookDeliveries(sequences: events.map(\.sequence)) }
+            webhooks = try await APIError.vault {
+                try await manager.webhookDeliveries(sequences: events.map(\.sequence))
+            }
         }
         let next: JSONValue = events.last.map { .number(String($0.sequence)) } ?? .number(String(after))
         return JSONResponse.make([
@@ -222,7 +227,9 @@ enum RequestInput {
 
     /// A date given as ISO 8601 (`2026-12-31T00:00:00Z`) or unix seconds.
     static func date(_ text: String, name: String) throws -> Date {
-        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 1e11 { return Date(timeIntervalSince1970: seconds) }
+        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 1e11 {
+            return Date(timeIntervalSince1970: seconds)
+        }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         throw APIError.badRequest("\(name) must be an ISO 8601 date-time (2026-12-31T00:00:00Z) or unix seconds.")
     }

@@ -55,13 +55,15 @@ struct ProxyRelay: Sendable {
         let code = envelope?.code
         Self.trace(status: response.status, envelope: envelope, on: span)
         usage.record(connectionID: id, actor: actor, failed: response.status >= 400 || (code ?? 0) != 0)
-        metrics.proxied(method: method, status: response.status, tikTokCode: code, duration: ContinuousClock.now - started)
+        metrics.proxied(
+            method: method, status: response.status, tikTokCode: code, duration: ContinuousClock.now - started)
         var outgoing = HTTPFields()
         for header in response.headers where ["content-type", "x-tt-logid"].contains(header.name.lowercased()) {
             if let name = HTTPField.Name(header.name) { outgoing[name] = header.value }
         }
         outgoing[.cacheControl] = "no-store"
-        return Response(status: .init(code: response.status), headers: outgoing, body: Self.body(response, logger: logger))
+        return Response(
+            status: .init(code: response.status), headers: outgoing, body: Self.body(response, logger: logger))
     }
 
     /// The answer's body: what was read, then the rest as it arrives. A failure halfway (TikTok closing the
@@ -105,7 +107,6 @@ struct ProxyRelay: Sendable {
             throw refusal
         }
     }
-
 
     /// `/a/b/` from the catch-all segments; refuses anything that is not a plain API path.
     static func apiPath(_ segments: [String]) throws -> String {

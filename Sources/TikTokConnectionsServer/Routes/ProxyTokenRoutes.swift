@@ -33,7 +33,8 @@ struct ProxyTokenRoutes<Context: CallerRequestContext>: Sendable {
         var allowedPaths: [String]?
         if let value = body["allowed_paths"], value != .null {
             guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
-                throw APIError.badRequest("allowed_paths must be an array of TikTok API paths such as /advertiser/info/.")
+                throw APIError.badRequest(
+                    "allowed_paths must be an array of TikTok API paths such as /advertiser/info/.")
             }
             allowedPaths = items.compactMap(\.stringValue)
         }

@@ -41,7 +41,8 @@ public struct ServerConfiguration: Sendable {
         publicURL: String, apiKey: String, tikTokAPIBaseURL: String, sandbox: Bool = false,
         allowedRedirectOrigins: [String] = [], browserFlowLifetime: TimeInterval = 600,
         proxyBodyLimit: Int = 10 * 1024 * 1024, jsonBodyLimit: Int = 64 * 1024, webhookDestination: String? = nil,
-        rateLimits: PublicRateLimits = .init(), metricsPublic: Bool = false, metricsCountInterval: Duration = .seconds(10),
+        rateLimits: PublicRateLimits = .init(), metricsPublic: Bool = false,
+        metricsCountInterval: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10)
     ) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL

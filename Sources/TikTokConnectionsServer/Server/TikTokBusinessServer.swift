@@ -5,11 +5,13 @@ import NIOCore
 import TikTokBusiness
 import TikTokConnections
 
-/// The HTTP service over a ``ConnectionManager``: the admin page, the browser connect flow, the `/v1` management API and proxy,
+/// The HTTP service over a ``ConnectionManager``: the admin page, the browser connect flow, the `/v1` management API
+/// and proxy,
 /// the OpenAPI document, health and metrics.
 ///
 /// ```swift
-/// let server = TikTokBusinessServer(manager: manager, configuration: .init(publicURL: …, apiKey: …, tikTokAPIBaseURL: …))
+/// let configuration = ServerConfiguration(publicURL: …, apiKey: …, tikTokAPIBaseURL: …)
+/// let server = TikTokBusinessServer(manager: manager, configuration: configuration)
 /// let app = server.makeApplication(host: "127.0.0.1", port: 8080)
 /// try await ServiceGroup(services: [app, RefreshService(manager: manager)], …).run()
 /// ```
@@ -70,7 +72,8 @@ public struct TikTokBusinessServer: Sendable {
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(apiKey: configuration.apiKey, keys: keys))
         ManagementRoutes(manager: manager, configuration: configuration, keys: keys).register(on: api)
         OperationsRoutes(manager: manager, configuration: configuration, keys: keys).register(on: api)
-        ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics, usage: proxyUsage).register(on: api)
+        ProxyRoutes(manager: manager, configuration: configuration, metrics: metrics, usage: proxyUsage).register(
+            on: api)
         ProxyTokenRoutes(manager: manager, configuration: configuration, tokens: proxyTokens).register(on: api)
         dropInRoutes().register(on: router)
         v1Routes.load(router.routes)

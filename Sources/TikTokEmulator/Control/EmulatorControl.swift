@@ -40,7 +40,7 @@ public final class EmulatorControl: Sendable {
 
     /// Mints an authorization code directly, as if `user` had approved `scopes` for the app (for bulk tests).
     /// - Parameters:
-    ///   - flow: ``AuthorizationFlow/advertiser`` (exchange at `/oauth2/access_token/`) or ``AuthorizationFlow/account``
+    /// - flow: ``AuthorizationFlow/advertiser`` (exchange at `/oauth2/access_token/`) or ``AuthorizationFlow/account``
     ///     (exchange at `/tt_user/oauth2/token/`).
     ///   - scopes: account scopes; for the advertiser flow, numeric permission ids (default: all).
     /// - Returns: the code.

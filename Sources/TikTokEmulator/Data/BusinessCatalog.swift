@@ -2,7 +2,8 @@
 struct BusinessCatalog: Sendable {
     let seed: UInt64
 
-    /// Videos are dated backwards from here (2025-01-01), one every one to two days, so data never depends on the clock.
+    /// Videos are dated backwards from here (2025-01-01), one every one to two days, so data never depends on the
+    /// clock.
     private static let videoAnchor = 1_735_689_600
     private static let captions = [
         "Day in the life", "Behind the scenes", "Trying the viral recipe", "Our new drop is here",

@@ -204,7 +204,8 @@ struct ReportRoutes: Sendable {
                 }
             } else if let audience = self.reports.audienceDimensions[dimension] {
                 guard audience.reportTypes.contains(reportType) else {
-                    throw APIError.invalid("dimensions", "Invalid dimension \(dimension) for report_type \(reportType).")
+                    throw APIError.invalid(
+                        "dimensions", "Invalid dimension \(dimension) for report_type \(reportType).")
                 }
             } else if self.reports.maximumDays[dimension] == nil {
                 throw APIError.invalid("dimensions", "Invalid dimension \(dimension).")
@@ -234,7 +235,8 @@ struct ReportRoutes: Sendable {
         let end = try Self.date(query, "end_date")
         guard start <= end else { throw APIError.invalid("end_date", "Must not be earlier than start_date.") }
         let count = end.dayNumber - start.dayNumber + 1
-        let limit = timeDimension.flatMap { self.reports.maximumDays[$0] } ?? self.reports.maximumDaysWithoutTimeDimension
+        let limit =
+            timeDimension.flatMap { self.reports.maximumDays[$0] } ?? self.reports.maximumDaysWithoutTimeDimension
         guard count <= limit else {
             throw APIError.invalid(
                 "end_date",

@@ -37,7 +37,8 @@ struct PostgresStoreTests {
             for store in instances {
                 try await store.migrate()
                 #expect(try await store.record(id: "conn_1") == F.stored(F.record("conn_1", identities: ["A1"])))
-                #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A1"]) == "conn_1")
+                #expect(
+                    try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A1"]) == "conn_1")
                 #expect(try await store.events(after: 0, connectionID: nil, limit: 10).count == 1)
             }
         }

@@ -30,7 +30,8 @@ extension StoreContractTests {
             #expect(try await store.webhookDeliveryCounts().values.reduce(0, +) == 0)
             #expect(try await store.nextWebhookAttemptDate() == nil)
 
-            try await Self.append([("conn_1", .tokenRefreshed), ("conn_2", .tokenRefreshed), ("conn_1", .connectionRevoked)], to: store)
+            try await Self.append(
+                [("conn_1", .tokenRefreshed), ("conn_2", .tokenRefreshed), ("conn_1", .connectionRevoked)], to: store)
             #expect(try await store.enqueueWebhookDeliveries(now: F.at(10), limit: 2) == 2)
             #expect(try await store.enqueueWebhookDeliveries(now: F.at(11), limit: 100) == 1)
             #expect(try await store.enqueueWebhookDeliveries(now: F.at(12), limit: 100) == 0)
@@ -45,16 +46,19 @@ extension StoreContractTests {
             #expect(first.event == events[2])
             #expect(first.state == .pending && first.attempts == 0)
             #expect(first.createdAt == F.at(10) && first.nextAttemptAt == F.at(10))
-            #expect(first.firstAttemptAt == nil && first.lastAttemptAt == nil && first.lastStatusCode == nil && first.lastError == nil)
+            #expect(
+                first.firstAttemptAt == nil && first.lastAttemptAt == nil && first.lastStatusCode == nil
+                    && first.lastError == nil)
             #expect(first.deliveredAt == nil)
             #expect(deliveries[sequences[4]]?.createdAt == F.at(11))
             #expect(try await store.nextWebhookAttemptDate() == F.at(10))
 
             let forConn1 = try await store.webhookDeliveries(connectionID: "conn_1", limit: 10)
             #expect(forConn1.map(\.event.type) == [.connectionRevoked, .tokenRefreshed])
-            #expect(try await store.webhookDeliveries(connectionID: "conn_1", limit: 1).map(\.event.type) == [
-                .connectionRevoked
-            ])
+            #expect(
+                try await store.webhookDeliveries(connectionID: "conn_1", limit: 1).map(\.event.type) == [
+                    .connectionRevoked
+                ])
             #expect(try await store.webhookDeliveries(connectionID: "conn_none", limit: 10).isEmpty)
             #expect(try await store.webhookDeliveries(sequences: []).isEmpty)
         }
@@ -66,21 +70,25 @@ extension StoreContractTests {
             let store = contract.store
             try await Self.append([("conn_1", .connectionCreated)], to: store)
             _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)
-            try await Self.append([
-                ("conn_1", .tokenRefreshed), ("conn_2", .connectionCreated), ("conn_1", .refreshFailed),
-                ("conn_2", .tokenRefreshed),
-            ], to: store)
+            try await Self.append(
+                [
+                    ("conn_1", .tokenRefreshed), ("conn_2", .connectionCreated), ("conn_1", .refreshFailed),
+                    ("conn_2", .tokenRefreshed),
+                ], to: store)
             #expect(try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100) == 4)
 
             // One delivery per connection: the oldest pending one.
-            let heads = try await store.claimWebhookDeliveries(now: F.at(0), limit: 10, owner: "A", leaseUntil: F.at(60))
+            let heads = try await store.claimWebhookDeliveries(
+                now: F.at(0), limit: 10, owner: "A", leaseUntil: F.at(60))
             #expect(heads.map(\.event.connectionID) == ["conn_1", "conn_2"])
             #expect(heads.map(\.event.type) == [.tokenRefreshed, .connectionCreated])
             // Leased heads block their lines for everyone, their owner included.
             #expect(
-                try await store.claimWebhookDeliveries(now: F.at(1), limit: 10, owner: "B", leaseUntil: F.at(60)).isEmpty)
+                try await store.claimWebhookDeliveries(now: F.at(1), limit: 10, owner: "B", leaseUntil: F.at(60))
+                    .isEmpty)
             #expect(
-                try await store.claimWebhookDeliveries(now: F.at(1), limit: 10, owner: "A", leaseUntil: F.at(60)).isEmpty)
+                try await store.claimWebhookDeliveries(now: F.at(1), limit: 10, owner: "A", leaseUntil: F.at(60))
+                    .isEmpty)
             // Leased heads count from the end of their lease.
             #expect(try await store.nextWebhookAttemptDate() == F.at(60))
 
@@ -88,14 +96,17 @@ extension StoreContractTests {
             #expect(
                 try await store.recordWebhookAttempt(
                     sequence: heads[0].event.sequence, owner: "A", at: F.at(2), outcome: .delivered(statusCode: 204)))
-            let delivered = try #require(try await store.webhookDeliveries(sequences: [heads[0].event.sequence]).first?.value)
+            let delivered = try #require(
+                try await store.webhookDeliveries(sequences: [heads[0].event.sequence]).first?.value)
             #expect(delivered.state == .delivered && delivered.attempts == 1 && delivered.lastStatusCode == 204)
-            #expect(delivered.deliveredAt == F.at(2) && delivered.lastAttemptAt == F.at(2) && delivered.lastError == nil)
+            #expect(
+                delivered.deliveredAt == F.at(2) && delivered.lastAttemptAt == F.at(2) && delivered.lastError == nil)
             #expect(delivered.nextAttemptAt == nil)
             let next = try await store.claimWebhookDeliveries(now: F.at(3), limit: 10, owner: "B", leaseUntil: F.at(60))
             #expect(next.map(\.event.type) == [.refreshFailed])
-            #expect(try await store.recordWebhookAttempt(
-                sequence: next[0].event.sequence, owner: "B", at: F.at(4), outcome: .delivered(statusCode: 200)))
+            #expect(
+                try await store.recordWebhookAttempt(
+                    sequence: next[0].event.sequence, owner: "B", at: F.at(4), outcome: .delivered(statusCode: 200)))
 
             // Retried: stays the head (its connection's later events wait), due later, lease released.
             let retryError = String(repeating: "x", count: StoredWebhookAttempt.maximumErrorLength + 50)
@@ -103,15 +114,18 @@ extension StoreContractTests {
                 try await store.recordWebhookAttempt(
                     sequence: heads[1].event.sequence, owner: "A", at: F.at(5),
                     outcome: .retry(at: F.at(20), statusCode: 503, error: retryError)))
-            let retried = try #require(try await store.webhookDeliveries(sequences: [heads[1].event.sequence]).first?.value)
+            let retried = try #require(
+                try await store.webhookDeliveries(sequences: [heads[1].event.sequence]).first?.value)
             #expect(retried.state == .pending && retried.attempts == 1 && retried.nextAttemptAt == F.at(20))
             #expect(retried.lastStatusCode == 503 && retried.lastAttemptAt == F.at(5) && retried.deliveredAt == nil)
             #expect(retried.firstAttemptAt == F.at(5))
             #expect(retried.lastError?.count == StoredWebhookAttempt.maximumErrorLength)
             #expect(try await store.nextWebhookAttemptDate() == F.at(20))
             #expect(
-                try await store.claimWebhookDeliveries(now: F.at(19), limit: 10, owner: "A", leaseUntil: F.at(60)).isEmpty)
-            let again = try await store.claimWebhookDeliveries(now: F.at(20), limit: 10, owner: "A", leaseUntil: F.at(80))
+                try await store.claimWebhookDeliveries(now: F.at(19), limit: 10, owner: "A", leaseUntil: F.at(60))
+                    .isEmpty)
+            let again = try await store.claimWebhookDeliveries(
+                now: F.at(20), limit: 10, owner: "A", leaseUntil: F.at(80))
             #expect(again.map(\.event.sequence) == [heads[1].event.sequence])
             #expect(again.first?.attempts == 1)
 
@@ -120,11 +134,14 @@ extension StoreContractTests {
                 try await store.recordWebhookAttempt(
                     sequence: again[0].event.sequence, owner: "A", at: F.at(21),
                     outcome: .failed(statusCode: nil, error: "connection refused")))
-            let failed = try #require(try await store.webhookDeliveries(sequences: [again[0].event.sequence]).first?.value)
+            let failed = try #require(
+                try await store.webhookDeliveries(sequences: [again[0].event.sequence]).first?.value)
             #expect(failed.state == .failed && failed.attempts == 2 && failed.lastStatusCode == nil)
-            #expect(failed.lastError == "connection refused" && failed.nextAttemptAt == nil && failed.deliveredAt == nil)
+            #expect(
+                failed.lastError == "connection refused" && failed.nextAttemptAt == nil && failed.deliveredAt == nil)
             #expect(failed.firstAttemptAt == F.at(5) && failed.lastAttemptAt == F.at(21))
-            let last = try await store.claimWebhookDeliveries(now: F.at(22), limit: 10, owner: "A", leaseUntil: F.at(80))
+            let last = try await store.claimWebhookDeliveries(
+                now: F.at(22), limit: 10, owner: "A", leaseUntil: F.at(80))
             #expect(last.map(\.event.type) == [.tokenRefreshed])
             #expect(last.map(\.event.connectionID) == ["conn_2"])
             #expect(try await store.webhookDeliveryCounts() == [.pending: 1, .delivered: 2, .failed: 1])
@@ -138,19 +155,24 @@ extension StoreContractTests {
             // Before webhooks: two old events. Then webhooks on, and three more old events plus one recent one.
             try await Self.append([("conn_1", .connectionCreated), ("conn_2", .connectionCreated)], at: 10, to: store)
             _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)
-            try await Self.append([("conn_1", .tokenRefreshed), ("conn_2", .tokenRefreshed), ("conn_1", .refreshFailed)], at: 20, to: store)
+            try await Self.append(
+                [("conn_1", .tokenRefreshed), ("conn_2", .tokenRefreshed), ("conn_1", .refreshFailed)], at: 20,
+                to: store)
             try await Self.append([("conn_2", .connectionRevoked)], at: 500, to: store)
             #expect(try await store.enqueueWebhookDeliveries(now: F.at(30), limit: 100) == 4)
             let all = try await store.events(after: 0, connectionID: nil, limit: 100)
             #expect(all.count == 6)
             // conn_1's refresh is delivered, conn_2's failed; conn_1's refresh failure stays pending behind it.
-            let heads = try await store.claimWebhookDeliveries(now: F.at(30), limit: 10, owner: "A", leaseUntil: F.at(90))
+            let heads = try await store.claimWebhookDeliveries(
+                now: F.at(30), limit: 10, owner: "A", leaseUntil: F.at(90))
             #expect(heads.count == 2)
             for head in heads {
                 let outcome: WebhookAttemptOutcome =
                     head.event.connectionID == "conn_1"
                     ? .delivered(statusCode: 204) : .failed(statusCode: 500, error: "gave up")
-                #expect(try await store.recordWebhookAttempt(sequence: head.event.sequence, owner: "A", at: F.at(31), outcome: outcome))
+                #expect(
+                    try await store.recordWebhookAttempt(
+                        sequence: head.event.sequence, owner: "A", at: F.at(31), outcome: outcome))
             }
 
             // In batches: the four old events without a pending delivery go, with their finished deliveries.
@@ -162,19 +184,25 @@ extension StoreContractTests {
             #expect(left.map(\.sequence) == [all[4].sequence, all[5].sequence])
             #expect(try await store.webhookDeliveryCounts() == [.pending: 2])
             // A cursor inside the pruned range is still valid: it skips to what is left.
-            #expect(try await store.events(after: all[1].sequence, connectionID: nil, limit: 100).map(\.sequence)
-                == [all[4].sequence, all[5].sequence])
-            #expect(try await store.events(after: all[2].sequence, connectionID: "conn_2", limit: 100).map(\.sequence)
-                == [all[5].sequence])
+            #expect(
+                try await store.events(after: all[1].sequence, connectionID: nil, limit: 100).map(\.sequence)
+                    == [all[4].sequence, all[5].sequence])
+            #expect(
+                try await store.events(after: all[2].sequence, connectionID: "conn_2", limit: 100).map(\.sequence)
+                    == [all[5].sequence])
             // The pending delivery still goes out, and its event is pruned once it is done.
-            let pending = try await store.claimWebhookDeliveries(now: F.at(40), limit: 10, owner: "B", leaseUntil: F.at(90))
+            let pending = try await store.claimWebhookDeliveries(
+                now: F.at(40), limit: 10, owner: "B", leaseUntil: F.at(90))
             #expect(pending.map(\.event.sequence).contains(all[4].sequence))
             for delivery in pending {
-                #expect(try await store.recordWebhookAttempt(
-                    sequence: delivery.event.sequence, owner: "B", at: F.at(41), outcome: .delivered(statusCode: 200)))
+                #expect(
+                    try await store.recordWebhookAttempt(
+                        sequence: delivery.event.sequence, owner: "B", at: F.at(41),
+                        outcome: .delivered(statusCode: 200)))
             }
             #expect(try await store.deleteEvents(occurredBefore: F.at(100), limit: 10) == 1)
-            #expect(try await store.events(after: 0, connectionID: nil, limit: 100).map(\.sequence) == [all[5].sequence])
+            #expect(
+                try await store.events(after: 0, connectionID: nil, limit: 100).map(\.sequence) == [all[5].sequence])
             #expect(try await store.deleteEvents(occurredBefore: F.at(1_000), limit: 0) == 0)
         }
     }
@@ -208,11 +236,14 @@ extension StoreContractTests {
                         }
                     }
                 }
-                return try await group.reduce(into: (0, 0)) { $0.0 += $1.0; $0.1 += $1.1 }
+                return try await group.reduce(into: (0, 0)) {
+                    $0.0 += $1.0; $0.1 += $1.1
+                }
             }
             // Every row deleted exactly once, by one instance or the other.
             #expect(counts.0 == 120 && counts.1 == 60, "\(counts)")
-            #expect(try await store.events(after: 0, connectionID: nil, limit: 500).map(\.connectionID) == ["conn_recent"])
+            #expect(
+                try await store.events(after: 0, connectionID: nil, limit: 500).map(\.connectionID) == ["conn_recent"])
             #expect(try await store.state(hash: "hash-recent") != nil)
         }
     }
@@ -225,7 +256,8 @@ extension StoreContractTests {
             _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)
             try await Self.append([("conn_1", .connectionCreated), ("conn_2", .connectionCreated)], to: store)
             _ = try await store.enqueueWebhookDeliveries(now: F.at(0), limit: 100)
-            let claimed = try await store.claimWebhookDeliveries(now: F.at(0), limit: 1, owner: "A", leaseUntil: F.at(30))
+            let claimed = try await store.claimWebhookDeliveries(
+                now: F.at(0), limit: 1, owner: "A", leaseUntil: F.at(30))
             #expect(claimed.map(\.event.connectionID) == ["conn_1"])
             let sequence = claimed[0].event.sequence
 
@@ -248,13 +280,15 @@ extension StoreContractTests {
             // Not pending any more: nobody records on it again.
             #expect(
                 try await store.recordWebhookAttempt(
-                    sequence: sequence, owner: "B", at: F.at(34), outcome: .failed(statusCode: 500, error: "late")) == false)
+                    sequence: sequence, owner: "B", at: F.at(34), outcome: .failed(statusCode: 500, error: "late"))
+                    == false)
             #expect(try await store.webhookDeliveries(sequences: [sequence])[sequence]?.state == .delivered)
 
             // A graceful stop releases B's other lease at once.
             try await store.releaseWebhookLeases(owner: "A")
             #expect(
-                try await store.claimWebhookDeliveries(now: F.at(35), limit: 10, owner: "C", leaseUntil: F.at(90)).isEmpty)
+                try await store.claimWebhookDeliveries(now: F.at(35), limit: 10, owner: "C", leaseUntil: F.at(90))
+                    .isEmpty)
             try await store.releaseWebhookLeases(owner: "B")
             #expect(
                 try await store.claimWebhookDeliveries(now: F.at(35), limit: 10, owner: "C", leaseUntil: F.at(90)).map(

@@ -112,7 +112,8 @@ struct StoreContractTests {
     func eventsAreAppendedWithWritesAndPaged(_ factory: StoreFactory) async throws {
         try await factory.run { contract in
             let store = contract.store
-            let created = F.event(.connectionCreated, "conn_1", at: 0, data: ["kind": "advertiser", "advertisers": "2"])
+            let created = F.event(
+                .connectionCreated, "conn_1", at: 0, data: ["kind": "advertiser", "advertisers": "2"])
             try await store.insert(F.record("conn_1", identities: ["A1"]), events: [created])
             try await store.insert(F.record("conn_2"), events: [F.event(.connectionCreated, "conn_2", at: 1)])
             var record = try #require(try await store.record(id: "conn_1"))
@@ -188,10 +189,17 @@ struct StoreContractTests {
 
             #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A1"]) == "conn_a")
             #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A2"]) == "conn_b")
-            #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A1", "A3"]) == "conn_b")
-            #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["X", "A1"]) == "conn_a")
-            #expect(try await store.connectionID(kind: .tcmAccount, endUserID: nil, matchingAnyOf: ["A1", "A2"]) == "conn_t")
-            #expect(try await store.connectionID(kind: .tiktokAccount, endUserID: nil, matchingAnyOf: ["open-1"]) == "conn_o")
+            #expect(
+                try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A1", "A3"]) == "conn_b"
+            )
+            #expect(
+                try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["X", "A1"]) == "conn_a")
+            #expect(
+                try await store.connectionID(kind: .tcmAccount, endUserID: nil, matchingAnyOf: ["A1", "A2"]) == "conn_t"
+            )
+            #expect(
+                try await store.connectionID(kind: .tiktokAccount, endUserID: nil, matchingAnyOf: ["open-1"])
+                    == "conn_o")
             #expect(try await store.connectionID(kind: .creator, endUserID: nil, matchingAnyOf: ["open-1"]) == nil)
             #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["nope"]) == nil)
             #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: []) == nil)
@@ -234,18 +242,24 @@ struct StoreContractTests {
             #expect(try await store.connectionID(kind: .advertiser, endUserID: "u2", matchingAnyOf: ["B"]) == "conn_u2")
             #expect(try await store.connectionID(kind: .advertiser, endUserID: "u1", matchingAnyOf: ["C"]) == nil)
             #expect(try await store.connectionID(kind: .advertiser, endUserID: "u2", matchingAnyOf: ["A", "X"]) == nil)
-            #expect(try await store.connectionID(kind: .advertiser, endUserID: "u3", matchingAnyOf: ["A", "B", "C"]) == nil)
+            #expect(
+                try await store.connectionID(kind: .advertiser, endUserID: "u3", matchingAnyOf: ["A", "B", "C"]) == nil)
             // nil matches only connections without an end user, and an end user never matches those.
-            #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A", "B"]) == "conn_none")
+            #expect(
+                try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A", "B"])
+                    == "conn_none")
             #expect(try await store.connectionID(kind: .advertiser, endUserID: nil, matchingAnyOf: ["A", "C"]) == nil)
             #expect(try await store.connectionID(kind: .advertiser, endUserID: "u1", matchingAnyOf: ["D"]) == nil)
             #expect(try await store.connectionID(kind: .advertiser, endUserID: "", matchingAnyOf: ["B"]) == nil)
             // Account kinds: one open_id, two end users, two connections.
             #expect(
-                try await store.connectionID(kind: .tiktokAccount, endUserID: "u1", matchingAnyOf: ["open-1"]) == "conn_o1")
+                try await store.connectionID(kind: .tiktokAccount, endUserID: "u1", matchingAnyOf: ["open-1"])
+                    == "conn_o1")
             #expect(
-                try await store.connectionID(kind: .tiktokAccount, endUserID: "u2", matchingAnyOf: ["open-1"]) == "conn_o2")
-            #expect(try await store.connectionID(kind: .tiktokAccount, endUserID: nil, matchingAnyOf: ["open-1"]) == nil)
+                try await store.connectionID(kind: .tiktokAccount, endUserID: "u2", matchingAnyOf: ["open-1"])
+                    == "conn_o2")
+            #expect(
+                try await store.connectionID(kind: .tiktokAccount, endUserID: nil, matchingAnyOf: ["open-1"]) == nil)
 
             // An end user moved by an update is matched under the new one only.
             var moved = try #require(try await store.record(id: "conn_u1"))
@@ -293,8 +307,10 @@ struct StoreContractTests {
             #expect(try await ids(ConnectionFilter(status: .revoked)) == ["conn_03", "conn_07"])
             #expect(try await ids(ConnectionFilter(status: .reauthorizationRequired)) == ["conn_04"])
             #expect(try await ids(ConnectionFilter(endUserID: "u2")) == ["conn_03", "conn_05"])
-            #expect(try await ids(ConnectionFilter(kind: .tiktokAccount, status: .active, endUserID: "u1")) == ["conn_02"])
-            #expect(try await ids(ConnectionFilter(kind: .advertiser, endUserID: "u1"), after: "conn_01") == ["conn_06"])
+            #expect(
+                try await ids(ConnectionFilter(kind: .tiktokAccount, status: .active, endUserID: "u1")) == ["conn_02"])
+            #expect(
+                try await ids(ConnectionFilter(kind: .advertiser, endUserID: "u1"), after: "conn_01") == ["conn_06"])
             #expect(try await ids(ConnectionFilter(endUserID: "nobody")).isEmpty)
             #expect(try await ids(ConnectionFilter(), after: "conn_07").isEmpty)
         }
@@ -481,7 +497,9 @@ struct StoreContractTests {
 
             try await store.releaseLease(id: "conn_1", owner: "A")
             #expect(
-                try await store.claimDue(now: F.at(2), limit: 10, owner: "B", leaseUntil: F.at(60)).map(\.id) == ["conn_1"])
+                try await store.claimDue(now: F.at(2), limit: 10, owner: "B", leaseUntil: F.at(60)).map(\.id) == [
+                    "conn_1"
+                ])
             try await store.releaseLease(id: "conn_1", owner: "B")
             #expect(try await store.claim(id: "conn_1", now: F.at(3), owner: "C", leaseUntil: F.at(60)) != nil)
             try await store.releaseLease(id: "conn_missing", owner: "A")
@@ -514,8 +532,10 @@ struct StoreContractTests {
             let openStore = contract.openStore
             // The app identity: recorded once, replaced only from the expected value.
             #expect(try await store.vaultIdentity() == nil)
-            let first = VaultIdentity(appID: "app-1", apiBaseURL: "https://business-api.tiktok.com/open_api/v1.3/", sandbox: false)
-            let second = VaultIdentity(appID: "app-2", apiBaseURL: "https://business-api.tiktok.com/open_api/v1.3/", sandbox: false)
+            let first = VaultIdentity(
+                appID: "app-1", apiBaseURL: "https://business-api.tiktok.com/open_api/v1.3/", sandbox: false)
+            let second = VaultIdentity(
+                appID: "app-2", apiBaseURL: "https://business-api.tiktok.com/open_api/v1.3/", sandbox: false)
             #expect(try await store.recordVaultIdentity(first, replacing: nil))
             #expect(try await store.vaultIdentity() == first)
             #expect(try await !store.recordVaultIdentity(second, replacing: nil))
@@ -549,7 +569,8 @@ struct StoreContractTests {
             try await store.recordInstance(
                 VaultInstance(id: "i-old", sealingKeyID: "k0", keyIDs: ["k0"], seenAt: now.addingTimeInterval(-100)))
             #expect(try await store.instances(seenSince: now.addingTimeInterval(-10)).map(\.id) == ["i-1"])
-            try await store.recordInstance(VaultInstance(id: "i-1", sealingKeyID: "k2", keyIDs: ["k2", "k1"], seenAt: now))
+            try await store.recordInstance(
+                VaultInstance(id: "i-1", sealingKeyID: "k2", keyIDs: ["k2", "k1"], seenAt: now))
             let reported = try await store.instances(seenSince: now.addingTimeInterval(-10))
             #expect(reported == [VaultInstance(id: "i-1", sealingKeyID: "k2", keyIDs: ["k2", "k1"], seenAt: now)])
             try await store.removeInstance(id: "i-1")
@@ -564,7 +585,8 @@ struct StoreContractTests {
     func recordsNotSealedWithAKey(_ factory: StoreFactory) async throws {
         try await factory.run { contract in
             let store = contract.store
-            try await store.insert(F.record("conn_new", kind: .tiktokAccount, identities: ["o1"], key: "k2"), events: [])
+            try await store.insert(
+                F.record("conn_new", kind: .tiktokAccount, identities: ["o1"], key: "k2"), events: [])
             try await store.insert(F.record("conn_old1", kind: .advertiser, key: "k1"), events: [])
             try await store.insert(F.record("conn_old2", kind: .creator, identities: ["o2"], key: "k1"), events: [])
             try await store.insert(F.record("conn_none", key: nil), events: [])
@@ -577,9 +599,11 @@ struct StoreContractTests {
 
             let stale = try await store.records(notSealedWith: "k2", limit: 100)
             #expect(Set(stale.map(\.id)) == ["conn_old1", "conn_old2", "conn_mixed", "conn_refresh_only"])
-            #expect(stale.first { $0.id == "conn_old1" } == F.stored(F.record("conn_old1", kind: .advertiser, key: "k1")))
+            #expect(
+                stale.first { $0.id == "conn_old1" } == F.stored(F.record("conn_old1", kind: .advertiser, key: "k1")))
             #expect(try await store.records(notSealedWith: "k2", limit: 2).count == 2)
-            #expect(Set(try await store.records(notSealedWith: "k1", limit: 100).map(\.id)) == ["conn_new", "conn_mixed"])
+            #expect(
+                Set(try await store.records(notSealedWith: "k1", limit: 100).map(\.id)) == ["conn_new", "conn_mixed"])
 
             // Re-sealed: no longer listed.
             var old1 = try #require(try await store.record(id: "conn_old1"))
@@ -639,7 +663,8 @@ struct StoreContractTests {
                 for index in 0..<10 {
                     let target = index.isMultiple(of: 2) ? store : other
                     group.addTask {
-                        try await target.claim(id: "conn_hot", now: F.at(1), owner: "owner-\(index)", leaseUntil: F.at(60))
+                        try await target.claim(
+                            id: "conn_hot", now: F.at(1), owner: "owner-\(index)", leaseUntil: F.at(60))
                             != nil
                     }
                 }

@@ -10,7 +10,8 @@ import TikTokTestSupport
 struct StoreLeaseTests {
     private typealias F = StoreFixtures
 
-    @Test("a write by another instance keeps the lease; the holder's own write releases it", arguments: StoreFactory.all)
+    @Test(
+        "a write by another instance keeps the lease; the holder's own write releases it", arguments: StoreFactory.all)
     func aWriteReleasesOnlyItsOwnLease(_ factory: StoreFactory) async throws {
         try await factory.run { contract in
             let store = contract.store
@@ -21,12 +22,20 @@ struct StoreLeaseTests {
             // B writes the connection (a liveness result, a key rotation's re-seal) while A refreshes it.
             #expect(try await store.update(held, events: [], leaseOwner: "B"))
             // C must not be able to claim it: A still holds the lease, and may be spending its refresh token.
-            #expect(try await store.claim(id: "conn_1", now: now, owner: "C", leaseUntil: now.addingTimeInterval(60)) == nil)
-            #expect(try await store.claimDue(now: now.addingTimeInterval(86_400 * 400), limit: 10, owner: "C", leaseUntil: now.addingTimeInterval(60)).isEmpty)
+            #expect(
+                try await store.claim(id: "conn_1", now: now, owner: "C", leaseUntil: now.addingTimeInterval(60)) == nil
+            )
+            #expect(
+                try await store.claimDue(
+                    now: now.addingTimeInterval(86_400 * 400), limit: 10, owner: "C",
+                    leaseUntil: now.addingTimeInterval(60)
+                ).isEmpty)
             // A's own write releases it.
             let latest = try #require(try await store.record(id: "conn_1"))
             #expect(try await store.update(latest, events: [], leaseOwner: "A"))
-            #expect(try await store.claim(id: "conn_1", now: now, owner: "C", leaseUntil: now.addingTimeInterval(60)) != nil)
+            #expect(
+                try await store.claim(id: "conn_1", now: now, owner: "C", leaseUntil: now.addingTimeInterval(60)) != nil
+            )
         }
     }
 
@@ -42,16 +51,24 @@ struct StoreLeaseTests {
             // A takes an 8 s lease with a clock an hour behind; B's clock runs an hour ahead.
             let behind = now.addingTimeInterval(-3_600)
             let taken = ContinuousClock.now
-            #expect(try await store.claim(id: "conn_1", now: behind, owner: "A", leaseUntil: behind.addingTimeInterval(8)) != nil)
+            #expect(
+                try await store.claim(id: "conn_1", now: behind, owner: "A", leaseUntil: behind.addingTimeInterval(8))
+                    != nil)
             let ahead = now.addingTimeInterval(3_600)
             #expect(
-                try await store.claim(id: "conn_1", now: ahead, owner: "B", leaseUntil: ahead.addingTimeInterval(60)) == nil,
+                try await store.claim(id: "conn_1", now: ahead, owner: "B", leaseUntil: ahead.addingTimeInterval(60))
+                    == nil,
                 "a clock ahead took over a lease that still holds")
             #expect(
-                try await store.claimDue(now: ahead.addingTimeInterval(86_400 * 400), limit: 5, owner: "B", leaseUntil: ahead.addingTimeInterval(60))
-                    .isEmpty)
+                try await store.claimDue(
+                    now: ahead.addingTimeInterval(86_400 * 400), limit: 5, owner: "B",
+                    leaseUntil: ahead.addingTimeInterval(60)
+                )
+                .isEmpty)
             // Once 8 s have passed by the database's clock the lease is free, even for a clock an hour behind.
-            while try await store.claim(id: "conn_1", now: behind, owner: "B", leaseUntil: behind.addingTimeInterval(60)) == nil {
+            while try await store.claim(
+                id: "conn_1", now: behind, owner: "B", leaseUntil: behind.addingTimeInterval(60)) == nil
+            {
                 try #require(ContinuousClock.now - taken < .seconds(60), "the lease never lapsed")
                 try await Task.sleep(for: .milliseconds(200))
             }

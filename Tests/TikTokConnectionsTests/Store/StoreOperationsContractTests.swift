@@ -44,7 +44,8 @@ struct StoreOperationsContractTests {
     func searchMatchesNamesAndIdentities(_ factory: StoreFactory) async throws {
         try await factory.run { contract in
             let store = contract.store
-            try await store.insert(Self.record("conn_a", name: "Acme Shoes", endUser: "customer-1", identity: "open-a"), events: [])
+            try await store.insert(
+                Self.record("conn_a", name: "Acme Shoes", endUser: "customer-1", identity: "open-a"), events: [])
             try await store.insert(Self.record("conn_b", name: "Blue 100% Lights_", identity: "open-b"), events: [])
             try await store.insert(
                 Self.record("conn_c", kind: .advertiser, name: "Café Crème", endUser: "customer-2", identity: "7001"),
@@ -87,11 +88,13 @@ struct StoreOperationsContractTests {
             }
             let hourAgo = F.at(-3_600)
             #expect(try await ids(.init(failingSinceBefore: hourAgo)) == ["conn_degraded"])
-            #expect(try await ids(.init(refreshTokenExpiresBefore: F.at(30 * 86_400))) == ["conn_lapsing", "conn_reauth"])
+            #expect(
+                try await ids(.init(refreshTokenExpiresBefore: F.at(30 * 86_400))) == ["conn_lapsing", "conn_reauth"])
             #expect(
                 try await ids(.init(status: .active, refreshTokenExpiresBefore: F.at(30 * 86_400))) == ["conn_lapsing"])
             let attention = ConnectionFilter.Attention(degradedBefore: hourAgo, lapsingBefore: F.at(30 * 86_400))
-            #expect(try await ids(.init(needsAttention: attention)) == ["conn_degraded", "conn_lapsing", "conn_reauth"])
+            #expect(
+                try await ids(.init(needsAttention: attention)) == ["conn_degraded", "conn_lapsing", "conn_reauth"])
             #expect(try await store.count(.init(needsAttention: attention)) == 3)
             #expect(try await ids(.init(kind: .creator, needsAttention: attention)).isEmpty)
             #expect(try await store.count(.init(failingSinceBefore: hourAgo)) == 1)
@@ -126,14 +129,16 @@ struct StoreOperationsContractTests {
 
             let now = F.origin
             let week = 7 * 86_400.0
-            try await store.insert(Self.record("conn_1", identity: "o1", lapsesAt: now.addingTimeInterval(86_400)), events: [])
+            try await store.insert(
+                Self.record("conn_1", identity: "o1", lapsesAt: now.addingTimeInterval(86_400)), events: [])
             try await store.insert(
                 Self.record("conn_2", kind: .creator, identity: "o2", lapsesAt: now.addingTimeInterval(2 * 86_400)),
                 events: [])
             try await store.insert(
                 Self.record("conn_3", identity: "o3", lapsesAt: now.addingTimeInterval(week + 5)), events: [])
             try await store.insert(
-                Self.record("conn_4", status: .revoked, identity: "o4", lapsesAt: now.addingTimeInterval(5)), events: [])
+                Self.record("conn_4", status: .revoked, identity: "o4", lapsesAt: now.addingTimeInterval(5)), events: []
+            )
             try await store.insert(
                 Self.record("conn_5", identity: "o5", lapsesAt: now.addingTimeInterval(-5)), events: [])
             let lapses = try await store.refreshTokenLapseCounts(
@@ -188,14 +193,16 @@ struct StoreOperationsContractTests {
             #expect(all == expected)
             let page = try await store.auditEntries(before: all[1].sequence, connectionID: nil, limit: 2)
             #expect(page.map(\.id) == [entries[2].id, entries[1].id])
-            #expect(try await store.auditEntries(before: nil, connectionID: "conn_0", limit: 10).map(\.id) == [
-                entries[2].id, entries[0].id,
-            ])
+            #expect(
+                try await store.auditEntries(before: nil, connectionID: "conn_0", limit: 10).map(\.id) == [
+                    entries[2].id, entries[0].id,
+                ])
             #expect(try await store.deleteAudit(occurredBefore: F.at(25), limit: 2) == 2)
             #expect(try await store.deleteAudit(occurredBefore: F.at(25), limit: 2) == 1)
-            #expect(try await store.auditEntries(before: nil, connectionID: nil, limit: 10).map(\.id) == [
-                entries[4].id, entries[3].id,
-            ])
+            #expect(
+                try await store.auditEntries(before: nil, connectionID: nil, limit: 10).map(\.id) == [
+                    entries[4].id, entries[3].id,
+                ])
             await #expect(throws: (any Error).self) { try await store.appendAudit([entries[4]]) }
         }
     }
@@ -211,7 +218,8 @@ struct StoreOperationsContractTests {
                         let target = writer.isMultiple(of: 2) ? store : other
                         for _ in 0..<5 {
                             try await target.addProxyUsage([
-                                ProxyUsage(connectionID: "conn_1", day: "2026-12-03", actor: "api_key:a", calls: 2, errors: 1),
+                                ProxyUsage(
+                                    connectionID: "conn_1", day: "2026-12-03", actor: "api_key:a", calls: 2, errors: 1),
                                 ProxyUsage(connectionID: "conn_1", day: "2026-12-04", actor: "api_key:a", calls: 1),
                                 ProxyUsage(connectionID: "conn_2", day: "2026-12-04", actor: "api_key:b", calls: 3),
                             ])
@@ -285,7 +293,9 @@ struct ProxyTokenRuleTests {
             connectionID: "conn_1", allowedPaths: ["/advertiser/info/", "/report/*", "/campaign/get"], expiresAt: nil,
             createdBy: "cli", at: Date())
         #expect(secret.hasPrefix("tbp_") && secret.count == 47 && token.id.hasPrefix("ptk_"))
-        for path in ["/advertiser/info/", "/advertiser/info", "/report/integrated/get/", "/report/", "/report", "/campaign/get/"] {
+        for path in [
+            "/advertiser/info/", "/advertiser/info", "/report/integrated/get/", "/report/", "/report", "/campaign/get/",
+        ] {
             #expect(token.allows(path: path), "\(path)")
         }
         for path in ["/advertiser/", "/advertiser/info/x/", "/reports/get/", "/campaign/get/x", "/"] {
@@ -310,9 +320,10 @@ struct ProxyTokenRuleTests {
 
     @Test func badAllowListsAreExplained() {
         #expect(ProxyToken.problem(in: ["/advertiser/info/", "/report/*"]) == nil)
-        for bad in [[], ["advertiser/info/"], ["/a*b/"], ["/../oauth2/"], ["/Campaign/"], ["/a b/"],
-            Array(repeating: "/a/", count: 101), ["/" + String(repeating: "a", count: 200)]]
-        {
+        for bad in [
+            [], ["advertiser/info/"], ["/a*b/"], ["/../oauth2/"], ["/Campaign/"], ["/a b/"],
+            Array(repeating: "/a/", count: 101), ["/" + String(repeating: "a", count: 200)],
+        ] {
             #expect(ProxyToken.problem(in: bad) != nil, "\(bad.prefix(2))")
         }
     }

@@ -125,7 +125,11 @@ extension StoreContractTests {
                 #expect(row["key_id"] == "k1".databaseValue && row["refresh_key_id"] == "k2".databaseValue)
                 #expect(event["sequence"] == 1.databaseValue && event["data"] == #"{"a":"1"}"#.databaseValue)
                 #expect(event["type"] == "real".databaseValue)
-                #expect(migrations == ["v1-connections", "v1-authorization-states", "v1-events", "v2-webhook-outbox", "v3-vault-metadata", "v4-retention", "v5-qps-budget", "v6-operations", "v7-proxy-tokens"])
+                #expect(
+                    migrations == [
+                        "v1-connections", "v1-authorization-states", "v1-events", "v2-webhook-outbox",
+                        "v3-vault-metadata", "v4-retention", "v5-qps-budget", "v6-operations", "v7-proxy-tokens",
+                    ])
             }
         }
 

@@ -6,7 +6,9 @@ import TikTokConnections
 @Suite("ConnectionStore contract: transfer")
 struct StoreTransferContractTests {
     private typealias F = StoreFixtures
-    @Test("insertTransferred keeps every field, the version and event ids; records(after:) pages them", arguments: StoreFactory.all)
+    @Test(
+        "insertTransferred keeps every field, the version and event ids; records(after:) pages them",
+        arguments: StoreFactory.all)
     func transferredRecordsRoundTrip(_ factory: StoreFactory) async throws {
         try await factory.run { contract in
             let store = contract.store
@@ -17,7 +19,8 @@ struct StoreTransferContractTests {
             var advertiser = F.record("conn_c", identities: ["adv-1", "adv-2"])
             advertiser.version = 3
             let events = [
-                F.event(.connectionCreated, "conn_a", at: 1), F.event(.tokenRefreshed, "conn_b", at: 2, data: ["k": "v"]),
+                F.event(.connectionCreated, "conn_a", at: 1),
+                F.event(.tokenRefreshed, "conn_b", at: 2, data: ["k": "v"]),
                 F.event(.connectionCreated, "conn_c", at: 3),
             ]
             try await store.insertTransferred([full, sparse, advertiser], events: events)

@@ -11,8 +11,10 @@ import TikTokConnectionsSQLite
 @Suite("SQLite group commit keeps every write's guarantees")
 struct GroupCommitTests {
     static func temporaryPath() -> (directory: String, path: String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID().uuidString)")
-            .path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "group-commit-\(UUID().uuidString)"
+        )
+        .path
         return (directory, directory + "/connections.sqlite")
     }
 
@@ -24,7 +26,9 @@ struct GroupCommitTests {
             try await blocker.writeWithoutTransaction { db in
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 held.withLock { $0 = true }
-                Thread.sleep(forTimeInterval: Double(duration.components.seconds) + 1e-18 * Double(duration.components.attoseconds))
+                Thread.sleep(
+                    forTimeInterval: Double(duration.components.seconds) + 1e-18
+                        * Double(duration.components.attoseconds))
                 try db.execute(sql: "COMMIT")
             }
         }
@@ -60,7 +64,10 @@ struct GroupCommitTests {
                             StoreFixtures.record(id), events: [StoreFixtures.event(.connectionCreated, id)])
                         return (id + "/insert", .inserted)
                     } catch let error as ConnectionStoreError {
-                        return (id + "/insert", error.message.contains("already exists") ? .duplicateRefused : .failed(error.message))
+                        return (
+                            id + "/insert",
+                            error.message.contains("already exists") ? .duplicateRefused : .failed(error.message)
+                        )
                     }
                 }
                 group.addTask {
@@ -208,7 +215,10 @@ struct TokenCacheSweepTests {
 /// A vault on a fresh SQLite file whose TikTok answers in-process at once.
 enum InstantVault {
     static func make() async throws
-        -> (directory: String, store: SQLiteConnectionStore, tikTok: InstantTikTok, cipher: TokenCipher, manager: ConnectionManager)
+        -> (
+            directory: String, store: SQLiteConnectionStore, tikTok: InstantTikTok, cipher: TokenCipher,
+            manager: ConnectionManager
+        )
     {
         let (directory, path) = GroupCommitTests.temporaryPath()
         let store = try SQLiteConnectionStore(path: path, logger: StoreFixtures.logger)

@@ -36,7 +36,9 @@ struct PostgresOutageTests {
     static let refreshLatency = 2_000
     static let refreshPath = "/tt_user/oauth2/refresh_token/"
 
-    @Test("rotation on, PostgreSQL stopped in the middle of a sweep, then started: every connection active, none refreshed twice")
+    @Test(
+        "rotation on, PostgreSQL stopped in the middle of a sweep, then started: every connection active, none refreshed twice"
+    )
     func outageInTheMiddleOfASweep() async throws {
         let cluster = try await PostgresCluster.start()
         do {
@@ -216,7 +218,8 @@ struct PostgresOutageTests {
         for connection in connections {
             #expect(
                 connection.status == .active && connection.statusReason == nil,
-                "\(connection.id) is \(connection.status) (\(connection.statusReason ?? "-"))\n\(Self.vaultLines(logs))")
+                "\(connection.id) is \(connection.status) (\(connection.statusReason ?? "-"))\n\(Self.vaultLines(logs))"
+            )
             #expect(
                 (connection.accessTokenExpiresAt ?? .distantPast) > vault.clock.now().addingTimeInterval(86_000),
                 "\(connection.id) was not refreshed")
@@ -236,7 +239,8 @@ struct PostgresOutageTests {
             let openID = openIDs[id]!
             #expect(
                 counters.refreshesByOpenID[openID] == 1,
-                "\(id) (\(openID)) refreshed \(counters.refreshesByOpenID[openID] ?? 0) times\n\(Self.vaultLines(logs))")
+                "\(id) (\(openID)) refreshed \(counters.refreshesByOpenID[openID] ?? 0) times\n\(Self.vaultLines(logs))"
+            )
         }
         #expect(counters.refreshes == connectionCount)
         #expect(counters.refreshGraceUses == 0)

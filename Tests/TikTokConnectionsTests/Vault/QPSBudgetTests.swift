@@ -45,7 +45,9 @@ struct QPSBudgetTests {
         #expect(shares == ["a": 3, "b": 3, "c": 3])
         // c leaves: a and b grow back to 5 and 4.
         shares["c"] = nil
-        for id in ["a", "b"] { shares[id] = budget.share(for: id, members: Self.members(["a", "b"].map { ($0, shares[$0]!) })) }
+        for id in ["a", "b"] {
+            shares[id] = budget.share(for: id, members: Self.members(["a", "b"].map { ($0, shares[$0]!) }))
+        }
         #expect(shares == ["a": 5, "b": 4])
     }
 
@@ -73,13 +75,15 @@ struct QPSBudgetTests {
             // "second" renews for a second, then stops renewing: its place lapses.
             _ = try await other.renewBudgetMembership(instanceID: "second", share: 2, ttl: 1)
             try await Task.sleep(for: .milliseconds(1_300))
-            #expect(try await store.renewBudgetMembership(instanceID: "first", share: 4.5, ttl: 30).map(\.id) == ["first"])
+            #expect(
+                try await store.renewBudgetMembership(instanceID: "first", share: 4.5, ttl: 30).map(\.id) == ["first"])
             // It comes back as the newest.
             #expect(
                 try await other.renewBudgetMembership(instanceID: "second", share: 0, ttl: 30).map(\.id)
                     == ["first", "second"])
             try await store.leaveBudget(instanceID: "first")
-            #expect(try await other.renewBudgetMembership(instanceID: "second", share: 0, ttl: 30).map(\.id) == ["second"])
+            #expect(
+                try await other.renewBudgetMembership(instanceID: "second", share: 0, ttl: 30).map(\.id) == ["second"])
         }
     }
 
@@ -131,7 +135,8 @@ struct QPSBudgetTests {
     }
 
     @Test func anUnreachableDatabaseKeepsTheShareWhileThePlaceHoldsThenFallsBackThenRecovers() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("budget-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("budget-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let base = try SQLiteConnectionStore(path: directory + "/connections.sqlite")
         try await base.migrate()

@@ -30,7 +30,8 @@ struct QPSSlotLeaseTests {
             // The wait outlasts the lease; another instance claims the connection and refreshes it itself.
             try vault.advance(121)
             let now = vault.clock.now()
-            let other = try await vault.store.claim(id: id, now: now, owner: "other-instance", leaseUntil: now.addingTimeInterval(120))
+            let other = try await vault.store.claim(
+                id: id, now: now, owner: "other-instance", leaseUntil: now.addingTimeInterval(120))
             #expect(other != nil)
             try await Task.sleep(for: .seconds(1))
             governor.setRate(100)
@@ -71,7 +72,8 @@ struct QPSSlotLeaseTests {
             #expect(vault.emulator.control.counters.refreshes == 1, "the refresh gave up on a re-sealed connection")
             let now = vault.clock.now()
             #expect(
-                try await vault.store.claim(id: id, now: now, owner: "next", leaseUntil: now.addingTimeInterval(60)) != nil,
+                try await vault.store.claim(id: id, now: now, owner: "next", leaseUntil: now.addingTimeInterval(60))
+                    != nil,
                 "the lease was left held")
         }
     }
@@ -88,14 +90,16 @@ struct QPSSlotLeaseTests {
             let now = vault.clock.now()
             var other = try #require(
                 try await vault.store.claim(id: id, now: now, owner: "other", leaseUntil: now.addingTimeInterval(120)))
-            other.refreshToken = try vault.cipher.seal("rft.from-the-other-instance", connectionID: id, field: .refreshToken)
+            other.refreshToken = try vault.cipher.seal(
+                "rft.from-the-other-instance", connectionID: id, field: .refreshToken)
             #expect(try await vault.store.update(other, events: [], leaseOwner: "other"))
             try await Task.sleep(for: .seconds(1.2))
             governor.setRate(100)
             _ = try await refresh.value
             #expect(vault.emulator.control.counters.refreshes == 0, "a spent refresh token was sent again")
             #expect(
-                try await vault.store.claim(id: id, now: now, owner: "next", leaseUntil: now.addingTimeInterval(60)) != nil,
+                try await vault.store.claim(id: id, now: now, owner: "next", leaseUntil: now.addingTimeInterval(60))
+                    != nil,
                 "the lease was left held")
         }
     }

@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 import TikTokBusiness
-import TikTokTestSupport
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator
+import TikTokTestSupport
 
 /// TikTok rejecting the app's own credentials (40101) is a fault of the instance's configuration, not a dead
 /// connection: reported by ``ConnectionManager/configurationFault``, no connection marked.
@@ -45,7 +45,9 @@ struct VaultConfigurationFaultTests {
             #expect(!events.contains(.reauthorizationRequired))
 
             // Logged loudly once, with TikTok's code and request id, never the secret or the token.
-            let lines = vault.logs.text.split(separator: "\n").filter { $0.contains("TikTok rejected the app id or secret") }
+            let lines = vault.logs.text.split(separator: "\n").filter {
+                $0.contains("TikTok rejected the app id or secret")
+            }
             #expect(lines.count == 1)
             #expect(lines.first?.hasPrefix("error ") == true)
             #expect(lines.first?.contains("40101") == true)
@@ -76,7 +78,9 @@ struct VaultConfigurationFaultTests {
             #expect(vault.manager.configurationFault == nil)
 
             vault.transport.set(OverridingTransport.wrongSecret(Self.secret))
-            let refused = await #expect(throws: ConnectionError.self) { try await vault.manager.revoke(id: connection.id) }
+            let refused = await #expect(throws: ConnectionError.self) {
+                try await vault.manager.revoke(id: connection.id)
+            }
             #expect(refused?.code == .revokeFailed)
             #expect(vault.manager.configurationFault?.endpoint == "/oauth2/revoke_token/")
             #expect(try await vault.manager.connection(id: connection.id).status == .active)

@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 import TikTokBusiness
-import TikTokTestSupport
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator
+import TikTokTestSupport
 
 /// A grant replaces an existing connection only through a reconnect link, or for the same end user with an
 /// overlapping identity; in an agency several people authorize the same advertiser, each with their own grant.
@@ -28,13 +28,16 @@ struct VaultEndUserTests {
         vault.transport.set(exchange(token: token, advertisers: advertisers))
         defer { vault.transport.set(nil) }
         return try await vault.manager.completeAuthorization(
-            kind: .advertiser, callback: .init(state: link.state, outcome: .authorized(code: "code-\(token)", scopes: [])))
+            kind: .advertiser,
+            callback: .init(state: link.state, outcome: .authorized(code: "code-\(token)", scopes: [])))
     }
 
     @Test func twoEndUsersSharingAnAdvertiserGetTwoConnections() async throws {
         try await VaultHarness.run { vault in
-            let first = try await Self.grant(vault, token: "token-1", advertisers: ["A", "B"], options: .init(endUserID: "u1"))
-            let second = try await Self.grant(vault, token: "token-2", advertisers: ["B", "C"], options: .init(endUserID: "u2"))
+            let first = try await Self.grant(
+                vault, token: "token-1", advertisers: ["A", "B"], options: .init(endUserID: "u1"))
+            let second = try await Self.grant(
+                vault, token: "token-2", advertisers: ["B", "C"], options: .init(endUserID: "u2"))
             #expect(first.created && second.created)
             #expect(first.connection.id != second.connection.id)
             let all = try await vault.manager.connections()
@@ -57,9 +60,12 @@ struct VaultEndUserTests {
 
     @Test func theSameEndUserReauthorizingOverlappingAdvertisersUpdatesInPlace() async throws {
         try await VaultHarness.run { vault in
-            let first = try await Self.grant(vault, token: "token-1", advertisers: ["A", "B"], options: .init(endUserID: "u1"))
-            let other = try await Self.grant(vault, token: "token-9", advertisers: ["B"], options: .init(endUserID: "u2"))
-            let again = try await Self.grant(vault, token: "token-2", advertisers: ["B", "C"], options: .init(endUserID: "u1"))
+            let first = try await Self.grant(
+                vault, token: "token-1", advertisers: ["A", "B"], options: .init(endUserID: "u1"))
+            let other = try await Self.grant(
+                vault, token: "token-9", advertisers: ["B"], options: .init(endUserID: "u2"))
+            let again = try await Self.grant(
+                vault, token: "token-2", advertisers: ["B", "C"], options: .init(endUserID: "u1"))
             #expect(!again.created)
             #expect(again.connection.id == first.connection.id)
             #expect(again.connection.advertiserIDs == ["B", "C"])
@@ -107,8 +113,10 @@ struct VaultEndUserTests {
 
     @Test func aReconnectLinkUpdatesItsConnectionInPlace() async throws {
         try await VaultHarness.run { vault in
-            let first = try await Self.grant(vault, token: "token-1", advertisers: ["A", "B"], options: .init(endUserID: "u1"))
-            let second = try await Self.grant(vault, token: "token-2", advertisers: ["B", "C"], options: .init(endUserID: "u2"))
+            let first = try await Self.grant(
+                vault, token: "token-1", advertisers: ["A", "B"], options: .init(endUserID: "u1"))
+            let second = try await Self.grant(
+                vault, token: "token-2", advertisers: ["B", "C"], options: .init(endUserID: "u2"))
             // A reconnect link for u2's connection, issued without an end user, granted for other advertisers.
             let reconnected = try await Self.grant(
                 vault, token: "token-3", advertisers: ["B", "D"],

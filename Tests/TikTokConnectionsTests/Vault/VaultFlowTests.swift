@@ -36,7 +36,8 @@ struct VaultFlowTests {
 
             // Each token works at TikTok.
             let client = vault.manager.client
-            _ = try await client.authorizedAdvertisers(accessToken: try await vault.manager.accessToken(for: advertiser.connection.id))
+            _ = try await client.authorizedAdvertisers(
+                accessToken: try await vault.manager.accessToken(for: advertiser.connection.id))
             _ = try await client.tcmAccountIDs(accessToken: try await vault.manager.accessToken(for: tcm.connection.id))
             for id in [account.connection.id, creator.connection.id] {
                 let token = try await vault.manager.accessToken(for: id)
@@ -70,7 +71,8 @@ struct VaultFlowTests {
             #expect(
                 await code {
                     _ = try await manager.completeAuthorization(
-                        kind: .advertiser, callback: .init(state: "forged", outcome: .authorized(code: "x", scopes: [])))
+                        kind: .advertiser, callback: .init(state: "forged", outcome: .authorized(code: "x", scopes: []))
+                    )
                 } == .unknownState)
             // Cross-kind.
             let link = try await manager.authorizationLink(for: .advertiser)
@@ -80,17 +82,20 @@ struct VaultFlowTests {
                         kind: .creator, callback: .init(state: link.state, outcome: .authorized(code: "x", scopes: [])))
                 } == .kindMismatch)
             // Wrong cookie.
-            let bound = try await manager.authorizationLink(for: .tiktokAccount, options: .init(browserBinding: "cookie-A"))
+            let bound = try await manager.authorizationLink(
+                for: .tiktokAccount, options: .init(browserBinding: "cookie-A"))
             #expect(
                 await code {
                     _ = try await manager.completeAuthorization(
-                        kind: .tiktokAccount, callback: .init(state: bound.state, outcome: .authorized(code: "x", scopes: [])),
+                        kind: .tiktokAccount,
+                        callback: .init(state: bound.state, outcome: .authorized(code: "x", scopes: [])),
                         browserBinding: "cookie-B")
                 } == .browserMismatch)
             #expect(
                 await code {
                     _ = try await manager.completeAuthorization(
-                        kind: .tiktokAccount, callback: .init(state: bound.state, outcome: .authorized(code: "x", scopes: [])))
+                        kind: .tiktokAccount,
+                        callback: .init(state: bound.state, outcome: .authorized(code: "x", scopes: [])))
                 } == .browserMismatch)
             // Expired.
             let short = try await manager.authorizationLink(for: .creator, options: .init(expiresIn: 60))
@@ -98,23 +103,27 @@ struct VaultFlowTests {
             #expect(
                 await code {
                     _ = try await manager.completeAuthorization(
-                        kind: .creator, callback: .init(state: short.state, outcome: .authorized(code: "x", scopes: [])))
+                        kind: .creator, callback: .init(state: short.state, outcome: .authorized(code: "x", scopes: []))
+                    )
                 } == .stateExpired)
             #expect(try await manager.connections().isEmpty)
             #expect(vault.emulator.control.counters.advertiserExchanges == 0)
 
             // The wrongly presented states were not consumed: the right browser still completes.
-            let result = try await vault.connect(.tiktokAccount, user: "bob", options: .init(browserBinding: "cookie-A"))
+            let result = try await vault.connect(
+                .tiktokAccount, user: "bob", options: .init(browserBinding: "cookie-A"))
             #expect(result.created)
 
             // Replayed.
             let used = try await manager.authorizationLink(for: .advertiser)
             vault.emulator.control.scriptNextConsent(user: "carol", decision: .approve)
             let location = try await vault.redirect(of: used.url)
-            _ = try await manager.completeAuthorization(kind: .advertiser, callback: try AuthorizationCallback(url: location))
+            _ = try await manager.completeAuthorization(
+                kind: .advertiser, callback: try AuthorizationCallback(url: location))
             #expect(
                 await code {
-                    _ = try await manager.completeAuthorization(kind: .advertiser, callback: try AuthorizationCallback(url: location))
+                    _ = try await manager.completeAuthorization(
+                        kind: .advertiser, callback: try AuthorizationCallback(url: location))
                 } == .stateReplayed)
             #expect(vault.emulator.control.counters.advertiserExchanges == 1)
 
@@ -124,7 +133,8 @@ struct VaultFlowTests {
             let deniedLocation = try await vault.redirect(of: denied.url)
             #expect(
                 await code {
-                    _ = try await manager.completeAuthorization(kind: .creator, callback: try AuthorizationCallback(url: deniedLocation))
+                    _ = try await manager.completeAuthorization(
+                        kind: .creator, callback: try AuthorizationCallback(url: deniedLocation))
                 } == .authorizationDenied)
             #expect(try await manager.connections().count == 2)
         }
@@ -172,7 +182,8 @@ struct VaultFlowTests {
             await #expect(throws: ConnectionError.self) { try await vault.manager.accessToken(for: id) }
 
             // A reconnect link restores the same connection.
-            let restored = try await vault.connect(.tiktokAccount, user: "erin", options: .init(reconnectConnectionID: id))
+            let restored = try await vault.connect(
+                .tiktokAccount, user: "erin", options: .init(reconnectConnectionID: id))
             #expect(restored.connection.id == id)
             #expect(restored.connection.status == .active)
             _ = try await vault.manager.accessToken(for: id)
@@ -217,7 +228,9 @@ struct VaultFlowTests {
             #expect(counters.revokes == 4)
             #expect(counters.calls["/oauth2/revoke_token/"] == 2)
             #expect(counters.calls["/tt_user/oauth2/revoke/"] == 2)
-            await #expect(throws: TikTokError.self) { try await vault.manager.client.authorizedAdvertisers(accessToken: tokens) }
+            await #expect(throws: TikTokError.self) {
+                try await vault.manager.client.authorizedAdvertisers(accessToken: tokens)
+            }
             // Idempotent.
             _ = try await vault.manager.revoke(id: ids[0])
             #expect(vault.emulator.control.counters.revokes == 4)
@@ -242,11 +255,14 @@ struct VaultFlowTests {
     @Test func keyRotationResealsEverything() async throws {
         try await VaultHarness.run { vault in
             var ids: [String] = []
-            for index in 0..<12 { ids.append(try await vault.connectDirect(.tiktokAccount, user: "rot-\(index)").connection.id) }
+            for index in 0..<12 {
+                ids.append(try await vault.connectDirect(.tiktokAccount, user: "rot-\(index)").connection.id)
+            }
             let before = try await vault.storedTokens(ids[0])
             let newKey = try TokenCipher.Key.generate(id: "k2")
             let rotated = ConnectionManager(
-                client: vault.manager.client, store: vault.store, cipher: try TokenCipher(keys: [newKey] + vault.cipher.keys),
+                client: vault.manager.client, store: vault.store,
+                cipher: try TokenCipher(keys: [newKey] + vault.cipher.keys),
                 configuration: vault.manager.configuration, now: { vault.clock.now() })
             let progress = ProgressRecorder()
             let count = try await rotated.rotateKeys(batchSize: 5) { progress.record($0) }

@@ -1,14 +1,14 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
-import Logging
 import Synchronization
 import TikTokBusiness
-import TikTokTestSupport
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator
+import TikTokTestSupport
 
 /// An emulator on loopback, a SQLite store in a temporary directory and a vault over both, on one moving clock.
 struct VaultHarness: Sendable {
@@ -38,15 +38,18 @@ struct VaultHarness: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vault-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let http = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         do {
             try await emulator.withRunningServer { baseURL in
                 let clock = TestClock()
                 let transport = OverridingTransport()
-                let store = try SQLiteConnectionStore(path: directory + "/connections.sqlite", logger: logs.logger("store"))
+                let store = try SQLiteConnectionStore(
+                    path: directory + "/connections.sqlite", logger: logs.logger("store"))
                 try await store.migrate()
                 let cipher = try TokenCipher(keys: [.generate(id: "k1")])
-                var configuration = ConnectionManager.Configuration(redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: publicURL))
+                var configuration = ConnectionManager.Configuration(
+                    redirectURIs: ConnectionManager.Configuration.redirectURIs(publicURL: publicURL))
                 configuration.failureBackoff = 1
                 configure(&configuration)
                 let app = TikTokEmulatorConfiguration.App.default
@@ -106,7 +109,8 @@ struct VaultHarness: Sendable {
             flow: flow, appID: TikTokEmulatorConfiguration.App.default.appID,
             redirectURI: manager.configuration.redirectURIs[kind]!, user: user)
         return try await manager.completeAuthorization(
-            kind: kind, callback: AuthorizationCallback(state: link.state, outcome: .authorized(code: code, scopes: [])))
+            kind: kind, callback: AuthorizationCallback(state: link.state, outcome: .authorized(code: code, scopes: []))
+        )
     }
 
     /// Opens the stored tokens of a connection (test-only peek).

@@ -29,7 +29,9 @@ final class FaultyStore: ConnectionStore {
     func ping() async throws { try await base.ping() }
     func insertState(_ state: AuthorizationState) async throws { try await base.insertState(state) }
     func state(hash: String) async throws -> AuthorizationState? { try await base.state(hash: hash) }
-    func consumeState(hash: String, now: Date) async throws -> Bool { try await base.consumeState(hash: hash, now: now) }
+    func consumeState(hash: String, now: Date) async throws -> Bool {
+        try await base.consumeState(hash: hash, now: now)
+    }
     func deleteStates(expiredBefore date: Date, limit: Int) async throws -> Int {
         try await base.deleteStates(expiredBefore: date, limit: limit)
     }
@@ -42,7 +44,9 @@ final class FaultyStore: ConnectionStore {
     {
         try await base.connectionID(kind: kind, endUserID: endUserID, matchingAnyOf: identities)
     }
-    func insert(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws { try await base.insert(record, events: events) }
+    func insert(_ record: ConnectionRecord, events: [ConnectionEvent]) async throws {
+        try await base.insert(record, events: events)
+    }
     func update(_ record: ConnectionRecord, events: [ConnectionEvent], leaseOwner: String?) async throws -> Bool {
         let action: Mode = mode.withLock { mode in
             if case .failUpdates(let remaining) = mode {
@@ -230,7 +234,10 @@ struct VaultResilienceTests {
             let connections = try await vault.manager.connections(limit: 1000)
             #expect(connections.count == 1000)
             #expect(connections.allSatisfy { $0.status == .active })
-            #expect(connections.allSatisfy { ($0.accessTokenExpiresAt ?? .distantPast) > vault.clock.now().addingTimeInterval(80_000) })
+            #expect(
+                connections.allSatisfy {
+                    ($0.accessTokenExpiresAt ?? .distantPast) > vault.clock.now().addingTimeInterval(80_000)
+                })
             #expect(counters.refreshesByOpenID.count == 1000)
             #expect(counters.refreshFailures == 0)
         }
@@ -275,7 +282,9 @@ struct VaultResilienceTests {
         emulatorConfiguration.rotateRefreshTokens = true
         try await VaultHarness.run(emulatorConfiguration: emulatorConfiguration) { vault in
             var ids: [String] = []
-            for index in 0..<20 { ids.append(try await vault.connectDirect(.tiktokAccount, user: "race-\(index)").connection.id) }
+            for index in 0..<20 {
+                ids.append(try await vault.connectDirect(.tiktokAccount, user: "race-\(index)").connection.id)
+            }
             for _ in 0..<3 {
                 try vault.advance(86_400 - 30)
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -417,7 +426,9 @@ struct VaultResilienceTests {
             let id = try await vault.connectDirect(.tiktokAccount, user: "in-flight").connection.id
             // An instance is refreshing this connection: it holds the lease while TikTok answers.
             let now = vault.clock.now()
-            #expect(try await vault.store.claim(id: id, now: now, owner: "refresher", leaseUntil: now.addingTimeInterval(60)) != nil)
+            #expect(
+                try await vault.store.claim(
+                    id: id, now: now, owner: "refresher", leaseUntil: now.addingTimeInterval(60)) != nil)
             let ring = try TokenCipher(keys: [.generate(id: "k2")] + vault.cipher.keys)
             var configuration = vault.manager.configuration
             configuration.leaseDuration = 5
@@ -429,7 +440,9 @@ struct VaultResilienceTests {
             // The rotation waits: its write would release the refresher's lease, and another instance would then
             // spend the refresh token the refresher is replacing.
             let later = vault.clock.now()
-            #expect(try await vault.store.claim(id: id, now: later, owner: "thief", leaseUntil: later.addingTimeInterval(60)) == nil)
+            #expect(
+                try await vault.store.claim(
+                    id: id, now: later, owner: "thief", leaseUntil: later.addingTimeInterval(60)) == nil)
             try await vault.store.releaseLease(id: id, owner: "refresher")
             #expect(try await rotation.value == 1)
             #expect(try await vault.store.sealedTokenCounts() == ["k2": 2])

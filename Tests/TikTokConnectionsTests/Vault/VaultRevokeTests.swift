@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 import TikTokBusiness
-import TikTokTestSupport
 import TikTokConnections
 import TikTokConnectionsSQLite
 import TikTokEmulator
+import TikTokTestSupport
 
 /// A revocation erases tokens only when TikTok confirms it, or says the token is already dead: otherwise the grant may
 /// live on at TikTok, and the vault keeps what it needs to revoke it later.
@@ -13,9 +13,18 @@ struct VaultRevokeTests {
     /// TikTok answers that do not confirm a revocation, for an advertiser and an account connection.
     static let unconfirmed: [(name: String, response: TikTokHTTPResponse, code: Int?)] = [
         ("HTML 403 from a gateway", OverridingTransport.html(status: 403), nil),
-        ("40001 permission", OverridingTransport.envelope(code: 40001, message: "No permission", requestID: "req-40001"), 40001),
-        ("40002 parameter", OverridingTransport.envelope(code: 40002, message: "Bad parameter", requestID: "req-40002"), 40002),
-        ("unknown code", OverridingTransport.envelope(code: 41234, message: "Something new", requestID: "req-41234"), 41234),
+        (
+            "40001 permission",
+            OverridingTransport.envelope(code: 40001, message: "No permission", requestID: "req-40001"), 40001
+        ),
+        (
+            "40002 parameter",
+            OverridingTransport.envelope(code: 40002, message: "Bad parameter", requestID: "req-40002"), 40002
+        ),
+        (
+            "unknown code", OverridingTransport.envelope(code: 41234, message: "Something new", requestID: "req-41234"),
+            41234
+        ),
     ]
 
     @Test func aRevocationTikTokDidNotConfirmKeepsTheConnectionAndItsTokens() async throws {
@@ -60,8 +69,11 @@ struct VaultRevokeTests {
     @Test func aTransientFailureKeepsTheConnectionAndSaysTikTokIsUnavailable() async throws {
         try await VaultHarness.run { vault in
             let connection = try await vault.connect(.advertiser, user: "transient").connection
-            vault.transport.set(OverridingTransport.answer("/oauth2/revoke_token/", with: OverridingTransport.html(status: 504)))
-            let error = await #expect(throws: ConnectionError.self) { try await vault.manager.revoke(id: connection.id) }
+            vault.transport.set(
+                OverridingTransport.answer("/oauth2/revoke_token/", with: OverridingTransport.html(status: 504)))
+            let error = await #expect(throws: ConnectionError.self) {
+                try await vault.manager.revoke(id: connection.id)
+            }
             #expect(error?.code == .tikTokUnavailable)
             #expect(try await vault.manager.connection(id: connection.id).status == .active)
             #expect(try await vault.storedTokens(connection.id).access != nil)
@@ -82,7 +94,8 @@ struct VaultRevokeTests {
                 vault.transport.set(
                     OverridingTransport.answer(
                         "/tt_user/oauth2/revoke/",
-                        with: OverridingTransport.envelope(code: code, message: "Access token invalid", requestID: "r")))
+                        with: OverridingTransport.envelope(code: code, message: "Access token invalid", requestID: "r"))
+                )
                 #expect(try await vault.manager.revoke(id: account.id).status == .revoked)
                 vault.transport.set(nil)
                 let stored = try await vault.storedTokens(account.id)

@@ -32,7 +32,8 @@ struct VaultThroughputMeasurements {
     }
 
     static func withVault(_ body: (Vault) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("measure-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("measure-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // `…_STORE=postgres` measures on a fresh database of TIKTOK_BUSINESS_TEST_POSTGRES_URL instead.
         var postgres: PostgresTestStores?
@@ -167,5 +168,7 @@ struct VaultThroughputMeasurements {
 enum VaultMeasureSettings {
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
     static let connections = environment["TIKTOK_BUSINESS_VAULT_MEASURE"].flatMap { Int($0) }
-    static func setting(_ name: String) -> Int? { environment["TIKTOK_BUSINESS_VAULT_MEASURE_" + name].flatMap { Int($0) } }
+    static func setting(_ name: String) -> Int? {
+        environment["TIKTOK_BUSINESS_VAULT_MEASURE_" + name].flatMap { Int($0) }
+    }
 }

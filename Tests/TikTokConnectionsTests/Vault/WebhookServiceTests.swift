@@ -67,8 +67,12 @@ struct WebhookServiceTests {
         let body = Data(#"{"test": 2432232314}"#.utf8)
         let signature = secret.signature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body)
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
-        #expect(secret.verify(header: "v1,bogus " + signature, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body))
-        #expect(!secret.verify(header: signature, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_331, body: body))
+        #expect(
+            secret.verify(
+                header: "v1,bogus " + signature, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
+                body: body))
+        #expect(
+            !secret.verify(header: signature, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_331, body: body))
         #expect(!"\(secret)".contains("MfKQ9r8G"))
     }
 
@@ -88,7 +92,8 @@ struct WebhookServiceTests {
 
     @Test func badSettingsAreRefusedClearly() {
         for (url, secret) in [
-            ("ftp://example.com/hooks", Self.secret), ("/hooks", Self.secret), ("https://example.com", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            ("ftp://example.com/hooks", Self.secret), ("/hooks", Self.secret),
+            ("https://example.com", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
             ("https://example.com", "whsec_not*base64"), ("https://example.com", "whsec_c2hvcnQ="),
         ] {
             #expect(throws: WebhookConfigurationError.self) { try WebhookConfiguration(url: url, secret: secret) }
@@ -102,7 +107,10 @@ struct WebhookServiceTests {
 
     @Test func retriesStartAtOneSecondAndDoubleUpToTenMinutes() throws {
         var configuration = try WebhookConfiguration(url: "https://example.com/hooks", secret: Self.secret)
-        #expect((1...11).map { configuration.retryDelay(afterAttempts: $0) } == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600])
+        #expect(
+            (1...11).map { configuration.retryDelay(afterAttempts: $0) } == [
+                1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600,
+            ])
         #expect(configuration.retryDelay(afterAttempts: 500) == 600)
         configuration.retryWindow = 60
         #expect(configuration.retryWindow == 86_400)
@@ -132,7 +140,9 @@ struct WebhookServiceTests {
             }
             let secret = try WebhookSecret(Self.secret)
             for request in received {
-                #expect(secret.verify(header: request.signature, id: request.id, timestamp: request.timestamp, body: request.body))
+                #expect(
+                    secret.verify(
+                        header: request.signature, id: request.id, timestamp: request.timestamp, body: request.body))
                 #expect(abs(Double(request.timestamp) - vault.clock.now().timeIntervalSince1970) < 5)
                 let json = try JSONSerialization.jsonObject(with: request.body) as? [String: Any]
                 let data = json?["data"] as? [String: Any]
@@ -141,7 +151,8 @@ struct WebhookServiceTests {
                 #expect(!String(decoding: request.body, as: UTF8.self).contains("act."), "no token in a webhook")
             }
             let deliveries = try await vault.manager.webhookDeliveries(sequences: events.map(\.sequence))
-            #expect(deliveries.values.allSatisfy { $0.state == .delivered && $0.attempts == 1 && $0.deliveredAt != nil })
+            #expect(
+                deliveries.values.allSatisfy { $0.state == .delivered && $0.attempts == 1 && $0.deliveredAt != nil })
             #expect(try await vault.manager.webhookDeliveryCounts()[.delivered] == 6)
         }
     }
@@ -203,19 +214,22 @@ struct WebhookServiceTests {
             // Still retried just before three days (the default window) have passed…
             vault.clock.advance(3 * 86_400 - 700)
             try await Self.drain(service)
-            var head = try #require(try await vault.manager.webhookDeliveries(sequences: [events[0].sequence])[events[0].sequence])
+            var head = try #require(
+                try await vault.manager.webhookDeliveries(sequences: [events[0].sequence])[events[0].sequence])
             #expect(head.state == .pending)
             #expect(head.lastStatusCode == 500)
             // …and given up on after them; then the connection's next event goes out.
             vault.clock.advance(1_400)
             try await Self.drain(service)
-            head = try #require(try await vault.manager.webhookDeliveries(sequences: [events[0].sequence])[events[0].sequence])
+            head = try #require(
+                try await vault.manager.webhookDeliveries(sequences: [events[0].sequence])[events[0].sequence])
             #expect(head.state == .failed)
             #expect(head.nextAttemptAt == nil)
             #expect(head.attempts == 3)
             // The next event had waited three days behind it; its own window starts at its first attempt (just made,
             // and failed), so it is retried, not given up on.
-            var next = try #require(try await vault.manager.webhookDeliveries(sequences: [events[1].sequence])[events[1].sequence])
+            var next = try #require(
+                try await vault.manager.webhookDeliveries(sequences: [events[1].sequence])[events[1].sequence])
             #expect(next.state == .pending && next.attempts == 1)
             let firstAttempt = try #require(next.firstAttemptAt)
             #expect(abs(firstAttempt.timeIntervalSince(vault.clock.now())) < 5)
@@ -224,7 +238,8 @@ struct WebhookServiceTests {
             vault.clock.advance(1)
             try await Self.drain(service)
             #expect(receiver.accepted.map(\.id) == [events[1].id])
-            next = try #require(try await vault.manager.webhookDeliveries(sequences: [events[1].sequence])[events[1].sequence])
+            next = try #require(
+                try await vault.manager.webhookDeliveries(sequences: [events[1].sequence])[events[1].sequence])
             #expect(next.state == .delivered && next.attempts == 2)
             let counts = try await vault.manager.webhookDeliveryCounts()
             #expect(counts[.failed] == 1 && counts[.delivered] == 1 && (counts[.pending] ?? 0) == 0)
