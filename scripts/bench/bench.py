@@ -369,11 +369,19 @@ def proxy():
         fail(f"the report page answered {status} {body[:300]!r}")
     sizes = {"small": len(HTTP.request("GET", emulator.api + small, headers={"Access-Token": token})[1]),
              "large": len(body)}
+    # The drop-in endpoint: TikTok's own paths with a connection-scoped proxy token as Access-Token.
+    status, minted = HTTP.request(
+        "POST", f"{serve.base}/v1/connections/{connection_id}/proxy-tokens", body=b"{}",
+        headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"})
+    if status != 201:
+        fail(f"minting a proxy token answered {status} {minted[:300]!r}")
+    proxy_token = json.loads(minted)["token"]
     targets = {
         "direct": (lambda path: emulator.api + path, [f"Access-Token: {token}"]),
         "relay": (lambda path: f"http://127.0.0.1:{relay_port}/open_api/v1.3/" + path, [f"Access-Token: {token}"]),
         "proxy": (lambda path: f"{serve.base}/v1/proxy/{connection_id}/" + path,
                   [f"Authorization: Bearer {API_KEY}"]),
+        "drop-in": (lambda path: f"{serve.base}/open_api/v1.3/" + path, [f"Access-Token: {proxy_token}"]),
     }
     runs = {(size, name): [] for size in ("small", "large") for name in targets}
     for round_number in range(ROUNDS):
