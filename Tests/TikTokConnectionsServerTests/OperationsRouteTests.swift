@@ -235,6 +235,31 @@ struct OperationsRouteTests {
         }
     }
 
+    @Test func datesAreReadAsOpenAPIsDateTimeAllowsThem() throws {
+        let base = Date(timeIntervalSince1970: 1_798_675_200)  // 2026-12-31T00:00:00Z
+        let cases: [(String, Date)] = [
+            ("2026-12-31T00:00:00Z", base), ("2026-12-31t00:00:00z", base), ("2026-12-31 00:00:00Z", base),
+            ("2026-12-31T05:30:00+05:30", base), ("2026-12-30T19:00:00-05:00", base),
+            ("2026-12-31T00:00:00.5Z", base.addingTimeInterval(0.5)),
+            ("2026-12-31T00:00:00.123456789Z", base.addingTimeInterval(0.123456789)),
+            ("2026-12-30T23:59:60Z", base.addingTimeInterval(-0.000001)),
+            ("1798675200", base), ("1798675200.25", base.addingTimeInterval(0.25)), ("1798675200.", base),
+            ("+0001798675200", base),
+        ]
+        for (text, expected) in cases {
+            let date = try RequestInput.date(text, name: "d")
+            #expect(abs(date.timeIntervalSince(expected)) < 0.000_01, "\(text)")
+        }
+        #expect(try RequestInput.date("0001-01-01T00:00:00Z", name: "d") < base)
+        #expect(try RequestInput.date("9999-12-31T23:59:59-23:59", name: "d") > base)
+        for bad in [
+            "2026-12-31", "2026-13-01T00:00:00Z", "2026-12-31T24:00:00Z", "2026-12-31T00:00:00", "2026-12-31T00:00:00+0530",
+            "2026-12-31T00:00:00.Z", "tomorrow", "", "2026-12-31T00:00:00Zjunk", "1e400",
+        ] {
+            #expect(throws: APIError.self, "\(bad)") { try RequestInput.date(bad, name: "d") }
+        }
+    }
+
     @Test func housekeepingRecordsTheStatusHistoryForTheChart() async throws {
         try await ServerHarness.run { harness in
             _ = try await harness.connect(.advertiser, user: "history-advertiser")

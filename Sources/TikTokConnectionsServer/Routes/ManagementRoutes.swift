@@ -227,11 +227,68 @@ enum RequestInput {
 
     /// A date given as ISO 8601 (`2026-12-31T00:00:00Z`) or unix seconds.
     static func date(_ text: String, name: String) throws -> Date {
-        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 1e11 {
+        // Unix seconds, `1798675200`, `+1798675200.25` or `1798675200.` (as the document's pattern allows).
+        let number = text.hasSuffix(".") ? String(text.dropLast()) : text
+        if let seconds = Double(number), seconds.isFinite, abs(seconds) < 1e11 {
             return Date(timeIntervalSince1970: seconds)
         }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let date = rfc3339(text) { return date }
         throw APIError.badRequest("\(name) must be an ISO 8601 date-time (2026-12-31T00:00:00Z) or unix seconds.")
+    }
+
+    /// An RFC 3339 date-time as OpenAPI's `date-time` allows it: `T` or `t` (or a space), any fraction of a second,
+    /// `Z`/`z` or a ±hh:mm offset, and a leap second (read as the end of its minute's 59th second).
+    static func rfc3339(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.count <= 64 else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[range] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        guard let year = number(0..<4), bytes[4] == 45, let month = number(5..<7), bytes[7] == 45,
+            let day = number(8..<10), [84, 116, 32].contains(bytes[10]), let hour = number(11..<13), bytes[13] == 58,
+            let minute = number(14..<16), bytes[16] == 58, let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if bytes[index] == 46 {
+            var scale = 0.1
+            index += 1
+            let start = index
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                fraction += Double(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        guard index < bytes.count else { return nil }
+        var offset = 0
+        switch bytes[index] {
+        case 90, 122:
+            guard index + 1 == bytes.count else { return nil }
+        case 43, 45:
+            guard index + 6 == bytes.count, bytes[index + 3] == 58, let hours = number(index + 1..<index + 3),
+                let minutes = number(index + 4..<index + 6), hours < 24, minutes < 60
+            else { return nil }
+            offset = (hours * 3600 + minutes * 60) * (bytes[index] == 43 ? 1 : -1)
+        default:
+            return nil
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard
+            let date = calendar.date(
+                from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59)))
+        else { return nil }
+        let leap = second == 60 ? 0.999_999 : 0
+        return date.addingTimeInterval(fraction + leap - Double(offset))
     }
 
     static func limit(_ text: String?, default value: Int, maximum: Int) throws -> Int {
