@@ -40,6 +40,8 @@ ones).
 
 import argparse
 import http.client
+import importlib.util
+import os
 import json
 import random
 import sys
@@ -85,49 +87,13 @@ def parse_time(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-class HTTP:
-    """Keep-alive HTTP/1.1 connections, one per thread and host."""
-
-    local = threading.local()
-
-    @classmethod
-    def request(cls, method, url, body=None, headers=None, timeout=60):
-        parsed = urllib.parse.urlsplit(url)
-        path = parsed.path + ("?" + parsed.query if parsed.query else "")
-        all_headers = {"Connection": "keep-alive"}
-        all_headers.update(headers or {})
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            all_headers["Content-Type"] = "application/json"
-        pool = getattr(cls.local, "pool", None)
-        if pool is None:
-            pool = cls.local.pool = {}
-        key = (parsed.hostname, parsed.port)
-        for attempt in (1, 2):
-            connection = pool.get(key)
-            reused = connection is not None
-            if connection is None:
-                connection = pool[key] = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
-            try:
-                connection.request(method, path, body=data, headers=all_headers)
-                response = connection.getresponse()
-                payload = response.read()
-                if response.getheader("Connection", "").lower() == "close":
-                    connection.close()
-                    pool.pop(key, None)
-                return response.status, payload
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                connection.close()
-                pool.pop(key, None)
-                if reused and attempt == 1:     # a kept-alive connection the server closed meanwhile
-                    continue
-                raise
-            except Exception:
-                connection.close()
-                pool.pop(key, None)
-                raise
-        raise AssertionError("unreachable")
+# Keep-alive HTTP/1.1 connections, one per thread and host: the multi-instance test's client.
+_spec = importlib.util.spec_from_file_location(
+    "multi_instance_harness",
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tests", "multi_instance", "harness.py"))
+_harness = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_harness)
+HTTP = _harness.HTTP
 
 
 class Seeder:

@@ -19,9 +19,12 @@ final class OTLPReceiver: Sendable {
     let contentTypes = Mutex<[String]>([])
     /// The `x-collector-key` header of each export.
     let collectorKeys = Mutex<[String]>([])
-    private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
+    private let server: LoopbackServer
 
-    init(port: Int) { self.port = port }
+    init(port: Int) {
+        self.port = port
+        server = LoopbackServer(port: port, label: "otlp-receiver")
+    }
 
     func start() async throws {
         let router = Router()
@@ -38,26 +41,10 @@ final class OTLPReceiver: Sendable {
             _ = try await request.body.collect(upTo: 1 << 20)
             return Response(status: .noContent)
         }
-        let (up, upContinuation) = AsyncStream.makeStream(of: Void.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in upContinuation.yield() }, logger: Logger(label: "otlp-receiver"))
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "otlp-receiver")))
-        let task = Task { try await group.run() }
-        running.withLock { $0 = (group, task) }
-        for await _ in up { break }
+        await server.start(router)
     }
 
-    func stop() async {
-        guard
-            let (group, task) = running.withLock({ value in
-                defer { value = nil }; return value
-            })
-        else { return }
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-    }
+    func stop() async { await server.stop() }
 
     /// Every span received, with its resource's attributes.
     func spans() throws -> [ReceivedSpan] {

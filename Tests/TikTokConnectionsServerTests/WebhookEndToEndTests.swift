@@ -23,9 +23,12 @@ final class LoopbackReceiver: Sendable {
 
     let port: Int
     let deliveries = Mutex<[Delivery]>([])
-    private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
+    private let server: LoopbackServer
 
-    init(port: Int) { self.port = port }
+    init(port: Int) {
+        self.port = port
+        server = LoopbackServer(port: port, label: "receiver")
+    }
 
     /// Starts listening; returns once the port accepts connections.
     func start() async throws {
@@ -41,27 +44,11 @@ final class LoopbackReceiver: Sendable {
             }
             return Response(status: .noContent)
         }
-        let (up, upContinuation) = AsyncStream.makeStream(of: Void.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in upContinuation.yield() }, logger: Logger(label: "receiver"))
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "receiver")))
-        let task = Task { try await group.run() }
-        running.withLock { $0 = (group, task) }
-        for await _ in up { break }
+        await server.start(router)
     }
 
     /// Stops listening.
-    func stop() async {
-        guard
-            let (group, task) = running.withLock({ value in
-                defer { value = nil }; return value
-            })
-        else { return }
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-    }
+    func stop() async { await server.stop() }
 }
 
 /// `serve` as a process delivering webhooks to a loopback receiver that is down for a while, across a restart.
