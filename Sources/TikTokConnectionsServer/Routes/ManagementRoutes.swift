@@ -285,7 +285,8 @@ enum RequestInput {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         guard
             let date = calendar.date(
-                from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59)))
+                from: DateComponents(
+                    year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59)))
         else { return nil }
         let leap = second == 60 ? 0.999_999 : 0
         return date.addingTimeInterval(fraction + leap - Double(offset))
