@@ -371,7 +371,7 @@ def proxy():
              "large": len(body)}
     # The drop-in endpoint: TikTok's own paths with a connection-scoped proxy token as Access-Token.
     status, minted = HTTP.request(
-        "POST", f"{serve.base}/v1/connections/{connection_id}/proxy-tokens", body=b"{}",
+        "POST", f"{serve.base}/v1/connections/{connection_id}/proxy-tokens", body={},
         headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"})
     if status != 201:
         fail(f"minting a proxy token answered {status} {minted[:300]!r}")
