@@ -178,6 +178,24 @@ class Output:
 REQUEST = re.compile(r"'(GET|POST|PUT|PATCH|DELETE)' request to '([^']+)'")
 
 
+def requester_url_base_line(lines, path):
+    """The index of the one `url_base` line of the manifest, under `definitions.requester` (the only line the peer
+    scripts change); fails when the manifest changed shape."""
+    url_lines = [i for i, line in enumerate(lines) if line.lstrip().startswith("url_base:")]
+    try:
+        definitions = lines.index("definitions:\n")
+        requester = next(i for i in range(definitions + 1, len(lines)) if lines[i] == "  requester:\n")
+        block_end = next((i for i in range(requester + 1, len(lines))
+                          if lines[i].strip() and not lines[i].startswith("   ")), len(lines))
+        target = next(i for i in range(requester + 1, block_end) if lines[i].startswith("    url_base:"))
+    except (ValueError, StopIteration):
+        fail(f"{path}: no `url_base` under definitions.requester; the manifest changed shape")
+    if url_lines != [target] or "business-api" not in lines[target]:
+        fail(f"{path}: expected one url_base (the business-api/sandbox-ads Jinja string) at line {target + 1}, "
+             f"found url_base at lines {[i + 1 for i in url_lines]}: {lines[target].strip()}")
+    return target
+
+
 def failed_request(text):
     """The request named in the CDK's error text ("'GET' request to 'URL' failed …"), decoded."""
     match = REQUEST.search(text)
@@ -271,19 +289,7 @@ class Run:
         with open(path) as handle:
             original = handle.read()
         lines = original.splitlines(keepends=True)
-        url_lines = [i for i, line in enumerate(lines) if line.lstrip().startswith("url_base:")]
-        try:
-            definitions = lines.index("definitions:\n")
-            requester = next(i for i in range(definitions + 1, len(lines)) if lines[i] == "  requester:\n")
-            block_end = next((i for i in range(requester + 1, len(lines))
-                              if lines[i].strip() and not lines[i].startswith("   ")), len(lines))
-            target = next(i for i in range(requester + 1, block_end) if lines[i].startswith("    url_base:"))
-        except (ValueError, StopIteration):
-            fail(f"{path}: no `url_base` under definitions.requester; the manifest changed shape")
-        if url_lines != [target] or "business-api" not in lines[target]:
-            fail(f"{path}: expected one url_base (the business-api/sandbox-ads Jinja string) at line {target + 1}, "
-                 f"found url_base at lines {[i + 1 for i in url_lines]}: {lines[target].strip()}")
-        lines[target] = f'    url_base: "{self.api_base}"\n'
+        lines[requester_url_base_line(lines, path)] = f'    url_base: "{self.api_base}"\n'
         patched = "".join(lines)
         with open(path, "w") as handle:
             handle.write(patched)

@@ -16,29 +16,9 @@ cd "$(dirname "$0")/../.."
 
 version="${AIRBYTE_SOURCE_VERSION:-4.7.0}"
 
-if [[ -z "${TIKTOK_BUSINESS_BINARY:-}" ]]; then
-    if [[ -x .build/debug/tiktok-business ]]; then
-        TIKTOK_BUSINESS_BINARY="$PWD/.build/debug/tiktok-business"
-    else
-        swift build --product tiktok-business
-        TIKTOK_BUSINESS_BINARY="$(swift build --show-bin-path)/tiktok-business"
-    fi
-fi
-export TIKTOK_BUSINESS_BINARY
-
-# The source requires Python >= 3.10, < 3.12.
-python=""
-for candidate in ${AIRBYTE_PYTHON:-} python3 python3.11 python3.10; do
-    if command -v "$candidate" >/dev/null 2>&1 &&
-        "$candidate" -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] < (3, 12)))' 2>/dev/null; then
-        python="$candidate"
-        break
-    fi
-done
-if [[ -z "$python" ]]; then
-    echo "airbyte: no Python >= 3.10, < 3.12 found (set AIRBYTE_PYTHON)" >&2
-    exit 1
-fi
+source scripts/peers/common.sh
+peer_binary
+peer_python airbyte
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -600,19 +600,7 @@ class Run:
         with open(pristine) as handle:
             original = handle.read()
         lines = original.splitlines(keepends=True)
-        url_lines = [i for i, line in enumerate(lines) if line.lstrip().startswith("url_base:")]
-        try:
-            definitions = lines.index("definitions:\n")
-            requester = next(i for i in range(definitions + 1, len(lines)) if lines[i] == "  requester:\n")
-            block_end = next((i for i in range(requester + 1, len(lines))
-                              if lines[i].strip() and not lines[i].startswith("   ")), len(lines))
-            target = next(i for i in range(requester + 1, block_end) if lines[i].startswith("    url_base:"))
-        except (ValueError, StopIteration):
-            fail(f"{path}: no `url_base` under definitions.requester; the manifest changed shape")
-        if url_lines != [target] or "business-api" not in lines[target]:
-            fail(f"{path}: expected one url_base (the business-api Jinja string) at line {target + 1}, found url_base "
-                 f"at lines {[i + 1 for i in url_lines]}")
-        lines[target] = f'    url_base: "{self.base}/open_api/v1.3/"\n'
+        lines[airbyte_peer.requester_url_base_line(lines, path)] = f'    url_base: "{self.base}/open_api/v1.3/"\n'
         with open(path, "w") as handle:
             handle.write("".join(lines))
         self.manifest_diff = "".join(difflib.unified_diff(original.splitlines(keepends=True), lines,

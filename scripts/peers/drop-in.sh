@@ -19,29 +19,9 @@ sdk_version="${OFFICIAL_SDK_VERSION:-1.1.3}"
 airbyte_version="${AIRBYTE_SOURCE_VERSION:-4.7.0}"
 venvs=.build/drop-in-venvs
 
-if [[ -z "${TIKTOK_BUSINESS_BINARY:-}" ]]; then
-    if [[ -x .build/debug/tiktok-business ]]; then
-        TIKTOK_BUSINESS_BINARY="$PWD/.build/debug/tiktok-business"
-    else
-        swift build --product tiktok-business
-        TIKTOK_BUSINESS_BINARY="$(swift build --show-bin-path)/tiktok-business"
-    fi
-fi
-export TIKTOK_BUSINESS_BINARY
-
-# The source requires Python >= 3.10, < 3.12; the SDK runs on it too.
-python=""
-for candidate in ${AIRBYTE_PYTHON:-} python3 python3.11 python3.10; do
-    if command -v "$candidate" >/dev/null 2>&1 &&
-        "$candidate" -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] < (3, 12)))' 2>/dev/null; then
-        python="$candidate"
-        break
-    fi
-done
-if [[ -z "$python" ]]; then
-    echo "drop-in: no Python >= 3.10, < 3.12 found (set AIRBYTE_PYTHON)" >&2
-    exit 1
-fi
+source scripts/peers/common.sh
+peer_binary
+peer_python drop-in
 
 # One virtual environment per client (so that neither's dependencies bend the other's), kept under .build/ between
 # runs and rebuilt when the pinned version changes or DROP_IN_FRESH=1. Throwaway: delete .build/drop-in-venvs/ freely.
